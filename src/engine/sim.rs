@@ -1,0 +1,376 @@
+//! `Sim`: the virtual clock, the event queue ordered by `(time, class, order)`, the server
+//! and the client processes, and the routing of messages between them. One seeded generator
+//! per purpose; the same scenario always gives the same trace.
+//!
+//! Scripted actions at an instant run in array order before anything else due then. Messages
+//! between server and clients take no time: they are handled, in FIFO order, right after
+//! the step that sent them.
+
+use super::broker::{Broker, Effect, Fx, ServerTimer};
+use super::config::ServerConfig;
+use super::ids::{HandleId, Name, Nuid, ProcId};
+use super::process::{HandleState, ProcState, ProcTimer, Process};
+use super::rng::Rng;
+use super::scenario::{Action, Scenario, Verb};
+use super::time::SimTime;
+use super::trace::{TraceEvent, TraceKind};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::fmt;
+
+/// Bounds that keep any run finite; a run past them stops with [`RunError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Most trace events kept.
+    pub max_trace: usize,
+    /// Most queue events processed.
+    pub max_steps: u64,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits { max_trace: 20_000_000, max_steps: 200_000_000 }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunError {
+    /// Virtual time reached.
+    pub at: SimTime,
+    /// What limit was hit.
+    pub message: String,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "run too large: {} (stopped at t={} ms)", self.message, self.at)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    Action { idx: usize, k: u64 },
+    Server { epoch: u32, timer: ServerTimer },
+    ProcTimer { proc: ProcId, timer: ProcTimer },
+    LoopFree { proc: ProcId, gen: u64 },
+    Continue { proc: ProcId, gen: u64 },
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    key: (SimTime, u8, u64, u64),
+    ev: Event,
+}
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.key == o.key
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.key.cmp(&o.key)
+    }
+}
+
+/// The whole simulated system: server, clients, clock and trace.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    pub(crate) scenario: Scenario,
+    pub(crate) now: SimTime,
+    queue: BinaryHeap<Reverse<Entry>>,
+    counter: u64,
+    pub(crate) broker: Broker,
+    pub(crate) epoch: u32,
+    pub(crate) fx: Fx,
+    pub(crate) pending: VecDeque<Effect>,
+    pub(crate) procs: Vec<Process>,
+    pub(crate) current: BTreeMap<Name, ProcId>,
+    pub(crate) handles: Vec<HandleState>,
+    pub(crate) handle_ids: BTreeMap<Name, HandleId>,
+    /// For a process started by a reconnect, the one it may replace.
+    pub(crate) prev_of: BTreeMap<ProcId, ProcId>,
+    trace: Vec<TraceEvent>,
+    log: Vec<(SimTime, String)>,
+    pub(crate) fail_rng: Rng,
+    pub(crate) jitter_rng: Rng,
+    ids_rng: Rng,
+    pub(crate) next_pub_id: u64,
+    steps: u64,
+    limits: RunLimits,
+}
+
+impl Sim {
+    /// A simulator at time 0 with the scenario's actions scheduled.
+    pub fn new(scenario: Scenario) -> Sim {
+        let seed = scenario.seed;
+        let mut ids_rng = Rng::new(seed, 3);
+        let broker = Broker::new(scenario.server.clone(), 0, Nuid::new(Rng::new(ids_rng.next_u64(), 0)), 0);
+        let mut sim = Sim {
+            scenario: Scenario { actions: Vec::new(), ..scenario.clone() },
+            now: 0,
+            queue: BinaryHeap::new(),
+            counter: 0,
+            broker,
+            epoch: 0,
+            fx: Fx::default(),
+            pending: VecDeque::new(),
+            procs: Vec::new(),
+            current: BTreeMap::new(),
+            handles: Vec::new(),
+            handle_ids: BTreeMap::new(),
+            prev_of: BTreeMap::new(),
+            trace: Vec::new(),
+            log: Vec::new(),
+            fail_rng: Rng::new(seed, 1),
+            jitter_rng: Rng::new(seed, 2),
+            ids_rng,
+            next_pub_id: 1,
+            steps: 0,
+            limits: RunLimits::default(),
+        };
+        for a in scenario.actions {
+            sim.schedule_action(a);
+        }
+        sim
+    }
+
+    /// Parses, validates and loads a scenario.
+    pub fn from_json(text: &str) -> Result<Sim, super::scenario::ScenarioError> {
+        Scenario::parse(text).map(Sim::new)
+    }
+
+    /// Replaces the run limits.
+    pub fn set_limits(&mut self, limits: RunLimits) {
+        self.limits = limits;
+    }
+
+    /// Adds an action (for example a gesture in the page) and schedules it; an action dated
+    /// in the past runs at the current time. Returns its index.
+    pub fn push_action(&mut self, mut a: Action) -> usize {
+        a.at_ms = a.at_ms.max(self.now);
+        self.schedule_action(a)
+    }
+
+    fn schedule_action(&mut self, a: Action) -> usize {
+        let idx = self.scenario.actions.len();
+        if let Verb::Subscribe(s) = &a.verb {
+            self.register_handle(s);
+        }
+        let at = a.at_ms;
+        let runs = !matches!(a.verb, Verb::Publish { count: 0, .. });
+        self.scenario.actions.push(a);
+        if runs {
+            self.push_scripted(at, idx, 0);
+        }
+        idx
+    }
+
+    /// Schedules repetition `k` of scripted action `idx`: before internal events of the same
+    /// instant, in action order.
+    pub(crate) fn push_scripted(&mut self, at: SimTime, idx: usize, k: u64) {
+        self.push_at(at, 0, idx as u64, k, Event::Action { idx, k });
+    }
+
+    fn register_handle(&mut self, s: &super::scenario::SubscribeSpec) {
+        if self.handle_ids.contains_key(&s.sub) {
+            return;
+        }
+        let id = HandleId(self.handles.len() as u32);
+        self.handle_ids.insert(s.sub.clone(), id);
+        self.handles.push(HandleState {
+            name: s.sub.clone(),
+            proc: None,
+            server: None,
+            channel: s.channel.clone(),
+            manual_ack: s.manual_ack,
+            behaviour: s.behaviour.clone(),
+            fail_counts: BTreeMap::new(),
+            open: false,
+        });
+    }
+
+    fn push_at(&mut self, at: SimTime, class: u8, a: u64, b: u64, ev: Event) {
+        self.queue.push(Reverse(Entry { key: (at, class, a, b), ev }));
+    }
+
+    /// Schedules an internal event (after all scripted actions of that instant, FIFO).
+    pub(crate) fn push_event(&mut self, at: SimTime, ev: Event) {
+        self.counter += 1;
+        let c = self.counter;
+        self.push_at(at, 1, c, 0, ev);
+    }
+
+    pub(crate) fn push_proc_timer(&mut self, at: SimTime, proc: ProcId, timer: ProcTimer) {
+        self.push_event(at, Event::ProcTimer { proc, timer });
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// The scenario being run, with every action added so far.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    /// The trace so far.
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.trace
+    }
+    /// Takes the trace collected so far (to stream it), leaving it empty.
+    pub fn take_trace(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.trace)
+    }
+    /// The server's `-SD` log lines so far, with their times.
+    pub fn server_log(&self) -> &[(SimTime, String)] {
+        &self.log
+    }
+    /// The current server incarnation.
+    pub fn broker(&self) -> &Broker {
+        &self.broker
+    }
+    /// Client processes, in creation order.
+    pub fn processes(&self) -> &[Process] {
+        &self.procs
+    }
+    /// The current process of a client id.
+    pub fn process_of(&self, client: &str) -> Option<&Process> {
+        self.current.get(client).map(|p| &self.procs[p.0 as usize])
+    }
+    /// Subscription handles.
+    pub fn handles(&self) -> &[HandleState] {
+        &self.handles
+    }
+    /// Time of the next queued event.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse(e)| e.key.0)
+    }
+
+    /// Runs the scenario to its `until_ms`.
+    pub fn run(&mut self) -> Result<(), RunError> {
+        self.run_until(self.scenario.until_ms)
+    }
+
+    /// Processes everything due at or before `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), RunError> {
+        while self.queue.peek().is_some_and(|Reverse(e)| e.key.0 <= t) {
+            let Reverse(e) = self.queue.pop().expect("peeked");
+            self.now = e.key.0;
+            self.dispatch(e.ev);
+            self.drain_effects();
+            self.steps += 1;
+            if self.trace.len() > self.limits.max_trace {
+                return Err(RunError { at: self.now, message: format!("more than {} trace events", self.limits.max_trace) });
+            }
+            if self.steps > self.limits.max_steps {
+                return Err(RunError { at: self.now, message: format!("more than {} simulation steps", self.limits.max_steps) });
+            }
+        }
+        self.now = self.now.max(t);
+        Ok(())
+    }
+
+    /// Processes every event of the next instant that has any; returns that instant.
+    pub fn step(&mut self) -> Result<Option<SimTime>, RunError> {
+        match self.next_event_time() {
+            Some(t) => self.run_until(t).map(|_| Some(t)),
+            None => Ok(None),
+        }
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Action { idx, k } => self.run_action(idx, k),
+            Event::Server { epoch, timer } => {
+                if epoch == self.epoch {
+                    self.fx.now = self.now;
+                    self.broker.timer(&mut self.fx, timer);
+                    self.flush();
+                }
+            }
+            Event::ProcTimer { proc, timer } => self.proc_timer(proc, timer),
+            Event::LoopFree { proc, gen } => self.loop_free(proc, gen),
+            Event::Continue { proc, gen } => self.continue_proc(proc, gen),
+        }
+    }
+
+    /// Moves what the broker produced into the FIFO of pending effects.
+    pub(crate) fn flush(&mut self) {
+        self.pending.extend(self.fx.out.drain(..));
+    }
+
+    /// Records a trace event (in FIFO order with the server's).
+    pub(crate) fn emit(&mut self, kind: TraceKind) {
+        self.pending.push_back(Effect::Trace(kind));
+    }
+
+    /// Applies pending effects until none are left (handling one may add more).
+    fn drain_effects(&mut self) {
+        while let Some(e) = self.pending.pop_front() {
+            match e {
+                Effect::Trace(kind) => self.trace.push(TraceEvent { t: self.now, kind }),
+                Effect::Log(line) => self.log.push((self.now, line)),
+                Effect::Timer(at, timer) => self.push_event(at, Event::Server { epoch: self.epoch, timer }),
+                Effect::Deliver(p, d) => self.socket(p, super::process::SocketMsg::Deliver(d)),
+                Effect::HbRequest { proc, req } => self.route_hb_request(proc, req),
+                Effect::ConnectDone { proc, result } => self.connect_done(proc, result),
+            }
+        }
+    }
+
+    /// A request to a heartbeat inbox: answered at once by a running loop, held by a
+    /// stopped or blocked one, failed at once for a dead connection on ≥0.22 ("no
+    /// responders"), else left to time out.
+    fn route_hb_request(&mut self, proc: ProcId, req: u64) {
+        let p = &self.procs[proc.0 as usize];
+        let answer = match p.state {
+            ProcState::Killed | ProcState::Closed => self.scenario.server.version.no_responders().then_some(false),
+            _ if p.loop_blocked() => {
+                self.procs[proc.0 as usize].held_socket.push_back(super::process::SocketMsg::HbRequest(req));
+                None
+            }
+            _ => Some(true),
+        };
+        if let Some(ok) = answer {
+            self.fx.now = self.now;
+            self.broker.hb_result(&mut self.fx, req, ok);
+            self.flush();
+        }
+    }
+
+    /// The memory-store server restarts: all state is lost; clients' NATS connections drop
+    /// and come back after node-nats' 2 s reconnect wait (+ up to 100 ms jitter).
+    pub(crate) fn restart_server(&mut self) {
+        self.epoch += 1;
+        let base = self.broker.next_sub_id().0;
+        let cfg: ServerConfig = self.scenario.server.clone();
+        let nuid = Nuid::new(Rng::new(self.ids_rng.next_u64(), 0));
+        self.broker = Broker::new(cfg, self.now, nuid, base);
+        self.emit(TraceKind::ServerRestarted);
+        for i in 0..self.procs.len() {
+            let p = &mut self.procs[i];
+            if !p.alive() || !p.nats_up {
+                continue;
+            }
+            p.nats_up = false;
+            let (id, client, connecting) = (p.id, p.client.clone(), p.state == ProcState::Connecting);
+            self.emit(TraceKind::Disconnected { client });
+            let at = self.now + 2000 + self.jitter_rng.below(101);
+            self.push_proc_timer(at, id, ProcTimer::Reconnect);
+            if connecting {
+                self.push_proc_timer(self.now + 2000, id, ProcTimer::ConnectTimeout);
+            }
+        }
+    }
+
+    /// A new NUID generator for a process.
+    pub(crate) fn new_nuid(&mut self) -> Nuid {
+        Nuid::new(Rng::new(self.ids_rng.next_u64(), 0))
+    }
+}

@@ -1,0 +1,297 @@
+//! The trace: what happened, in order, as `spec/scenario-contract.md` names it. The CLI, the
+//! page, golden tests and conformance checks all read this one serde type. Owns naming and
+//! JSON field order; never decides behaviour.
+
+use super::ids::Name;
+use super::time::SimTime;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// One event of the trace, at virtual time `t`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceEvent {
+    /// Virtual time in milliseconds.
+    pub t: SimTime,
+    /// What happened.
+    pub kind: TraceKind,
+}
+
+/// Why the server closed a client (`client_closed.reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// A `stan.close()` request.
+    Close,
+    /// `Timed out on heartbeats`.
+    Heartbeat,
+    /// A new connection with the same client id replaced it.
+    Replaced,
+}
+
+/// Why a subscription ended (`sub_closed.reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubCloseReason {
+    /// `subscription.unsubscribe()`.
+    Unsubscribe,
+    /// `subscription.close()`.
+    Close,
+    /// Its client was closed (close request, heartbeat expiry or replacement).
+    ClientClosed,
+}
+
+/// Why a stored message left its channel (`msg_dropped.reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// `max_msgs` reached.
+    MaxMsgs,
+    /// `max_bytes` reached.
+    MaxBytes,
+    /// Older than `max_age`.
+    MaxAge,
+    /// The channel was deleted by `max_inactivity`.
+    ChannelDeleted,
+}
+
+impl CloseReason {
+    /// Contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Close => "close",
+            CloseReason::Heartbeat => "heartbeat",
+            CloseReason::Replaced => "replaced",
+        }
+    }
+}
+impl SubCloseReason {
+    /// Contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubCloseReason::Unsubscribe => "unsubscribe",
+            SubCloseReason::Close => "close",
+            SubCloseReason::ClientClosed => "client_closed",
+        }
+    }
+}
+impl DropReason {
+    /// Contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::MaxMsgs => "max_msgs",
+            DropReason::MaxBytes => "max_bytes",
+            DropReason::MaxAge => "max_age",
+            DropReason::ChannelDeleted => "channel_deleted",
+        }
+    }
+}
+
+/// The kinds of trace events (past tense; serialized names from the contract).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum TraceKind {
+    Connected { client: Name, replaced: bool },
+    ConnectFailed { client: Name, error: Name },
+    Published { client: Name, channel: Name, seq: u64 },
+    PublishFailed { client: Name, channel: Name, error: Name },
+    Subscribed { client: Name, sub: Name, channel: Name, queue: Option<Name>, durable: Option<Name>, resumed: bool },
+    SubscribeFailed { client: Name, sub: Name, channel: Name, error: Name },
+    Delivered { client: Name, sub: Name, channel: Name, seq: u64, redelivered: bool, redelivery_count: u32 },
+    Acked { client: Name, sub: Name, channel: Name, seq: u64 },
+    Processed { client: Name, sub: Name, channel: Name, seq: u64, ok: bool },
+    Heartbeat { client: Name, ok: bool, failures: u32 },
+    Killed { client: Name },
+    Paused { client: Name },
+    Continued { client: Name },
+    ServerRestarted,
+    ConnectionLost { client: Name, error: Name },
+    ClientClosed { client: Name, reason: CloseReason },
+    SubClosed { client: Name, sub: Name, channel: Name, reason: SubCloseReason, kept: bool },
+    MsgDropped { channel: Name, seq: u64, reason: DropReason },
+    ActionFailed { index: usize, error: Name },
+    /// Extension: a channel was created (first publish or subscribe).
+    ChannelCreated { channel: Name },
+    /// Extension: a channel was deleted by `max_inactivity`.
+    ChannelDeleted { channel: Name },
+    /// Extension: the client's NATS connection dropped (node-nats `'disconnect'`).
+    Disconnected { client: Name },
+    /// Extension: the client's NATS connection is back (node-nats `'reconnect'`).
+    Reconnected { client: Name },
+}
+
+impl TraceKind {
+    /// The contract's `event` name.
+    pub fn name(&self) -> &'static str {
+        use TraceKind::*;
+        match self {
+            Connected { .. } => "connected",
+            ConnectFailed { .. } => "connect_failed",
+            Published { .. } => "published",
+            PublishFailed { .. } => "publish_failed",
+            Subscribed { .. } => "subscribed",
+            SubscribeFailed { .. } => "subscribe_failed",
+            Delivered { .. } => "delivered",
+            Acked { .. } => "acked",
+            Processed { .. } => "processed",
+            Heartbeat { .. } => "heartbeat",
+            Killed { .. } => "killed",
+            Paused { .. } => "paused",
+            Continued { .. } => "continued",
+            ServerRestarted => "server_restarted",
+            ConnectionLost { .. } => "connection_lost",
+            ClientClosed { .. } => "client_closed",
+            SubClosed { .. } => "sub_closed",
+            MsgDropped { .. } => "msg_dropped",
+            ActionFailed { .. } => "action_failed",
+            ChannelCreated { .. } => "channel_created",
+            ChannelDeleted { .. } => "channel_deleted",
+            Disconnected { .. } => "disconnected",
+            Reconnected { .. } => "reconnected",
+        }
+    }
+
+    /// The client the event is about, if any.
+    pub fn client(&self) -> Option<&Name> {
+        use TraceKind::*;
+        match self {
+            Connected { client, .. }
+            | ConnectFailed { client, .. }
+            | Published { client, .. }
+            | PublishFailed { client, .. }
+            | Subscribed { client, .. }
+            | SubscribeFailed { client, .. }
+            | Delivered { client, .. }
+            | Acked { client, .. }
+            | Processed { client, .. }
+            | Heartbeat { client, .. }
+            | Killed { client }
+            | Paused { client }
+            | Continued { client }
+            | ConnectionLost { client, .. }
+            | ClientClosed { client, .. }
+            | SubClosed { client, .. }
+            | Disconnected { client }
+            | Reconnected { client } => Some(client),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for TraceEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use TraceKind::*;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("t", &self.t)?;
+        m.serialize_entry("event", self.kind.name())?;
+        match &self.kind {
+            Connected { client, replaced } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("replaced", replaced)?;
+            }
+            ConnectFailed { client, error } | ConnectionLost { client, error } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("error", &**error)?;
+            }
+            Published { client, channel, seq } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("channel", &**channel)?;
+                m.serialize_entry("seq", seq)?;
+            }
+            PublishFailed { client, channel, error } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("channel", &**channel)?;
+                m.serialize_entry("error", &**error)?;
+            }
+            Subscribed { client, sub, channel, queue, durable, resumed } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("queue", &queue.as_deref())?;
+                m.serialize_entry("durable", &durable.as_deref())?;
+                m.serialize_entry("resumed", resumed)?;
+            }
+            SubscribeFailed { client, sub, channel, error } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("error", &**error)?;
+            }
+            Delivered { client, sub, channel, seq, redelivered, redelivery_count } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("seq", seq)?;
+                m.serialize_entry("redelivered", redelivered)?;
+                m.serialize_entry("redelivery_count", redelivery_count)?;
+            }
+            Acked { client, sub, channel, seq } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("seq", seq)?;
+            }
+            Processed { client, sub, channel, seq, ok } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("seq", seq)?;
+                m.serialize_entry("ok", ok)?;
+            }
+            Heartbeat { client, ok, failures } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("ok", ok)?;
+                m.serialize_entry("failures", failures)?;
+            }
+            Killed { client } | Paused { client } | Continued { client } | Disconnected { client } | Reconnected { client } => {
+                m.serialize_entry("client", &**client)?;
+            }
+            ServerRestarted => {}
+            ClientClosed { client, reason } => {
+                m.serialize_entry("client", &**client)?;
+                m.serialize_entry("reason", reason.as_str())?;
+            }
+            SubClosed { client, sub, channel, reason, kept } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("reason", reason.as_str())?;
+                m.serialize_entry("kept", kept)?;
+            }
+            MsgDropped { channel, seq, reason } => {
+                m.serialize_entry("channel", &**channel)?;
+                m.serialize_entry("seq", seq)?;
+                m.serialize_entry("reason", reason.as_str())?;
+            }
+            ActionFailed { index, error } => {
+                m.serialize_entry("index", index)?;
+                m.serialize_entry("error", &**error)?;
+            }
+            ChannelCreated { channel } | ChannelDeleted { channel } => {
+                m.serialize_entry("channel", &**channel)?;
+            }
+        }
+        m.end()
+    }
+}
+
+fn client_sub_channel<M: SerializeMap>(m: &mut M, client: &str, sub: &str, channel: &str) -> Result<(), M::Error> {
+    m.serialize_entry("client", client)?;
+    m.serialize_entry("sub", sub)?;
+    m.serialize_entry("channel", channel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_t_and_event_first_then_contract_fields() {
+        let e = TraceEvent {
+            t: 1000,
+            kind: TraceKind::Delivered {
+                client: "l1".into(),
+                sub: "s1".into(),
+                channel: "ticket:created".into(),
+                seq: 7,
+                redelivered: true,
+                redelivery_count: 1,
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"t":1000,"event":"delivered","client":"l1","sub":"s1","channel":"ticket:created","seq":7,"redelivered":true,"redelivery_count":1}"#
+        );
+        let q = TraceEvent {
+            t: 0,
+            kind: TraceKind::Subscribed { client: "c".into(), sub: "s".into(), channel: "x".into(), queue: None, durable: Some("d".into()), resumed: false },
+        };
+        assert_eq!(
+            serde_json::to_string(&q).unwrap(),
+            r#"{"t":0,"event":"subscribed","client":"c","sub":"s","channel":"x","queue":null,"durable":"d","resumed":false}"#
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! NATS Streaming Playground: a faithful NATS Streaming Server (STAN) simulator.
+//!
+//! [`engine`] is the deterministic simulation (native and wasm); [`output`] renders a run as
+//! the contract's JSON; `ui` (feature `ui`) is the browser page.
+
+pub mod engine;
+pub mod output;
+#[cfg(feature = "ui")]
+pub mod ui;

@@ -1,0 +1,82 @@
+//! The headless runner's output document: `{"trace": [...], "monitor": {...}}`, one trace
+//! event per line, monitoring indented like the real server's. Shared by the CLI, the page
+//! and the determinism tests so they produce byte-identical text.
+
+use crate::engine::{RunError, Sim, TraceEvent};
+use std::io::{self, Write};
+
+/// Writes trace events, one per line, separated by commas.
+pub fn write_trace<W: Write>(w: &mut W, events: &[TraceEvent], first: &mut bool) -> io::Result<()> {
+    for e in events {
+        if !*first {
+            w.write_all(b",\n")?;
+        }
+        *first = false;
+        serde_json::to_writer(&mut *w, e)?;
+    }
+    Ok(())
+}
+
+/// Runs `sim` to its end, streaming the trace, then the monitor. On a run error, what was
+/// written so far is incomplete and the error is returned.
+pub fn run_to_writer<W: Write>(sim: &mut Sim, w: &mut W) -> Result<(), RunOutputError> {
+    w.write_all(b"{\"trace\": [\n")?;
+    let until = sim.scenario().until_ms;
+    let mut first = true;
+    let chunk = 60_000;
+    let mut t = 0u64;
+    loop {
+        t = t.saturating_add(chunk).min(until);
+        sim.run_until(t)?;
+        let events = sim.take_trace();
+        write_trace(w, &events, &mut first)?;
+        if t >= until {
+            break;
+        }
+    }
+    w.write_all(b"\n],\n\"monitor\": ")?;
+    serde_json::to_writer_pretty(&mut *w, &sim.monitor())?;
+    w.write_all(b"}\n")?;
+    Ok(())
+}
+
+/// Runs a scenario and returns the whole output document as a string.
+pub fn run_to_string(sim: &mut Sim) -> Result<String, RunOutputError> {
+    let mut buf = Vec::new();
+    run_to_writer(sim, &mut buf)?;
+    Ok(String::from_utf8(buf).expect("JSON is UTF-8"))
+}
+
+/// A run that could not produce its document.
+#[derive(Debug)]
+pub enum RunOutputError {
+    /// A limit was hit.
+    Run(RunError),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for RunOutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunOutputError::Run(e) => write!(f, "{e}"),
+            RunOutputError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<RunError> for RunOutputError {
+    fn from(e: RunError) -> Self {
+        RunOutputError::Run(e)
+    }
+}
+impl From<io::Error> for RunOutputError {
+    fn from(e: io::Error) -> Self {
+        RunOutputError::Io(e)
+    }
+}
+impl From<serde_json::Error> for RunOutputError {
+    fn from(e: serde_json::Error) -> Self {
+        RunOutputError::Io(e.into())
+    }
+}

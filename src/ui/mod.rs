@@ -1,0 +1,2 @@
+//! The browser page (Yew). For now: load a scenario, run it in wasm, show its trace.
+pub mod app;

@@ -1,0 +1,115 @@
+//! Connect and publish (stan-semantics §3, §4, §10): client id rules, duplicate ids alive or
+//! dead on each version, cluster ids, sequences, channel names, publishes after close.
+
+mod common;
+use common::*;
+use serde_json::json;
+
+fn connect_error(client: &str) -> String {
+    let sim = Scn::new().connect(0, client).run(10);
+    json_events(&sim, "connect_failed")[0]["error"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn client_ids_must_be_alphanumeric_dash_or_underscore() {
+    for bad in ["id.with.dots", "id:colon", "a b", "a,b"] {
+        assert_eq!(connect_error(bad), "stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed", "{bad}");
+    }
+    assert_eq!(connect_error(""), "stan: client ID must be supplied");
+    let sim = Scn::new().connect(0, "orders-service_1").run(10);
+    assert_eq!(json_events(&sim, "connected")[0]["replaced"], false);
+}
+
+#[test]
+fn a_second_live_process_with_the_same_id_is_refused_and_the_first_keeps_working() {
+    let sim = Scn::new().connect(0, "abc").connect(100, "abc").publish(200, "abc", "ch", 1, 0).run(1_000);
+    let f = first(&sim, "connect_failed", "abc").unwrap();
+    assert_eq!((f.0, f.1["error"].as_str()), (100, Some("stan: clientID already registered")));
+    assert_eq!(json_events(&sim, "published").len(), 1);
+    assert!(sim.server_log().iter().any(|(t, l)| *t == 100 && l == "[DBG] STREAM: [Client:abc] Connect failed; already connected"));
+}
+
+#[test]
+fn a_dead_clients_id_is_taken_over_at_once_on_0_25_and_after_500ms_on_0_17() {
+    for (v, at) in [("0.25", 2_000), ("0.17", 2_500)] {
+        let sim = course(v)
+            .connect(0, "abc")
+            .sub(0, "abc", "s1", "ch", json!({"durable": "d"}))
+            .kill(1_000, "abc")
+            .connect(2_000, "abc")
+            .sub(2_000, "abc", "s2", "ch", json!({"durable": "d"}))
+            .run(3_000);
+        assert_eq!(closed_at(&sim, "abc"), Some((at, "replaced".into())), "{v}");
+        let c = json_events(&sim, "connected");
+        assert_eq!((c[1]["t"].as_u64(), c[1]["replaced"].as_bool()), (Some(at), Some(true)), "{v}");
+        // The durable was suspended by the replacement and is resumed by the new process.
+        let s = json_events(&sim, "subscribed");
+        assert_eq!((s[1]["t"].as_u64(), s[1]["resumed"].as_bool()), (Some(at), Some(true)), "{v}");
+    }
+}
+
+#[test]
+fn a_paused_client_is_replaced_after_the_500ms_check_on_every_version() {
+    let sim = course("0.25").connect(0, "abc").pause(1_000, "abc", 5_000).connect(2_000, "abc").run(7_000);
+    assert_eq!(closed_at(&sim, "abc"), Some((2_500, "replaced".into())));
+    // When the old process continues, its ping is refused: it was replaced.
+    let lost = first(&sim, "connection_lost", "abc").unwrap();
+    assert_eq!((lost.0, lost.1["error"].as_str()), (6_000, Some("client has been replaced or is no longer registered")));
+}
+
+#[test]
+fn a_wrong_cluster_id_times_out_after_2s() {
+    let sim = Scn::new().server(json!({"cluster_id": "ticketing"})).act(json!({"at_ms": 0, "do": "connect", "client": "c", "cluster_id": "test-cluster"})).run(3_000);
+    let f = first(&sim, "connect_failed", "c").unwrap();
+    assert_eq!((f.0, f.1["error"].as_str()), (2_000, Some("stan: connect request timeout")));
+}
+
+#[test]
+fn sequences_are_per_channel_and_channels_are_created_by_the_first_publish() {
+    let sim = Scn::new().connect(0, "p").publish(0, "p", "a", 2, 10).publish(5, "p", "b", 2, 10).run(100);
+    let p: Vec<(String, u64)> = json_events(&sim, "published").iter().map(|e| (e["channel"].as_str().unwrap().into(), e["seq"].as_u64().unwrap())).collect();
+    assert_eq!(p, vec![("a".into(), 1), ("b".into(), 1), ("a".into(), 2), ("b".into(), 2)]);
+    assert_eq!(json_events(&sim, "channel_created").len(), 2);
+}
+
+#[test]
+fn invalid_channel_names_fail_the_way_stan_js_sees_it() {
+    let sim = Scn::new().connect(0, "p").publish(0, "p", "foo.*", 1, 0).publish(0, "p", "a/b", 1, 0).publish(0, "p", "bad..subject", 1, 0).run(40_000);
+    let f: Vec<(u64, String, String)> =
+        json_events(&sim, "publish_failed").iter().map(|e| (e["t"].as_u64().unwrap(), e["channel"].as_str().unwrap().into(), e["error"].as_str().unwrap().into())).collect();
+    assert_eq!(
+        f,
+        vec![
+            (0, "foo.*".into(), "stan: invalid publish request".into()),
+            (0, "a/b".into(), "stan: invalid publish request".into()),
+            // Never reaches the server: stan.js's 30 s ack timeout.
+            (30_000, "bad..subject".into(), "stan: publish ack timeout".into()),
+        ]
+    );
+    assert_eq!(sim.monitor().serverz.in_msgs, 2);
+}
+
+#[test]
+fn channel_names_differing_only_by_case_are_rejected_on_0_25_only() {
+    let run = |v: &str| Scn::new().server(json!({"server_version": v})).connect(0, "p").publish(0, "p", "Foo", 1, 0).publish(10, "p", "foo", 1, 0).run(100);
+    let f = json_events(&run("0.25"), "publish_failed");
+    assert_eq!(f[0]["error"], "rejecting channel \"foo\" because channel \"Foo\" alreay exists (different cases not allowed)");
+    assert!(json_events(&run("0.17"), "publish_failed").is_empty());
+}
+
+#[test]
+fn after_close_a_publish_fails_with_connection_closed_and_after_kill_the_action_fails() {
+    let sim = Scn::new().connect(0, "p").connect(0, "k").close(10, "p").kill(10, "k").publish(20, "p", "a", 1, 0).publish(20, "k", "a", 1, 0).publish(20, "nobody", "a", 1, 0).run(100);
+    assert_eq!(json_events(&sim, "publish_failed")[0]["error"], "stan: Connection closed");
+    let a: Vec<String> = json_events(&sim, "action_failed").iter().map(|e| e["error"].as_str().unwrap().to_string()).collect();
+    assert_eq!(a, vec!["client \"k\" is not running (killed)", "client \"nobody\" has not connected"]);
+    assert_eq!(json_events(&sim, "action_failed")[0]["index"], 5);
+}
+
+#[test]
+fn the_publisher_sees_its_message_delivered_before_its_own_ack() {
+    // §4.5: store → deliver → PubAck. In the trace: published, then delivered.
+    let sim = Scn::new().connect(0, "p").connect(0, "c").sub(0, "c", "s", "a", json!({})).publish(10, "p", "a", 1, 0).run(100);
+    let names: Vec<&str> = sim.trace().iter().filter(|e| e.t == 10).map(|e| e.kind.name()).collect();
+    assert_eq!(names, ["published", "delivered", "acked", "processed"]);
+}

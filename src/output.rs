@@ -17,23 +17,32 @@ pub fn write_trace<W: Write>(w: &mut W, events: &[TraceEvent], first: &mut bool)
     Ok(())
 }
 
+/// Runs `sim` to its end in chunks, handing each chunk of trace to `sink`.
+pub fn run_chunked(sim: &mut Sim, mut sink: impl FnMut(&[TraceEvent]) -> io::Result<()>) -> Result<(), RunOutputError> {
+    let until = sim.scenario().until_ms;
+    let mut t = 0u64;
+    loop {
+        t = t.saturating_add(60_000).min(until);
+        sim.run_until(t)?;
+        sink(&sim.take_trace())?;
+        if t >= until {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs a copy of `sim` to its end without keeping the trace: proves the run stays within
+/// its limits before anything is printed.
+pub fn check_limits(sim: &Sim) -> Result<(), RunOutputError> {
+    run_chunked(&mut sim.clone(), |_| Ok(()))
+}
+
 /// Runs `sim` to its end, streaming the trace, then the monitor. On a run error, what was
 /// written so far is incomplete and the error is returned.
 pub fn run_to_writer<W: Write>(sim: &mut Sim, w: &mut W) -> Result<(), RunOutputError> {
     w.write_all(b"{\"trace\": [\n")?;
-    let until = sim.scenario().until_ms;
     let mut first = true;
-    let chunk = 60_000;
-    let mut t = 0u64;
-    loop {
-        t = t.saturating_add(chunk).min(until);
-        sim.run_until(t)?;
-        let events = sim.take_trace();
-        write_trace(w, &events, &mut first)?;
-        if t >= until {
-            break;
-        }
-    }
+    run_chunked(sim, |events| write_trace(w, events, &mut first))?;
     w.write_all(b"\n],\n\"monitor\": ")?;
     serde_json::to_writer_pretty(&mut *w, &sim.monitor())?;
     w.write_all(b"}\n")?;

@@ -2,9 +2,9 @@
 //! Exit 0 on success; exit 2 with one `error:` line on stderr for an invalid scenario or a
 //! run past the documented limits (nothing on stdout in that case).
 
-use natsim::engine::Sim;
-use natsim::output::run_to_string;
-use std::io::{Read, Write};
+use natsim::engine::{RunLimits, Sim};
+use natsim::output::{check_limits, run_to_writer};
+use std::io::{BufWriter, Read, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)";
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     let file = match args.as_slice() {
         [cmd, file] if cmd == "run" => file.clone(),
         [h] if h == "-h" || h == "--help" => {
-            println!("{USAGE}\n\nLimits: until_ms <= 1000000000, at most 10000000 publishes and 100000 actions per scenario,\nat most 20000000 trace events and 200000000 simulation steps per run.");
+            println!("{USAGE}\n\nLimits: until_ms <= 1000000000, at most 10000000 publishes and 100000 actions per scenario;\nat most 20000000 trace events and 200000000 simulation steps per run\n(override with NATSIM_MAX_TRACE / NATSIM_MAX_STEPS).");
             return ExitCode::SUCCESS;
         }
         _ => return fail(USAGE),
@@ -35,14 +35,22 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("{label}:{}{e}", if e.place.contains(':') { "" } else { " " })),
     };
-    // Run fully before printing, so an over-limit run prints nothing on stdout.
-    let out = match run_to_string(&mut sim) {
-        Ok(o) => o,
-        Err(e) => return fail(format!("{label}: {e}")),
-    };
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
-        return ExitCode::from(1);
+    let mut limits = RunLimits::default();
+    let env_num = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = env_num("NATSIM_MAX_TRACE") {
+        limits.max_trace = n as usize;
     }
-    ExitCode::SUCCESS
+    if let Some(n) = env_num("NATSIM_MAX_STEPS") {
+        limits.max_steps = n;
+    }
+    sim.set_limits(limits);
+    // A dry run first (deterministic, memory-bounded), so an over-limit run prints nothing.
+    if let Err(e) = check_limits(&sim) {
+        return fail(format!("{label}: {e}"));
+    }
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match run_to_writer(&mut sim, &mut out).map_err(|e| e.to_string()).and_then(|_| out.flush().map_err(|e| e.to_string())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(1), // stdout closed (e.g. piped into head)
+    }
 }

@@ -103,6 +103,7 @@ pub struct Sim {
     ids_rng: Rng,
     pub(crate) next_pub_id: u64,
     steps: u64,
+    emitted: u64,
     limits: RunLimits,
 }
 
@@ -133,6 +134,7 @@ impl Sim {
             ids_rng,
             next_pub_id: 1,
             steps: 0,
+            emitted: 0,
             limits: RunLimits::default(),
         };
         for a in scenario.actions {
@@ -223,6 +225,11 @@ impl Sim {
     pub fn trace(&self) -> &[TraceEvent] {
         &self.trace
     }
+    /// Trace events emitted since the start (including those taken).
+    pub fn emitted(&self) -> u64 {
+        self.emitted
+    }
+
     /// Takes the trace collected so far (to stream it), leaving it empty.
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
         std::mem::take(&mut self.trace)
@@ -265,7 +272,7 @@ impl Sim {
             self.dispatch(e.ev);
             self.drain_effects();
             self.steps += 1;
-            if self.trace.len() > self.limits.max_trace {
+            if self.emitted > self.limits.max_trace as u64 {
                 return Err(RunError { at: self.now, message: format!("more than {} trace events", self.limits.max_trace) });
             }
             if self.steps > self.limits.max_steps {
@@ -314,7 +321,10 @@ impl Sim {
     fn drain_effects(&mut self) {
         while let Some(e) = self.pending.pop_front() {
             match e {
-                Effect::Trace(kind) => self.trace.push(TraceEvent { t: self.now, kind }),
+                Effect::Trace(kind) => {
+                    self.emitted += 1;
+                    self.trace.push(TraceEvent { t: self.now, kind });
+                }
                 Effect::Log(line) => self.log.push((self.now, line)),
                 Effect::Timer(at, timer) => self.push_event(at, Event::Server { epoch: self.epoch, timer }),
                 Effect::Deliver(p, d) => self.socket(p, super::process::SocketMsg::Deliver(d)),

@@ -59,7 +59,8 @@ fn a_paused_client_is_replaced_after_the_500ms_check_on_every_version() {
 
 #[test]
 fn a_wrong_cluster_id_times_out_after_2s() {
-    let sim = Scn::new().server(json!({"cluster_id": "ticketing"})).act(json!({"at_ms": 0, "do": "connect", "client": "c", "cluster_id": "test-cluster"})).run(3_000);
+    let sim =
+        Scn::new().server(json!({"cluster_id": "ticketing"})).act(json!({"at_ms": 0, "do": "connect", "client": "c", "cluster_id": "test-cluster"})).run(3_000);
     let f = first(&sim, "connect_failed", "c").unwrap();
     assert_eq!((f.0, f.1["error"].as_str()), (2_000, Some("stan: connect request timeout")));
 }
@@ -75,8 +76,10 @@ fn sequences_are_per_channel_and_channels_are_created_by_the_first_publish() {
 #[test]
 fn invalid_channel_names_fail_the_way_stan_js_sees_it() {
     let sim = Scn::new().connect(0, "p").publish(0, "p", "foo.*", 1, 0).publish(0, "p", "a/b", 1, 0).publish(0, "p", "bad..subject", 1, 0).run(40_000);
-    let f: Vec<(u64, String, String)> =
-        json_events(&sim, "publish_failed").iter().map(|e| (e["t"].as_u64().unwrap(), e["channel"].as_str().unwrap().into(), e["error"].as_str().unwrap().into())).collect();
+    let f: Vec<(u64, String, String)> = json_events(&sim, "publish_failed")
+        .iter()
+        .map(|e| (e["t"].as_u64().unwrap(), e["channel"].as_str().unwrap().into(), e["error"].as_str().unwrap().into()))
+        .collect();
     assert_eq!(
         f,
         vec![
@@ -99,7 +102,15 @@ fn channel_names_differing_only_by_case_are_rejected_on_0_25_only() {
 
 #[test]
 fn after_close_a_publish_fails_with_connection_closed_and_after_kill_the_action_fails() {
-    let sim = Scn::new().connect(0, "p").connect(0, "k").close(10, "p").kill(10, "k").publish(20, "p", "a", 1, 0).publish(20, "k", "a", 1, 0).publish(20, "nobody", "a", 1, 0).run(100);
+    let sim = Scn::new()
+        .connect(0, "p")
+        .connect(0, "k")
+        .close(10, "p")
+        .kill(10, "k")
+        .publish(20, "p", "a", 1, 0)
+        .publish(20, "k", "a", 1, 0)
+        .publish(20, "nobody", "a", 1, 0)
+        .run(100);
     assert_eq!(json_events(&sim, "publish_failed")[0]["error"], "stan: Connection closed");
     let a: Vec<String> = json_events(&sim, "action_failed").iter().map(|e| e["error"].as_str().unwrap().to_string()).collect();
     assert_eq!(a, vec!["client \"k\" is not running (killed)", "client \"nobody\" has not connected"]);

@@ -87,11 +87,7 @@ fn unsubscribe_deletes_a_durable_so_the_next_subscribe_starts_fresh() {
 
 #[test]
 fn a_durable_that_is_online_cannot_be_registered_twice() {
-    let sim = Scn::new()
-        .connect(0, "svc")
-        .sub(0, "svc", "d1", "ch", durable(json!({})))
-        .sub(100, "svc", "d2", "ch", durable(json!({})))
-        .run(1_000);
+    let sim = Scn::new().connect(0, "svc").sub(0, "svc", "d1", "ch", durable(json!({}))).sub(100, "svc", "d2", "ch", durable(json!({}))).run(1_000);
     let f = &json_events(&sim, "subscribe_failed")[0];
     assert_eq!(f["sub"], "d2");
     assert_eq!(f["error"], "stan: duplicate durable registration");

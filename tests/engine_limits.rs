@@ -18,7 +18,10 @@ fn max_msgs_drops_the_oldest_and_warns_once() {
     // Bytes: seq 3..5 on channel "a" with data "x": 2 + 3 + 3 + 10 = 18 each.
     assert_eq!(ch["bytes"], 54);
     let warns: Vec<&String> = sim.server_log().iter().map(|(_, l)| l).filter(|l| l.contains("Reached limits")).collect();
-    assert_eq!(warns, [&"[WRN] STREAM: Reached limits for store \"a\" (msgs=3/3 bytes=54 B/976.56 MB), dropping old messages to make room for new ones".to_string()]);
+    assert_eq!(
+        warns,
+        [&"[WRN] STREAM: Reached limits for store \"a\" (msgs=3/3 bytes=54 B/976.56 MB), dropping old messages to make room for new ones".to_string()]
+    );
 }
 
 #[test]
@@ -38,12 +41,7 @@ fn max_bytes_counts_the_encoded_message_and_always_keeps_the_newest() {
 
 #[test]
 fn max_age_expires_from_the_head_and_sequences_continue() {
-    let sim = Scn::new()
-        .server(json!({"max_age_ms": 1000}))
-        .connect(0, "pub")
-        .publish(0, "pub", "a", 2, 500)
-        .publish(3_000, "pub", "a", 1, 0)
-        .run(3_500);
+    let sim = Scn::new().server(json!({"max_age_ms": 1000})).connect(0, "pub").publish(0, "pub", "a", 2, 500).publish(3_000, "pub", "a", 1, 0).run(3_500);
     assert_eq!(dropped(&sim), vec![(1_000, 1, "max_age".into()), (1_500, 2, "max_age".into())]);
     let ch = channelz(&sim, "a");
     assert_eq!((ch["msgs"].as_u64(), ch["first_seq"].as_u64(), ch["last_seq"].as_u64()), (Some(1), Some(3), Some(3)));
@@ -51,7 +49,13 @@ fn max_age_expires_from_the_head_and_sequences_continue() {
 
 #[test]
 fn max_channels_refuses_new_channels_only() {
-    let sim = Scn::new().server(json!({"max_channels": 1})).connect(0, "pub").publish(0, "pub", "a", 1, 0).publish(10, "pub", "b", 1, 0).publish(20, "pub", "a", 1, 0).run(100);
+    let sim = Scn::new()
+        .server(json!({"max_channels": 1}))
+        .connect(0, "pub")
+        .publish(0, "pub", "a", 1, 0)
+        .publish(10, "pub", "b", 1, 0)
+        .publish(20, "pub", "a", 1, 0)
+        .run(100);
     let f = &json_events(&sim, "publish_failed")[0];
     assert_eq!((f["channel"].as_str(), f["error"].as_str()), (Some("b"), Some("too many channels")));
     assert_eq!(json_events(&sim, "published").len(), 2);

@@ -112,7 +112,8 @@ fn clientsz_with_subs_lists_each_clients_online_subs_by_channel() {
 fn the_plain_and_single_forms() {
     let sim = measured_scenario("0.25");
     let v = sim.monitor_view();
-    let names = r#"{"cluster_id":"ticketing","server_id":"x","now":"x","offset":0,"limit":1024,"count":2,"total":2,"names":["ticket:created","ticket:updated"]}"#;
+    let names =
+        r#"{"cluster_id":"ticketing","server_id":"x","now":"x","offset":0,"limit":1024,"count":2,"total":2,"names":["ticket:created","ticket:updated"]}"#;
     assert_eq!(masked(&v.channelsz(false)), spec(names));
     let single = r#"{"name":"ticket:created","msgs":3,"bytes":210,"first_seq":1,"last_seq":3,"subs_count":3}"#;
     assert_eq!(masked(&v.channel("ticket:created", false).unwrap()), spec(single));

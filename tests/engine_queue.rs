@@ -49,13 +49,7 @@ fn an_unacked_message_walks_round_the_group_one_ack_wait_at_a_time() {
     let d: Vec<(u64, String, bool, u32)> = deliveries(&sim).into_iter().map(|d| (d.0, d.2, d.4, d.5)).collect();
     assert_eq!(
         d,
-        vec![
-            (0, "A".into(), false, 0),
-            (1_000, "B".into(), true, 1),
-            (2_000, "C".into(), true, 2),
-            (3_000, "A".into(), true, 3),
-            (4_000, "B".into(), true, 4)
-        ]
+        vec![(0, "A".into(), false, 0), (1_000, "B".into(), true, 1), (2_000, "C".into(), true, 2), (3_000, "A".into(), true, 3), (4_000, "B".into(), true, 4)]
     );
 }
 
@@ -107,13 +101,15 @@ fn an_ack_from_any_member_acks_the_message_for_the_whole_group() {
         .publish(0, "pub", "ch", 1, 0)
         .build(10_000);
     sim.run_until(1_499).unwrap();
-    let pending = |sim: &natsim::engine::Sim| channelz(sim, "ch")["subscriptions"].as_array().unwrap().iter().map(|s| s["pending_count"].as_u64().unwrap()).sum::<u64>();
+    let pending =
+        |sim: &natsim::engine::Sim| channelz(sim, "ch")["subscriptions"].as_array().unwrap().iter().map(|s| s["pending_count"].as_u64().unwrap()).sum::<u64>();
     assert_eq!(pending(&sim), 1);
     sim.run_until(1_500).unwrap();
     assert_eq!(pending(&sim), 0);
     sim.run().unwrap();
     assert_eq!(deliveries_to(&sim, "B"), vec![(1_000, 1, true, 1)], "no further redelivery");
-    let processed: Vec<(u64, String)> = json_events(&sim, "processed").iter().map(|e| (e["t"].as_u64().unwrap(), e["sub"].as_str().unwrap().to_string())).collect();
+    let processed: Vec<(u64, String)> =
+        json_events(&sim, "processed").iter().map(|e| (e["t"].as_u64().unwrap(), e["sub"].as_str().unwrap().to_string())).collect();
     assert_eq!(processed, vec![(1_500, "A".into()), (6_000, "B".into())]);
 }
 

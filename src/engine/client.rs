@@ -48,10 +48,12 @@ impl Sim {
                 Some(p) => self.pause(p, duration_ms),
                 None => {}
             },
-            Verb::Publish { client, .. } | Verb::Close { client } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => match self.current.get(&client) {
-                Some(&p) => self.route_app(p, idx, k),
-                None => self.action_failed(idx, format!("client {client:?} has not connected")),
-            },
+            Verb::Publish { client, .. } | Verb::Close { client } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => {
+                match self.current.get(&client) {
+                    Some(&p) => self.route_app(p, idx, k),
+                    None => self.action_failed(idx, format!("client {client:?} has not connected")),
+                }
+            }
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
                 let h = self.handle_ids[&sub];
                 match self.handles[h.0 as usize].proc {

@@ -77,11 +77,7 @@ pub fn channel_name_valid(name: &str) -> bool {
 /// Whether `_STAN.pub.<cid>.<channel>` is a subject the NATS server routes to the streaming
 /// server at all: an empty token or white space never arrives (stan.js then times out).
 pub fn channel_reaches_server(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.ends_with('.')
-        && !name.contains("..")
-        && !name.chars().any(char::is_whitespace)
+    !name.is_empty() && !name.starts_with('.') && !name.ends_with('.') && !name.contains("..") && !name.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]

@@ -52,12 +52,7 @@ pub struct Nuid {
 impl Nuid {
     /// A generator whose randomness comes from `rng`.
     pub fn new(mut rng: Rng) -> Self {
-        let mut n = Nuid {
-            pre: [b'0'; PRE_LEN],
-            seq: 0,
-            inc: 0,
-            rng: rng.clone(),
-        };
+        let mut n = Nuid { pre: [b'0'; PRE_LEN], seq: 0, inc: 0, rng: rng.clone() };
         n.randomize_prefix();
         n.seq = rng.below(MAX_SEQ);
         n.inc = MIN_INC + rng.below(MAX_INC - MIN_INC);

@@ -28,12 +28,7 @@ fn varint_field(v: u64) -> u64 {
 
 /// Size of a `MsgProto{sequence, subject, data, timestamp, redelivered, redelivery_count}`.
 pub fn msg_proto_size(seq: u64, subject_len: u64, data_len: u64, ts_ns: u64, redelivered: bool, count: u32) -> u64 {
-    varint_field(seq)
-        + bytes_field(subject_len)
-        + bytes_field(data_len)
-        + varint_field(ts_ns)
-        + if redelivered { 2 } else { 0 }
-        + varint_field(count as u64)
+    varint_field(seq) + bytes_field(subject_len) + bytes_field(data_len) + varint_field(ts_ns) + if redelivered { 2 } else { 0 } + varint_field(count as u64)
 }
 
 /// Size of the `PubMsg` stan.js sends: client id, 22-byte guid, channel, data, 22-byte connID.

@@ -10,9 +10,7 @@ pub struct Rng {
 impl Rng {
     /// A generator for `seed`, with `stream` selecting an independent sequence.
     pub fn new(seed: u64, stream: u64) -> Self {
-        let mut r = Rng {
-            state: seed ^ stream.wrapping_mul(0xD6E8_FEB8_6659_FD93),
-        };
+        let mut r = Rng { state: seed ^ stream.wrapping_mul(0xD6E8_FEB8_6659_FD93) };
         r.next_u64();
         r
     }

@@ -24,12 +24,7 @@ pub fn rfc3339_nano(t: SimTime) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    let mut s = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    );
+    let mut s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60);
     if frac > 0 {
         let f = format!("{frac:03}");
         s.push('.');
@@ -63,11 +58,7 @@ pub fn go_duration(ms: u64) -> String {
         return format!("{ms}ms");
     }
     let (m, s, frac) = (ms / 60_000, (ms / 1000) % 60, ms % 1000);
-    let secs = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
+    let secs = if frac == 0 { format!("{s}s") } else { format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0')) };
     if m > 0 {
         format!("{m}m{secs}")
     } else {

@@ -86,33 +86,114 @@ impl DropReason {
 #[derive(Clone, Debug, PartialEq)]
 #[allow(missing_docs)]
 pub enum TraceKind {
-    Connected { client: Name, replaced: bool },
-    ConnectFailed { client: Name, error: Name },
-    Published { client: Name, channel: Name, seq: u64 },
-    PublishFailed { client: Name, channel: Name, error: Name },
-    Subscribed { client: Name, sub: Name, channel: Name, queue: Option<Name>, durable: Option<Name>, resumed: bool },
-    SubscribeFailed { client: Name, sub: Name, channel: Name, error: Name },
-    Delivered { client: Name, sub: Name, channel: Name, seq: u64, redelivered: bool, redelivery_count: u32 },
-    Acked { client: Name, sub: Name, channel: Name, seq: u64 },
-    Processed { client: Name, sub: Name, channel: Name, seq: u64, ok: bool },
-    Heartbeat { client: Name, ok: bool, failures: u32 },
-    Killed { client: Name },
-    Paused { client: Name },
-    Continued { client: Name },
+    Connected {
+        client: Name,
+        replaced: bool,
+    },
+    ConnectFailed {
+        client: Name,
+        error: Name,
+    },
+    Published {
+        client: Name,
+        channel: Name,
+        seq: u64,
+    },
+    PublishFailed {
+        client: Name,
+        channel: Name,
+        error: Name,
+    },
+    Subscribed {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        queue: Option<Name>,
+        durable: Option<Name>,
+        resumed: bool,
+    },
+    SubscribeFailed {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        error: Name,
+    },
+    Delivered {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        seq: u64,
+        redelivered: bool,
+        redelivery_count: u32,
+    },
+    Acked {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        seq: u64,
+    },
+    Processed {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        seq: u64,
+        ok: bool,
+    },
+    Heartbeat {
+        client: Name,
+        ok: bool,
+        failures: u32,
+    },
+    Killed {
+        client: Name,
+    },
+    Paused {
+        client: Name,
+    },
+    Continued {
+        client: Name,
+    },
     ServerRestarted,
-    ConnectionLost { client: Name, error: Name },
-    ClientClosed { client: Name, reason: CloseReason },
-    SubClosed { client: Name, sub: Name, channel: Name, reason: SubCloseReason, kept: bool },
-    MsgDropped { channel: Name, seq: u64, reason: DropReason },
-    ActionFailed { index: usize, error: Name },
+    ConnectionLost {
+        client: Name,
+        error: Name,
+    },
+    ClientClosed {
+        client: Name,
+        reason: CloseReason,
+    },
+    SubClosed {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        reason: SubCloseReason,
+        kept: bool,
+    },
+    MsgDropped {
+        channel: Name,
+        seq: u64,
+        reason: DropReason,
+    },
+    ActionFailed {
+        index: usize,
+        error: Name,
+    },
     /// Extension: a channel was created (first publish or subscribe).
-    ChannelCreated { channel: Name },
+    ChannelCreated {
+        channel: Name,
+    },
     /// Extension: a channel was deleted by `max_inactivity`.
-    ChannelDeleted { channel: Name },
+    ChannelDeleted {
+        channel: Name,
+    },
     /// Extension: the client's NATS connection dropped (node-nats `'disconnect'`).
-    Disconnected { client: Name },
+    Disconnected {
+        client: Name,
+    },
     /// Extension: the client's NATS connection is back (node-nats `'reconnect'`).
-    Reconnected { client: Name },
+    Reconnected {
+        client: Name,
+    },
 }
 
 impl TraceKind {

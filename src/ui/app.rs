@@ -21,7 +21,6 @@ const MAX_ROWS: usize = 2000;
 
 #[derive(Clone, PartialEq)]
 enum Outcome {
-
     Done { rows: Vec<TraceRow>, total: usize, summary: Summary, monitor: String },
     Failed(String),
 }
@@ -89,7 +88,6 @@ pub fn App() -> Html {
 
 fn view_outcome(o: &Outcome) -> Html {
     match o {
-
         Outcome::Failed(msg) => html! { <p id="error" class="result__error" role="alert">{ msg.clone() }</p> },
         Outcome::Done { rows, total, summary, monitor } => html! {
             <section class="result" aria-label="Result">

@@ -37,7 +37,13 @@ fn tone(k: &TraceKind) -> &'static str {
 fn detail(k: &TraceKind) -> String {
     use TraceKind::*;
     match k {
-        Connected { replaced, .. } => if *replaced { "replaced an earlier registration".into() } else { String::new() },
+        Connected { replaced, .. } => {
+            if *replaced {
+                "replaced an earlier registration".into()
+            } else {
+                String::new()
+            }
+        }
         ConnectFailed { error, .. } | ConnectionLost { error, .. } => error.to_string(),
         Published { channel, seq, .. } => format!("{channel} #{seq}"),
         PublishFailed { channel, error, .. } => format!("{channel}: {error}"),
@@ -64,7 +70,13 @@ fn detail(k: &TraceKind) -> String {
         }
         Acked { sub, channel, seq, .. } => format!("{sub} {channel} #{seq}"),
         Processed { sub, channel, seq, ok, .. } => format!("{sub} {channel} #{seq} {}", if *ok { "ok" } else { "FAILED" }),
-        Heartbeat { ok, failures, .. } => if *ok { "answered".into() } else { format!("missed ({failures} in a row)") },
+        Heartbeat { ok, failures, .. } => {
+            if *ok {
+                "answered".into()
+            } else {
+                format!("missed ({failures} in a row)")
+            }
+        }
         ClientClosed { reason, .. } => reason.as_str().to_string(),
         SubClosed { sub, channel, reason, kept, .. } => format!("{sub} on {channel}: {}{}", reason.as_str(), if *kept { ", durable state kept" } else { "" }),
         MsgDropped { channel, seq, reason } => format!("{channel} #{seq} ({})", reason.as_str()),
@@ -122,7 +134,14 @@ mod tests {
     fn rows_read_like_a_transcript() {
         let e = TraceEvent {
             t: 12_000,
-            kind: TraceKind::Delivered { client: "l2".into(), sub: "s2".into(), channel: "ticket:created".into(), seq: 7, redelivered: true, redelivery_count: 1 },
+            kind: TraceKind::Delivered {
+                client: "l2".into(),
+                sub: "s2".into(),
+                channel: "ticket:created".into(),
+                seq: 7,
+                redelivered: true,
+                redelivery_count: 1,
+            },
         };
         let r = row(&e);
         assert_eq!(r.time, "12.000 s");

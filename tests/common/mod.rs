@@ -87,7 +87,9 @@ pub fn deliveries(sim: &Sim) -> Vec<Dlv> {
     sim.trace()
         .iter()
         .filter_map(|e| match &e.kind {
-            TraceKind::Delivered { client, sub, seq, redelivered, redelivery_count, .. } => Some((e.t, client.to_string(), sub.to_string(), *seq, *redelivered, *redelivery_count)),
+            TraceKind::Delivered { client, sub, seq, redelivered, redelivery_count, .. } => {
+                Some((e.t, client.to_string(), sub.to_string(), *seq, *redelivered, *redelivery_count))
+            }
             _ => None,
         })
         .collect()

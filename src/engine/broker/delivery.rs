@@ -52,7 +52,16 @@ fn adjust_ack_timer(fx: &mut Fx, sub: &mut Sub, next_expiry: Option<i64>) {
 
 /// `sendMsgToSub`: returns (sent, send more). `rdlv` is the group's redelivery-count map for a
 /// queue member (else the sub's own is used).
-pub(super) fn send_msg_to_sub(fx: &mut Fx, stats: &mut Stats, sub: &mut Sub, rdlv: Option<&mut BTreeMap<u64, u32>>, m: &StoredMsg, channel: &Name, redelivered: bool, force: bool) -> (bool, bool) {
+pub(super) fn send_msg_to_sub(
+    fx: &mut Fx,
+    stats: &mut Stats,
+    sub: &mut Sub,
+    rdlv: Option<&mut BTreeMap<u64, u32>>,
+    m: &StoredMsg,
+    channel: &Name,
+    redelivered: bool,
+    force: bool,
+) -> (bool, bool) {
     if !sub.initialized || sub.client.is_none() || (sub.new_on_hold && !redelivered) {
         return (false, false);
     }
@@ -75,26 +84,10 @@ pub(super) fn send_msg_to_sub(fx: &mut Fx, stats: &mut Stats, sub: &mut Sub, rdl
     stats.out_msgs += 1;
     stats.out_bytes += size;
     let client = sub.client.clone().expect("online sub");
-    fx.trace(TraceKind::Delivered {
-        client,
-        sub: sub.handle_name.clone(),
-        channel: channel.clone(),
-        seq: m.seq,
-        redelivered,
-        redelivery_count: count,
-    });
+    fx.trace(TraceKind::Delivered { client, sub: sub.handle_name.clone(), channel: channel.clone(), seq: m.seq, redelivered, redelivery_count: count });
     fx.out.push(Effect::Deliver(
         sub.proc,
-        Delivery {
-            sub: sub.id,
-            ack_gen: sub.ack_gen,
-            handle: sub.handle,
-            channel: channel.clone(),
-            seq: m.seq,
-            data: m.data.clone(),
-            redelivered,
-            count,
-        },
+        Delivery { sub: sub.id, ack_gen: sub.ack_gen, handle: sub.handle, channel: channel.clone(), seq: m.seq, data: m.data.clone(), redelivered, count },
     ));
     if !sub.ack_timer {
         arm_ack_timer(fx, sub, sub.ack_wait_ms());

@@ -23,8 +23,8 @@ mod subscription;
 pub use channel::{Channel, MsgStore, StoredMsg};
 pub use client::ClientRec;
 pub use health::ConnectOutcome;
-pub use subscribe::stored_sub_count as subscribe_count;
 pub use queue_group::QueueGroup;
+pub use subscribe::stored_sub_count as subscribe_count;
 pub use subscription::{Sub, SubSlab};
 
 use super::config::ServerConfig;

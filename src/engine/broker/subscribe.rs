@@ -162,7 +162,15 @@ impl Broker {
         Ok(id)
     }
 
-    fn create_sub(&mut self, fx: &mut Fx, r: &SubRequest, ack_inbox: String, group_key: Option<Name>, is_durable: bool, set_start: bool) -> Result<SubId, Name> {
+    fn create_sub(
+        &mut self,
+        fx: &mut Fx,
+        r: &SubRequest,
+        ack_inbox: String,
+        group_key: Option<Name>,
+        is_durable: bool,
+        set_start: bool,
+    ) -> Result<SubId, Name> {
         let ch = self.channels.get_mut(&r.channel).expect("channel");
         let (last_sent, start_text) = if set_start { start_sequence(ch, &r.start, fx.now) } else { (0, String::new()) };
         if !self.clients.contains_key(&r.client) {

@@ -40,14 +40,16 @@ impl Sim {
                     patch.apply(&mut self.handles[h.0 as usize].behaviour);
                 }
             }
-            Verb::Kill { client } => match self.signal_target(idx, &client) {
-                Some(p) => self.kill(p),
-                None => {}
-            },
-            Verb::Pause { client, duration_ms } => match self.signal_target(idx, &client) {
-                Some(p) => self.pause(p, duration_ms),
-                None => {}
-            },
+            Verb::Kill { client } => {
+                if let Some(p) = self.signal_target(idx, &client) {
+                    self.kill(p);
+                }
+            }
+            Verb::Pause { client, duration_ms } => {
+                if let Some(p) = self.signal_target(idx, &client) {
+                    self.pause(p, duration_ms);
+                }
+            }
             Verb::Publish { client, .. } | Verb::Close { client } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => {
                 match self.current.get(&client) {
                     Some(&p) => self.route_app(p, idx, k),

@@ -66,7 +66,7 @@ impl Nuid {
     }
 
     /// The next NUID.
-    pub fn next(&mut self) -> String {
+    pub fn next_id(&mut self) -> String {
         self.seq += self.inc;
         if self.seq >= MAX_SEQ {
             self.randomize_prefix();
@@ -85,7 +85,7 @@ impl Nuid {
 
     /// `_INBOX.<nuid>`, as `nats.NewInbox()` / `nats.createInbox()` make it.
     pub fn inbox(&mut self) -> String {
-        format!("_INBOX.{}", self.next())
+        format!("_INBOX.{}", self.next_id())
     }
 }
 
@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn nuids_are_22_chars_share_a_prefix_and_differ() {
         let mut n = Nuid::new(Rng::new(1, 9));
-        let (a, b) = (n.next(), n.next());
+        let (a, b) = (n.next_id(), n.next_id());
         assert_eq!(a.len(), 22);
         assert_eq!(a[..12], b[..12]);
         assert_ne!(a, b);

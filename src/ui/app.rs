@@ -21,7 +21,7 @@ const MAX_ROWS: usize = 2000;
 
 #[derive(Clone, PartialEq)]
 enum Outcome {
-    Done { rows: Vec<TraceRow>, total: usize, summary: Summary, monitor: String },
+    Done { title: String, description: String, rows: Vec<TraceRow>, total: usize, summary: Summary, monitor: String },
     Failed(String),
 }
 
@@ -35,23 +35,26 @@ fn run(text: &str) -> Outcome {
     }
     let monitor = serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default();
     let rows = sim.trace().iter().take(MAX_ROWS).map(row).collect();
-    Outcome::Done { rows, total: sim.trace().len(), summary: summary(&sim), monitor }
+    let title = sim.scenario().name.clone().unwrap_or_else(|| "Untitled scenario".into());
+    let description = sim.scenario().description.clone().unwrap_or_default();
+    Outcome::Done { title, description, rows, total: sim.trace().len(), summary: summary(&sim), monitor }
 }
 
 /// Root component.
 #[function_component]
 pub fn App() -> Html {
     let text = use_state(|| EXAMPLES[0].1.to_string());
+    let picked = use_state(|| 0usize);
     let outcome = use_state(|| run(EXAMPLES[0].1));
 
     let on_pick = {
-        let (text, outcome) = (text.clone(), outcome.clone());
+        let (text, outcome, picked) = (text.clone(), outcome.clone(), picked.clone());
         Callback::from(move |e: Event| {
             let Some(sel) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
-            if let Some((_, body)) = sel.value().parse::<usize>().ok().and_then(|i| EXAMPLES.get(i)) {
-                text.set(body.to_string());
-                outcome.set(run(body));
-            }
+            let Some(i) = sel.value().parse::<usize>().ok().filter(|i| *i < EXAMPLES.len()) else { return };
+            picked.set(i);
+            text.set(EXAMPLES[i].1.to_string());
+            outcome.set(run(EXAMPLES[i].1));
         })
     };
     let on_edit = {
@@ -76,7 +79,7 @@ pub fn App() -> Html {
             <section class="editor" aria-label="Scenario">
                 <label class="editor__label" for="example">{ "Example" }</label>
                 <select id="example" class="editor__select" onchange={on_pick}>
-                    { for EXAMPLES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()}>{ *name }</option> }) }
+                    { for EXAMPLES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *picked}>{ *name }</option> }) }
                 </select>
                 <textarea id="scenario" class="editor__text" spellcheck="false" aria-label="Scenario JSON" value={(*text).clone()} oninput={on_edit} />
                 <button id="run" class="editor__run" onclick={on_run}>{ "Run scenario" }</button>
@@ -89,8 +92,10 @@ pub fn App() -> Html {
 fn view_outcome(o: &Outcome) -> Html {
     match o {
         Outcome::Failed(msg) => html! { <p id="error" class="result__error" role="alert">{ msg.clone() }</p> },
-        Outcome::Done { rows, total, summary, monitor } => html! {
+        Outcome::Done { title, description, rows, total, summary, monitor } => html! {
             <section class="result" aria-label="Result">
+                <h2 id="title" class="result__title">{ title.clone() }</h2>
+                if !description.is_empty() { <p class="result__description">{ description.clone() }</p> }
                 <p id="summary" class="result__summary">
                     { format!("{} events until {}: {} published, {} delivered ({} redelivered).", summary.events, summary.until, summary.published, summary.delivered, summary.redelivered) }
                 </p>

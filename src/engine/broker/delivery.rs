@@ -51,7 +51,8 @@ fn adjust_ack_timer(fx: &mut Fx, sub: &mut Sub, next_expiry: Option<i64>) {
 }
 
 /// `sendMsgToSub`: returns (sent, send more). `rdlv` is the group's redelivery-count map for a
-/// queue member (else the sub's own is used).
+/// queue member (else the sub's own is used). A `redelivery` is flagged and forced (it
+/// ignores max in flight); a new message honours it.
 pub(super) fn send_msg_to_sub(
     fx: &mut Fx,
     stats: &mut Stats,
@@ -59,9 +60,9 @@ pub(super) fn send_msg_to_sub(
     rdlv: Option<&mut BTreeMap<u64, u32>>,
     m: &StoredMsg,
     channel: &Name,
-    redelivered: bool,
-    force: bool,
+    redelivery: bool,
 ) -> (bool, bool) {
+    let (redelivered, force) = (redelivery, redelivery);
     if !sub.initialized || sub.client.is_none() || (sub.new_on_hold && !redelivered) {
         return (false, false);
     }
@@ -134,7 +135,7 @@ pub(super) fn send_available(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
     let mut next = sub.last_sent + 1;
     while !sub.stalled {
         let Some(m) = next_msg(&ch.store, &mut next, &mut sub.last_sent) else { break };
-        let (sent, more) = send_msg_to_sub(cx.fx, cx.stats, sub, None, &m, &ch.name, false, false);
+        let (sent, more) = send_msg_to_sub(cx.fx, cx.stats, sub, None, &m, &ch.name, false);
         if !sent || !more {
             break;
         }
@@ -143,13 +144,13 @@ pub(super) fn send_available(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
 }
 
 /// `sendMsgToQueueGroup`: picks the best member and sends; returns (pick, sent).
-pub(super) fn send_to_queue_group(cx: &mut Ctx, ch: &mut Channel, key: &Name, m: &StoredMsg, redelivered: bool, force: bool) -> (Option<SubId>, bool) {
+pub(super) fn send_to_queue_group(cx: &mut Ctx, ch: &mut Channel, key: &Name, m: &StoredMsg, redelivery: bool) -> (Option<SubId>, bool) {
     let Some(group) = ch.qsubs.get_mut(key) else { return (None, false) };
     let Some(pick) = find_best(&mut group.members, cx.subs) else { return (None, false) };
     let sub = cx.subs.get_mut(pick).expect("member");
     let was_stalled = sub.stalled;
-    let (sent, _) = send_msg_to_sub(cx.fx, cx.stats, sub, Some(&mut group.rdlv), m, &ch.name, redelivered, force);
-    if !force && !was_stalled && sub.stalled {
+    let (sent, _) = send_msg_to_sub(cx.fx, cx.stats, sub, Some(&mut group.rdlv), m, &ch.name, redelivery);
+    if !redelivery && !was_stalled && sub.stalled {
         group.stalled_count += 1;
     }
     if sent && sub.last_sent > group.last_sent {
@@ -175,7 +176,7 @@ pub(super) fn send_available_to_queue(cx: &mut Ctx, ch: &mut Channel, key: &Name
         let m = next_msg(&ch.store, &mut next, &mut last_sent);
         ch.qsubs.get_mut(key).expect("group").last_sent = last_sent;
         let Some(m) = m else { break };
-        if !send_to_queue_group(cx, ch, key, &m, false, false).1 {
+        if !send_to_queue_group(cx, ch, key, &m, false).1 {
             break;
         }
         next += 1;
@@ -281,7 +282,7 @@ pub(super) fn ack_expiry(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
                 if !still_pending {
                     continue;
                 }
-                let (pick, sent) = send_to_queue_group(cx, ch, k, &m, true, true);
+                let (pick, sent) = send_to_queue_group(cx, ch, k, &m, true);
                 let Some(pick) = pick else { break };
                 if pick != id && sent {
                     process_ack(cx, ch, id, seq, false);
@@ -290,7 +291,7 @@ pub(super) fn ack_expiry(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
             None => {
                 if still_pending {
                     let sub = cx.subs.get_mut(id).expect("sub");
-                    send_msg_to_sub(cx.fx, cx.stats, sub, None, &m, &ch.name, true, true);
+                    send_msg_to_sub(cx.fx, cx.stats, sub, None, &m, &ch.name, true);
                 }
             }
         }
@@ -320,7 +321,7 @@ pub(super) fn durable_redelivery(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
         }
         let sub = cx.subs.get_mut(id).expect("sub");
         let rdlv = qkey.as_ref().and_then(|k| ch.qsubs.get_mut(k)).map(|g| &mut g.rdlv);
-        send_msg_to_sub(cx.fx, cx.stats, sub, rdlv, &m, &ch.name, true, true);
+        send_msg_to_sub(cx.fx, cx.stats, sub, rdlv, &m, &ch.name, true);
     }
     if let Some(sub) = cx.subs.get_mut(id) {
         sub.new_on_hold = false;

@@ -231,7 +231,7 @@ pub struct Broker {
 impl Broker {
     /// A server started at `now` with no state; subscription ids start at `sub_base`.
     pub fn new(cfg: ServerConfig, now: SimTime, mut nuid: Nuid, sub_base: u32) -> Self {
-        let server_id = nuid.next();
+        let server_id = nuid.next_id();
         Broker {
             cfg,
             start: now,

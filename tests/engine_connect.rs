@@ -124,3 +124,24 @@ fn the_publisher_sees_its_message_delivered_before_its_own_ack() {
     let names: Vec<&str> = sim.trace().iter().filter(|e| e.t == 10).map(|e| e.kind.name()).collect();
     assert_eq!(names, ["published", "delivered", "acked", "processed"]);
 }
+
+#[test]
+fn a_client_the_server_dropped_gets_the_versions_unknown_client_error_when_it_subscribes() {
+    // Stopped at 1 s (before the heartbeat due then), removed at 1 + 3·0.5 + 2·0.5 = 3.5 s;
+    // pings are off, so the process
+    // does not notice, and its deferred subscribe and publish run when it continues.
+    for (v, err) in [("0.25", "stan: unknown clientID"), ("0.17", "can't find clientID: c")] {
+        let sim = Scn::new()
+            .server(json!({"server_version": v, "hb_interval_ms": 500, "hb_timeout_ms": 500, "hb_fail_count": 2}))
+            .act(json!({"at_ms": 0, "do": "connect", "client": "c", "ping_interval_ms": 0}))
+            .pause(1_000, "c", 10_000)
+            .sub(2_000, "c", "s", "ch", json!({}))
+            .publish(2_000, "c", "ch", 1, 0)
+            .run(12_000);
+        assert_eq!(closed_at(&sim, "c"), Some((3_500, "heartbeat".into())), "{v}");
+        let f = first(&sim, "subscribe_failed", "c").unwrap();
+        assert_eq!((f.0, f.1["error"].as_str()), (11_000, Some(err)), "{v}");
+        let p = first(&sim, "publish_failed", "c").unwrap();
+        assert_eq!((p.0, p.1["error"].as_str()), (11_000, Some("stan: invalid publish request")), "{v}");
+    }
+}

@@ -88,10 +88,10 @@ pub struct Clientz {
     pub subscriptions: BTreeMap<String, Vec<Subscriptionz>>,
 }
 
-/// `Clientsz`.
+/// The paging header that `/clientsz` and `/channelsz` lists start with.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
-pub struct Clientsz {
+pub struct ListHeader {
     pub cluster_id: String,
     pub server_id: String,
     pub now: String,
@@ -99,6 +99,14 @@ pub struct Clientsz {
     pub limit: usize,
     pub count: usize,
     pub total: usize,
+}
+
+/// `Clientsz`.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Clientsz {
+    #[serde(flatten)]
+    pub header: ListHeader,
     pub clients: Vec<Clientz>,
 }
 
@@ -121,13 +129,8 @@ pub struct Channelz {
 #[derive(Serialize, Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Channelsz {
-    pub cluster_id: String,
-    pub server_id: String,
-    pub now: String,
-    pub offset: usize,
-    pub limit: usize,
-    pub count: usize,
-    pub total: usize,
+    #[serde(flatten)]
+    pub header: ListHeader,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -160,6 +163,19 @@ impl<'a> MonitorView<'a> {
 
     fn totals(&self) -> (usize, u64) {
         self.b.channels().values().fold((0, 0), |(n, by), c| (n + c.store.msgs.len(), by + c.store.bytes))
+    }
+
+    /// Defaults of the real handlers: offset 0, limit 1024.
+    fn list_header(&self, count: usize, total: usize) -> ListHeader {
+        ListHeader {
+            cluster_id: self.b.config().cluster_id.to_string(),
+            server_id: self.b.server_id.clone(),
+            now: rfc3339_nano(self.now),
+            offset: 0,
+            limit: LIMIT,
+            count,
+            total,
+        }
     }
 
     /// `/streaming/serverz`.
@@ -247,16 +263,7 @@ impl<'a> MonitorView<'a> {
     /// `/streaming/clientsz[?subs=1]`.
     pub fn clientsz(&self, subs: bool) -> Clientsz {
         let clients: Vec<Clientz> = self.b.clients().keys().take(LIMIT).filter_map(|id| self.client(id, subs)).collect();
-        Clientsz {
-            cluster_id: self.b.config().cluster_id.to_string(),
-            server_id: self.b.server_id.clone(),
-            now: rfc3339_nano(self.now),
-            offset: 0,
-            limit: LIMIT,
-            count: clients.len(),
-            total: self.b.clients().len(),
-            clients,
-        }
+        Clientsz { header: self.list_header(clients.len(), self.b.clients().len()), clients }
     }
 
     fn channel_subs(&self, c: &Channel) -> Vec<Subscriptionz> {
@@ -288,13 +295,7 @@ impl<'a> MonitorView<'a> {
         let names: Vec<String> = self.b.channels().keys().take(LIMIT).map(|n| n.to_string()).collect();
         let channels = if subs { names.iter().filter_map(|n| self.channel(n, true)).collect() } else { Vec::new() };
         Channelsz {
-            cluster_id: self.b.config().cluster_id.to_string(),
-            server_id: self.b.server_id.clone(),
-            now: rfc3339_nano(self.now),
-            offset: 0,
-            limit: LIMIT,
-            count: names.len(),
-            total: self.b.channels().len(),
+            header: self.list_header(names.len(), self.b.channels().len()),
             names: if subs { Vec::new() } else { names },
             channels,
         }

@@ -28,6 +28,7 @@ pub mod broker;
 mod client;
 pub mod config;
 pub mod errors;
+mod event_loop;
 pub mod ids;
 pub mod monitor;
 pub mod process;

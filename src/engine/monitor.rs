@@ -294,11 +294,7 @@ impl<'a> MonitorView<'a> {
     pub fn channelsz(&self, subs: bool) -> Channelsz {
         let names: Vec<String> = self.b.channels().keys().take(LIMIT).map(|n| n.to_string()).collect();
         let channels = if subs { names.iter().filter_map(|n| self.channel(n, true)).collect() } else { Vec::new() };
-        Channelsz {
-            header: self.list_header(names.len(), self.b.channels().len()),
-            names: if subs { Vec::new() } else { names },
-            channels,
-        }
+        Channelsz { header: self.list_header(names.len(), self.b.channels().len()), names: if subs { Vec::new() } else { names }, channels }
     }
 
     /// The four endpoints as the contract's `monitor` object (`?subs=1` forms).

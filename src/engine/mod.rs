@@ -8,6 +8,7 @@
 //!   client processes do (stan.js + the listener application model), [`process`] their data.
 //! - [`broker`]: the server itself, rule by rule (`stan-semantics.md`).
 //! - [`monitor`]: the four monitoring endpoints.
+//! - [`session`]: an interactive run with snapshots and forks (what the page drives).
 //! - [`trace`]: the trace events every consumer reads.
 //! - [`config`], [`errors`], [`proto`], [`time`], [`ids`], [`rng`]: options and version
 //!   differences, exact error texts, protobuf sizes, time formats, NUIDs, the seeded PRNG.
@@ -35,6 +36,7 @@ pub mod process;
 pub mod proto;
 pub mod rng;
 pub mod scenario;
+pub mod session;
 pub mod sim;
 pub mod time;
 pub mod trace;
@@ -43,6 +45,7 @@ pub use broker::StartPosition;
 pub use config::{ServerConfig, ServerVersion};
 pub use monitor::{Monitor, MonitorView};
 pub use scenario::{Action, Behaviour, Handler, Scenario, ScenarioError, Verb};
+pub use session::Session;
 pub use sim::{RunError, RunLimits, Sim};
 pub use time::SimTime;
 pub use trace::{TraceEvent, TraceKind};

@@ -153,6 +153,25 @@ impl Sim {
         self.limits = limits;
     }
 
+    /// Replaces the scripted actions dated after `from` (this simulator's time) with those of
+    /// `actions`, which must equal the current list up to `from`; both in time order. Used to
+    /// fork a run.
+    pub fn replace_future_actions(&mut self, actions: &[Action], from: SimTime) {
+        debug_assert!(self.now <= from);
+        let keep = self.scenario.actions.iter().take_while(|a| a.at_ms <= from).count();
+        let old: Vec<Entry> = std::mem::take(&mut self.queue).into_vec().into_iter().map(|Reverse(e)| e).collect();
+        for e in old {
+            let future = matches!(e.ev, Event::Action { idx, k: 0 } if self.scenario.actions[idx].at_ms > from);
+            if !future {
+                self.queue.push(Reverse(e));
+            }
+        }
+        self.scenario.actions.truncate(keep);
+        for a in actions.iter().skip(keep) {
+            self.schedule_action(a.clone());
+        }
+    }
+
     /// Adds an action (for example a gesture in the page) and schedules it; an action dated
     /// in the past runs at the current time. Returns its index.
     pub fn push_action(&mut self, mut a: Action) -> usize {

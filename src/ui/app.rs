@@ -1,11 +1,20 @@
-//! Root component of the first page: a scenario picker/editor, a Run button, the trace
-//! table and the monitoring JSON. Untrusted text (scenario files, client ids, payloads) is
-//! only ever rendered as text.
+//! Root component: owns the page state (one reducer shared by context), the play ticker,
+//! keyboard shortcuts, the import/export/help dialogs, the error banner, and the
+//! `window.natsPlayground` API for tests and embedding.
 
-use super::view_model::{row, summary, Summary, TraceRow};
-use crate::engine::Sim;
+use super::api::install_api;
+use super::board::Board;
+use super::board_model::board;
+use super::hooks::Playground;
+use super::inspector::Inspector;
+use super::panels::{EventLog, MonitorPanel};
+use super::state::{Msg, PlaygroundState};
+use super::toolbar::Toolbar;
+use crate::engine::Scenario;
+use gloo_timers::callback::Interval;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
 /// The built-in example scenarios (also served as files under `scenarios/`).
@@ -16,112 +25,186 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
 ];
 
-/// Rows shown at most (the rest is counted).
-const MAX_ROWS: usize = 2000;
+/// Real milliseconds between frames while playing.
+const FRAME_MS: u32 = 33;
 
 #[derive(Clone, PartialEq)]
-enum Outcome {
-    Done { title: String, description: String, rows: Vec<TraceRow>, total: usize, summary: Summary, monitor: String },
-    Failed(String),
+enum Dialog {
+    None,
+    Import,
+    Export(String),
 }
 
-fn run(text: &str) -> Outcome {
-    let mut sim = match Sim::from_json(text) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Failed(format!("This scenario is not valid: {e}")),
-    };
-    if let Err(e) = sim.run() {
-        return Outcome::Failed(e.to_string());
-    }
-    let monitor = serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default();
-    let rows = sim.trace().iter().take(MAX_ROWS).map(row).collect();
-    let title = sim.scenario().name.clone().unwrap_or_else(|| "Untitled scenario".into());
-    let description = sim.scenario().description.clone().unwrap_or_default();
-    Outcome::Done { title, description, rows, total: sim.trace().len(), summary: summary(&sim), monitor }
+fn initial() -> PlaygroundState {
+    PlaygroundState::new(Scenario::parse(EXAMPLES[0].1).expect("built-in example is valid"))
 }
 
 /// Root component.
 #[function_component]
 pub fn App() -> Html {
-    let text = use_state(|| EXAMPLES[0].1.to_string());
-    let picked = use_state(|| 0usize);
-    let outcome = use_state(|| run(EXAMPLES[0].1));
+    let pg: Playground = use_reducer(initial);
+    let dialog = use_state(|| Dialog::None);
 
-    let on_pick = {
-        let (text, outcome, picked) = (text.clone(), outcome.clone(), picked.clone());
-        Callback::from(move |e: Event| {
-            let Some(sel) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
-            let Some(i) = sel.value().parse::<usize>().ok().filter(|i| *i < EXAMPLES.len()) else { return };
-            picked.set(i);
-            text.set(EXAMPLES[i].1.to_string());
-            outcome.set(run(EXAMPLES[i].1));
-        })
-    };
-    let on_edit = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
-                text.set(t.value());
+    // The ticker lives while playing; dropping it (cleanup) stops it.
+    {
+        let pg = pg.clone();
+        use_effect_with(pg.playing, move |playing| {
+            let ticker = playing.then(|| Interval::new(FRAME_MS, move || pg.dispatch(Msg::Tick(FRAME_MS as f64))));
+            move || drop(ticker)
+        });
+    }
+    // Keyboard: space play/pause, arrows step, ? help (not while typing in a field).
+    {
+        let pg = pg.clone();
+        use_effect_with((), move |_| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let cb = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let msg = match e.key().as_str() {
+                    " " => Msg::TogglePlay,
+                    "ArrowRight" => Msg::Step,
+                    "ArrowLeft" => Msg::StepBack,
+                    "?" => Msg::ToggleHelp,
+                    "Escape" => Msg::Select(None),
+                    _ => return,
+                };
+                e.prevent_default();
+                pg.dispatch(msg);
+            });
+            if let Some(d) = &doc {
+                let _ = d.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = &doc {
+                    let _ = d.remove_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
+                }
+                drop(cb);
+            }
+        });
+    }
+    // window.natsPlayground: installed on mount, removed on unmount.
+    {
+        let pg = pg.clone();
+        use_effect_with((), move |_| {
+            let api = install_api(pg);
+            move || drop(api)
+        });
+    }
+
+    let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 20_000);
+    let vm = board(pg.session.borrow().sim(), anim_ms);
+    let selected_node = pg.selected.as_ref().and_then(|id| vm.nodes.iter().find(|n| &n.id == id).cloned());
+    let on_example = {
+        let pg = pg.clone();
+        Callback::from(move |i: usize| {
+            if let Some((_, body)) = EXAMPLES.get(i) {
+                pg.dispatch(Msg::Load(body.to_string()));
             }
         })
     };
-    let on_run = {
-        let (text, outcome) = (text.clone(), outcome.clone());
-        Callback::from(move |_| outcome.set(run(&text)))
+    let on_import = {
+        let dialog = dialog.clone();
+        Callback::from(move |_| dialog.set(Dialog::Import))
     };
-
+    let on_export = {
+        let (dialog, pg) = (dialog.clone(), pg.clone());
+        Callback::from(move |_| {
+            let s = pg.session.borrow();
+            dialog.set(Dialog::Export(s.export(s.now()).to_json_pretty()));
+        })
+    };
     html! {
-        <main class="page">
-            <header class="page__header">
-                <h1>{ "NATS Streaming Playground" }</h1>
-                <p class="page__lead">{ "A simulated nats-streaming-server running in your browser. Pick or edit a scenario, run it, and read what the server did." }</p>
-            </header>
-            <section class="editor" aria-label="Scenario">
-                <label class="editor__label" for="example">{ "Example" }</label>
-                <select id="example" class="editor__select" onchange={on_pick}>
-                    { for EXAMPLES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *picked}>{ *name }</option> }) }
-                </select>
-                <textarea id="scenario" class="editor__text" spellcheck="false" aria-label="Scenario JSON" value={(*text).clone()} oninput={on_edit} />
-                <button id="run" class="editor__run" onclick={on_run}>{ "Run scenario" }</button>
-            </section>
-            { view_outcome(&outcome) }
-        </main>
+        <ContextProvider<Playground> context={pg.clone()}>
+            <main class="app">
+                <header class="app__header">
+                    <h1>{ "NATS Streaming Playground" }</h1>
+                    <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
+                </header>
+                <Toolbar examples={EXAMPLES.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} />
+                if let Some(err) = &pg.error {
+                    <div id="error" class="banner banner--error" role="alert">
+                        <span>{ err.clone() }</span>
+                        <button class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::DismissError))}>{ "Dismiss" }</button>
+                    </div>
+                }
+                <div class="app__main">
+                    <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
+                    <aside class="app__side"><Inspector node={selected_node} /></aside>
+                </div>
+                <div class="app__panels"><EventLog /><MonitorPanel /></div>
+                { dialog_view(&dialog, &pg) }
+                if pg.help { { help(&pg) } }
+            </main>
+        </ContextProvider<Playground>>
     }
 }
 
-fn view_outcome(o: &Outcome) -> Html {
-    match o {
-        Outcome::Failed(msg) => html! { <p id="error" class="result__error" role="alert">{ msg.clone() }</p> },
-        Outcome::Done { title, description, rows, total, summary, monitor } => html! {
-            <section class="result" aria-label="Result">
-                <h2 id="title" class="result__title">{ title.clone() }</h2>
-                if !description.is_empty() { <p class="result__description">{ description.clone() }</p> }
-                <p id="summary" class="result__summary">
-                    { format!("{} events until {}: {} published, {} delivered ({} redelivered).", summary.events, summary.until, summary.published, summary.delivered, summary.redelivered) }
-                </p>
-                <div class="result__panes">
-                    <div class="result__trace">
-                        <table id="trace" class="trace">
-                            <thead><tr><th>{ "time" }</th><th>{ "event" }</th><th>{ "client" }</th><th>{ "detail" }</th></tr></thead>
-                            <tbody>
-                                { for rows.iter().map(|r| html! {
-                                    <tr class={classes!("trace__row", format!("trace__row--{}", r.tone))}>
-                                        <td class="trace__time">{ r.time.clone() }</td>
-                                        <td class="trace__event">{ r.event }</td>
-                                        <td>{ r.client.clone() }</td>
-                                        <td>{ r.detail.clone() }</td>
-                                    </tr>
-                                }) }
-                            </tbody>
-                        </table>
-                        if *total > rows.len() { <p class="result__more">{ format!("… and {} more events (use natsim for the whole trace)", total - rows.len()) }</p> }
-                    </div>
-                    <div class="result__monitor">
-                        <h2>{ "Monitoring at the end" }</h2>
-                        <pre id="monitor" class="monitor">{ monitor.clone() }</pre>
+fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
+    let close = {
+        let dialog = dialog.clone();
+        Callback::from(move |_| dialog.set(Dialog::None))
+    };
+    match &**dialog {
+        Dialog::None => html! {},
+        Dialog::Export(text) => html! {
+            <div class="modal" role="dialog" aria-label="Export scenario">
+                <div class="modal__box">
+                    <h2>{ "Export: this run as a scenario" }</h2>
+                    <p>{ "Run it headlessly with natsim run FILE, or import it here: the same seed and actions give the same trace." }</p>
+                    <textarea id="export-text" class="modal__text" readonly=true value={text.clone()} />
+                    <div class="inspector__row"><button class="btn" onclick={close}>{ "Close" }</button></div>
+                </div>
+            </div>
+        },
+        Dialog::Import => {
+            let text = NodeRef::default();
+            let load = {
+                let (pg, dialog, text) = (pg.clone(), dialog.clone(), text.clone());
+                Callback::from(move |_| {
+                    if let Some(t) = text.cast::<HtmlTextAreaElement>() {
+                        pg.dispatch(Msg::DismissError);
+                        pg.dispatch(Msg::Load(t.value()));
+                        dialog.set(Dialog::None);
+                    }
+                })
+            };
+            html! {
+                <div class="modal" role="dialog" aria-label="Import scenario">
+                    <div class="modal__box">
+                        <h2>{ "Import a scenario" }</h2>
+                        <p>{ "Paste a scenario file (the natsim JSON format). A broken file is refused and the current run is kept." }</p>
+                        <textarea id="import-text" ref={text} class="modal__text" spellcheck="false" />
+                        <div class="inspector__row">
+                            <button id="import-load" class="btn btn--primary" onclick={load}>{ "Load" }</button>
+                            <button class="btn" onclick={close}>{ "Cancel" }</button>
+                        </div>
                     </div>
                 </div>
-            </section>
-        },
+            }
+        }
+    }
+}
+
+fn help(pg: &Playground) -> Html {
+    let close = {
+        let pg = pg.clone();
+        Callback::from(move |_| pg.dispatch(Msg::ToggleHelp))
+    };
+    html! {
+        <div class="modal" role="dialog" aria-label="Help">
+            <div class="modal__box">
+                <h2>{ "Keys and gestures" }</h2>
+                <ul class="help">
+                    <li><kbd>{ "space" }</kbd>{ " play / pause · " }<kbd>{ "→" }</kbd>{ " next event · " }<kbd>{ "←" }</kbd>{ " one second back · " }<kbd>{ "?" }</kbd>{ " this help · " }<kbd>{ "Esc" }</kbd>{ " deselect" }</li>
+                    <li>{ "Drag a listener onto a queue group to join it, onto the dashed zone to start a new group, anywhere else to leave its group (its subscription is closed and a new one made, as a real restart would)." }</li>
+                    <li>{ "Scrub back in time and act there: the future is discarded and the run forks from that moment." }</li>
+                    <li>{ "Click a node for its options (named like the stan.js calls) and its actions: close gracefully, kill, pause, restart." }</li>
+                </ul>
+                <button class="btn" onclick={close}>{ "Close" }</button>
+            </div>
+        </div>
     }
 }

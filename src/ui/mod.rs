@@ -1,7 +1,13 @@
 //! The browser page (Yew). It only renders engine state and turns gestures into engine
-//! inputs; all geometry and labels come from [`view_model`], which is tested natively.
-//!
-//! This first page proves the engine runs in wasm: choose or paste a scenario, run it, read
-//! the trace and the monitoring endpoints. The visual board comes next.
+//! inputs: [`state`] holds the reducer, [`board_model`] and [`view_model`] compute shapes and
+//! labels (tested natively), the rest are components.
+pub mod api;
 pub mod app;
+pub mod board;
+pub mod board_model;
+pub mod hooks;
+pub mod inspector;
+pub mod panels;
+pub mod state;
+pub mod toolbar;
 pub mod view_model;

@@ -1,0 +1,91 @@
+//! `window.natsPlayground`: a small JS API for tests and embedding pages.
+//!
+//! ```js
+//! natsPlayground.load(jsonText)   // → null, or the error text (the run is kept)
+//! natsPlayground.play(); natsPlayground.pause(); natsPlayground.seek(ms)
+//! natsPlayground.now()            // virtual time at the cursor (ms)
+//! natsPlayground.trace()          // the trace up to the cursor (contract format)
+//! natsPlayground.monitor()        // { serverz, storez, clientsz, channelsz } now
+//! natsPlayground.exportScenario() // the run as scenario JSON text
+//! ```
+
+use super::hooks::Playground;
+use super::state::Msg;
+use crate::engine::Scenario;
+use js_sys::{Function, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+/// Keeps the API's closures alive; dropping it removes `window.natsPlayground`.
+pub struct ApiHandle {
+    _closures: Vec<Closure<dyn Fn(JsValue) -> JsValue>>,
+}
+
+impl Drop for ApiHandle {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            let _ = Reflect::delete_property(&w, &JsValue::from_str("natsPlayground"));
+        }
+    }
+}
+
+fn json(v: &impl serde::Serialize) -> JsValue {
+    serde_json::to_string(v).ok().and_then(|s| JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
+}
+
+/// Installs `window.natsPlayground` bound to the page state.
+pub fn install_api(pg: Playground) -> ApiHandle {
+    let obj = Object::new();
+    let mut closures = Vec::new();
+    let mut add = |name: &str, f: Box<dyn Fn(JsValue) -> JsValue>| {
+        let c = Closure::wrap(f);
+        let _ = Reflect::set(&obj, &JsValue::from_str(name), c.as_ref().unchecked_ref::<Function>());
+        closures.push(c);
+    };
+    let p = pg.clone();
+    add(
+        "load",
+        Box::new(move |text: JsValue| {
+            let text = text.as_string().unwrap_or_default();
+            match Scenario::parse(&text) {
+                Ok(_) => {
+                    p.dispatch(Msg::Load(text));
+                    JsValue::NULL
+                }
+                Err(e) => JsValue::from_str(&e.to_string()),
+            }
+        }),
+    );
+    let p = pg.clone();
+    add("play", Box::new(move |_| {
+        p.dispatch(Msg::Play);
+        JsValue::UNDEFINED
+    }));
+    let p = pg.clone();
+    add("pause", Box::new(move |_| {
+        p.dispatch(Msg::Pause);
+        JsValue::UNDEFINED
+    }));
+    let p = pg.clone();
+    add("seek", Box::new(move |ms: JsValue| {
+        let t = ms.as_f64().unwrap_or(0.0).max(0.0) as u64;
+        p.dispatch(Msg::Pause);
+        p.dispatch(Msg::Seek(t));
+        JsValue::UNDEFINED
+    }));
+    // Reads go through the shared session, so they always see the latest state.
+    let s = pg.session.clone();
+    add("now", Box::new(move |_| JsValue::from_f64(s.borrow().now() as f64)));
+    let s = pg.session.clone();
+    add("trace", Box::new(move |_| json(&s.borrow().sim().trace())));
+    let s = pg.session.clone();
+    add("monitor", Box::new(move |_| json(&s.borrow().sim().monitor())));
+    let s = pg.session.clone();
+    add("exportScenario", Box::new(move |_| {
+        let b = s.borrow();
+        JsValue::from_str(&b.export(b.now()).to_json_pretty())
+    }));
+    if let Some(w) = web_sys::window() {
+        let _ = Reflect::set(&w, &JsValue::from_str("natsPlayground"), &obj);
+    }
+    ApiHandle { _closures: closures }
+}

@@ -1,0 +1,255 @@
+//! The board (SVG): publishers, the server with its channels, listeners in queue-group
+//! containers, and the messages travelling between them. Listeners are dragged with the
+//! pointer: onto a group to join it, onto the "new queue group" zone to start one, anywhere
+//! else to leave their group. Geometry comes from `board_model`.
+
+use super::board_model::{BoardVm, DotKind, GroupVm, Health, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
+use super::hooks::use_playground;
+use super::state::Msg;
+use web_sys::{Element, PointerEvent};
+use yew::prelude::*;
+
+/// A drag in progress: which listener subscription, where it was grabbed, where it is now.
+#[derive(Clone, Debug, PartialEq)]
+struct Drag {
+    client: String,
+    handle: String,
+    group: Option<String>,
+    grab: (f64, f64),
+    at: (f64, f64),
+    moved: bool,
+}
+
+/// Props of the board.
+#[derive(Properties, PartialEq)]
+pub struct BoardProps {
+    /// What to draw.
+    pub vm: BoardVm,
+    /// Selected client id.
+    pub selected: Option<String>,
+}
+
+/// Client (CSS pixel) coordinates → board coordinates: the SVG keeps the viewBox's aspect
+/// ratio at 100 % width, so one scale factor serves both axes.
+fn to_board(svg: &NodeRef, e: &PointerEvent) -> (f64, f64) {
+    let Some(el) = svg.cast::<Element>() else { return (0.0, 0.0) };
+    let r = el.get_bounding_client_rect();
+    let k = if r.width() > 0.0 { WIDTH / r.width() } else { 1.0 };
+    ((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k)
+}
+
+/// The drop zone for a new queue group, below the listeners.
+fn new_group_zone(vm: &BoardVm) -> (f64, f64, f64, f64) {
+    let bottom = vm.nodes.iter().filter(|n| n.listener).map(|n| n.y + n.h).chain(vm.groups.iter().map(|g| g.y + g.h)).fold(60.0, f64::max);
+    (LIS_X - 12.0, bottom + 18.0, NODE_W + 24.0, 44.0)
+}
+
+fn inside(p: (f64, f64), r: (f64, f64, f64, f64)) -> bool {
+    p.0 >= r.0 && p.0 <= r.0 + r.2 && p.1 >= r.1 && p.1 <= r.1 + r.3
+}
+
+/// The board component.
+#[function_component]
+pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
+    let pg = use_playground();
+    let svg = use_node_ref();
+    let drag = use_state(|| None::<Drag>);
+
+    let on_move = {
+        let (drag, svg) = (drag.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            if let Some(d) = (*drag).clone() {
+                let at = to_board(&svg, &e);
+                let moved = d.moved || (at.0 - d.grab.0).abs() + (at.1 - d.grab.1).abs() > 6.0;
+                drag.set(Some(Drag { at, moved, ..d }));
+            }
+        })
+    };
+    let on_up = {
+        let (drag, pg, groups, zone) = (drag.clone(), pg.clone(), vm.groups.clone(), new_group_zone(vm));
+        Callback::from(move |_e: PointerEvent| {
+            let Some(d) = (*drag).clone() else { return };
+            drag.set(None);
+            if !d.moved {
+                pg.dispatch(Msg::Select(Some(d.client.clone())));
+                return;
+            }
+            let target: Option<&GroupVm> = groups.iter().find(|g| inside(d.at, (g.x, g.y, g.w, g.h)));
+            let group = if let Some(g) = target {
+                Some((g.queue.clone(), g.durable.clone()))
+            } else if inside(d.at, zone) {
+                let n = (1..).find(|n| !groups.iter().any(|g| g.queue == format!("group-{n}"))).unwrap_or(1);
+                Some((format!("group-{n}"), None))
+            } else {
+                None
+            };
+            if target.map(|g| &g.id) == d.group.as_ref() {
+                return;
+            }
+            pg.dispatch(Msg::Regroup { client: d.client, handle: d.handle, group });
+        })
+    };
+    let on_cancel = {
+        let drag = drag.clone();
+        Callback::from(move |_e: PointerEvent| drag.set(None))
+    };
+    let on_background = {
+        let pg = pg.clone();
+        Callback::from(move |e: MouseEvent| {
+            if e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|el| el.class_list().contains("board__bg")) {
+                pg.dispatch(Msg::Select(None));
+            }
+        })
+    };
+    let start_drag = |n: &NodeVm| {
+        let (drag, svg) = (drag.clone(), svg.clone());
+        let client = n.id.clone();
+        let handle = n.subs.first().map(|s| s.handle.clone());
+        let group = vm.groups.iter().find(|g| g.x <= n.x && n.x <= g.x + g.w && g.y <= n.y && n.y <= g.y + g.h).map(|g| g.id.clone());
+        let pg = pg.clone();
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 {
+                return;
+            }
+            let Some(handle) = handle.clone() else {
+                pg.dispatch(Msg::Select(Some(client.clone())));
+                return;
+            };
+            if let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                let _ = t.set_pointer_capture(e.pointer_id());
+            }
+            let at = to_board(&svg, &e);
+            drag.set(Some(Drag { client: client.clone(), handle, group: group.clone(), grab: at, at, moved: false }));
+        })
+    };
+
+    let zone = new_group_zone(vm);
+    let dragging = (*drag).clone().filter(|d| d.moved);
+    let height = vm.height.max(zone.1 + zone.3 + 20.0);
+    html! {
+        <svg ref={svg.clone()} class="board" viewBox={format!("0 0 {WIDTH} {height}")} role="img"
+             aria-label="Publishers, the NATS Streaming server and listeners"
+             onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
+            <rect class="board__bg" x="0" y="0" width={WIDTH.to_string()} height={height.to_string()} />
+            { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
+            { server(vm) }
+            { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))))) }
+            if dragging.is_some() || vm.nodes.iter().any(|n| n.listener) {
+                <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
+                    <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
+                    <text x={(zone.0 + zone.2 / 2.0).to_string()} y={(zone.1 + 26.0).to_string()} text-anchor="middle">{ "drop here: new queue group" }</text>
+                </g>
+            }
+            { for vm.nodes.iter().map(|n| {
+                let offset = dragging.as_ref().filter(|d| d.client == n.id).map(|d| (d.at.0 - d.grab.0, d.at.1 - d.grab.1));
+                node(n, selected.as_deref() == Some(n.id.as_str()), offset, start_drag(n))
+            }) }
+            { for vm.dots.iter().map(|d| {
+                let class = match d.kind { DotKind::Publish => "dot dot--publish", DotKind::Deliver => "dot dot--deliver", DotKind::Redeliver => "dot dot--redeliver", DotKind::Ack => "dot dot--ack" };
+                html! { <g class={class}><circle cx={d.x.to_string()} cy={d.y.to_string()} r="7" /><text x={d.x.to_string()} y={(d.y + 3.5).to_string()} text-anchor="middle">{ d.seq }</text></g> }
+            }) }
+        </svg>
+    }
+}
+
+fn server(vm: &BoardVm) -> Html {
+    html! {
+        <g class="server">
+            <rect class="server__box" x={SERVER_X.to_string()} y="40" width={SERVER_W.to_string()} height={vm.server_h.to_string()} rx="10" />
+            <text class="server__title" x={(SERVER_X + 14.0).to_string()} y="62">{ vm.server_label.clone() }</text>
+            if vm.channels.is_empty() { <text class="server__empty" x={(SERVER_X + 14.0).to_string()} y="100">{ "no channels yet" }</text> }
+            { for vm.channels.iter().map(|c| {
+                let info = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
+                html! {
+                    <g class="channel">
+                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}>{ c.name.clone() }</text>
+                        <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
+                        { for c.recent.iter().enumerate().map(|(i, seq)| html! {
+                            <g class="channel__msg">
+                                <rect x={(SERVER_X + 14.0 + i as f64 * 31.0).to_string()} y={(c.y + 38.0).to_string()} width="28" height="20" rx="3" />
+                                <text x={(SERVER_X + 28.0 + i as f64 * 31.0).to_string()} y={(c.y + 52.0).to_string()} text-anchor="middle">{ seq }</text>
+                            </g>
+                        }) }
+                    </g>
+                }
+            }) }
+        </g>
+    }
+}
+
+fn group(g: &GroupVm, hot: bool) -> Html {
+    html! {
+        <g class={classes!("group", hot.then_some("group--hot"))}>
+            <rect x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
+            <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}>{ g.label.clone() }</text>
+            if let Some(d) = &g.durable {
+                <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}>{ format!("durable {d}{}", if g.shadow { " · offline shadow" } else { "" }) }</text>
+            }
+        </g>
+    }
+}
+
+fn health_text(h: &Health) -> (String, &'static str) {
+    match h {
+        Health::Connecting => ("connecting…".into(), "wait"),
+        Health::Running => ("running".into(), "ok"),
+        Health::Missed(n, of) => (format!("blocked · {n}/{of} heartbeats missed"), "warn"),
+        Health::Paused(until) => (format!("paused until {:.1} s", *until as f64 / 1000.0), "warn"),
+        Health::Zombie(n, of) => (format!("killed · still held · {n}/{of} HB missed"), "bad"),
+        Health::Closed => ("closed".into(), "bad"),
+    }
+}
+
+fn sub_line(s: &SubVm) -> String {
+    let mut t = s.handle.clone();
+    if s.manual_ack {
+        t.push_str(" · manual");
+    }
+    t.push_str(&format!(" · {} pending", s.pending));
+    if s.process_ms > 0 {
+        t.push_str(&format!(" · {} ms", s.process_ms));
+    }
+    if s.stalled {
+        t.push_str(" · STALLED");
+    }
+    t
+}
+
+fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callback<PointerEvent>) -> Html {
+    let (status, tone) = health_text(&n.health);
+    let (dx, dy) = offset.unwrap_or((0.0, 0.0));
+    let class = classes!(
+        "node",
+        if n.listener { "node--listener" } else { "node--publisher" },
+        format!("node--{tone}"),
+        selected.then_some("node--selected"),
+        offset.is_some().then_some("node--dragging")
+    );
+    html! {
+        <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} data-client={n.id.clone()}>
+            <title>{ format!("{} — {}", n.id, status) }</title>
+            <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
+            <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ n.id.clone() }</text>
+            <text class="node__status" x="10" y="34">{ status }</text>
+            if n.listener {
+                { for n.subs.iter().enumerate().map(|(k, s)| {
+                    let y = 50.0 + 18.0 * k as f64;
+                    html! {
+                        <g class={classes!("node__sub", s.stalled.then_some("node__sub--stalled"), s.failing.then_some("node__sub--failing"))}>
+                            <text x="24" y={y.to_string()}>{ sub_line(s) }</text>
+                            if let Some(p) = s.ack_progress {
+                                <circle class="node__ring-bg" cx="12" cy={(y - 4.0).to_string()} r="6" />
+                                <circle class="node__ring" cx="12" cy={(y - 4.0).to_string()} r="6" pathLength="100" stroke-dasharray={format!("{:.1} 100", p * 100.0)} transform={format!("rotate(-90 12 {})", y - 4.0)} />
+                            }
+                        </g>
+                    }
+                }) }
+            } else if let Some(err) = &n.error {
+                <text class="node__error" x="10" y="50">{ err.clone() }</text>
+            }
+            if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={(n.h - 6.0).to_string()}>{ err.clone() }</text> } }
+        </g>
+    }
+}
+
+use wasm_bindgen::JsCast;

@@ -1,0 +1,485 @@
+//! Engine state → the board's shapes: publishers on the left, the server with its channels
+//! in the middle, listeners on the right grouped into queue-group containers, and the dots
+//! that travel along the edges (deliveries, redeliveries, acks). No Yew types: tested natively.
+
+use crate::engine::process::{HandleState, ProcState};
+use crate::engine::{Sim, SimTime, TraceKind};
+use std::collections::BTreeMap;
+
+/// The board's coordinate space (SVG viewBox).
+pub const WIDTH: f64 = 1000.0;
+/// Node size.
+pub const NODE_W: f64 = 215.0;
+/// Server column.
+pub const SERVER_X: f64 = 345.0;
+/// Server width.
+pub const SERVER_W: f64 = 280.0;
+const PUB_X: f64 = 30.0;
+/// Listener column.
+pub const LIS_X: f64 = 760.0;
+const TOP: f64 = 60.0;
+const CHANNEL_H: f64 = 74.0;
+
+/// Where a client is in its life, as the board shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Health {
+    /// Connecting (waiting for the duplicate-id check).
+    Connecting,
+    /// Running normally.
+    Running,
+    /// Running but the server has counted missed heartbeats (blocked loop).
+    Missed(u32, u32),
+    /// Stopped until the given time.
+    Paused(SimTime),
+    /// Killed, but the server still holds it: heartbeats missed so far and the limit.
+    Zombie(u32, u32),
+    /// Closed (gracefully or after `connection_lost`).
+    Closed,
+}
+
+/// One subscription shown on a listener.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubVm {
+    /// Scenario handle.
+    pub handle: String,
+    /// Channel.
+    pub channel: String,
+    /// Queue group.
+    pub queue: Option<String>,
+    /// Durable name.
+    pub durable: Option<String>,
+    /// Manual ack mode.
+    pub manual_ack: bool,
+    /// Pending (unacked) at the server.
+    pub pending: usize,
+    /// Max in flight.
+    pub max_inflight: u64,
+    /// Stalled at max in flight.
+    pub stalled: bool,
+    /// Fraction of the ack wait elapsed for the oldest pending message (0..1).
+    pub ack_progress: Option<f64>,
+    /// Failure settings are active.
+    pub failing: bool,
+    /// Processing time.
+    pub process_ms: u64,
+}
+
+/// A publisher or listener node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeVm {
+    /// Client id (untrusted text: render as text).
+    pub id: String,
+    /// Listener (has subscriptions) or publisher.
+    pub listener: bool,
+    /// Top-left corner.
+    pub x: f64,
+    /// Top-left corner.
+    pub y: f64,
+    /// Height.
+    pub h: f64,
+    /// Health.
+    pub health: Health,
+    /// Subscriptions.
+    pub subs: Vec<SubVm>,
+    /// Last error the server or stan.js gave this client, word for word.
+    pub error: Option<String>,
+}
+
+/// A queue group container.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupVm {
+    /// `channel/key`.
+    pub id: String,
+    /// Label (`queue orders-service-queue-group on ticket:created`).
+    pub label: String,
+    /// Channel.
+    pub channel: String,
+    /// Queue name as the client gave it.
+    pub queue: String,
+    /// Durable name, if a durable group.
+    pub durable: Option<String>,
+    /// Box.
+    pub x: f64,
+    /// Box.
+    pub y: f64,
+    /// Box.
+    pub w: f64,
+    /// Box.
+    pub h: f64,
+    /// The durable group has an offline shadow.
+    pub shadow: bool,
+}
+
+/// A channel inside the server box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelVm {
+    /// Name.
+    pub name: String,
+    /// Row top.
+    pub y: f64,
+    /// First and last stored sequence.
+    pub first: u64,
+    /// Last stored sequence.
+    pub last: u64,
+    /// Stored messages.
+    pub msgs: usize,
+    /// The last few stored sequences.
+    pub recent: Vec<u64>,
+    /// Messages dropped by limits so far.
+    pub dropped: usize,
+}
+
+/// What a travelling dot is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DotKind {
+    /// A publish going to the server.
+    Publish,
+    /// A first delivery.
+    Deliver,
+    /// A redelivery.
+    Redeliver,
+    /// An ack going back.
+    Ack,
+}
+
+/// A message in flight on the board.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DotVm {
+    /// Kind.
+    pub kind: DotKind,
+    /// Position.
+    pub x: f64,
+    /// Position.
+    pub y: f64,
+    /// Sequence number.
+    pub seq: u64,
+}
+
+/// An edge between a node and a channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeVm {
+    /// From (node side).
+    pub x1: f64,
+    /// From.
+    pub y1: f64,
+    /// To (channel side).
+    pub x2: f64,
+    /// To.
+    pub y2: f64,
+}
+
+/// The whole board.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoardVm {
+    /// Publishers and listeners.
+    pub nodes: Vec<NodeVm>,
+    /// Queue group containers.
+    pub groups: Vec<GroupVm>,
+    /// Channels.
+    pub channels: Vec<ChannelVm>,
+    /// Edges.
+    pub edges: Vec<EdgeVm>,
+    /// Dots in flight.
+    pub dots: Vec<DotVm>,
+    /// Server box height.
+    pub server_h: f64,
+    /// Board height (viewBox).
+    pub height: f64,
+    /// Server label (`nats-streaming-server 0.17.0`).
+    pub server_label: String,
+    /// The server's command line.
+    pub command_line: String,
+}
+
+fn node_height(subs: usize, error: bool) -> f64 {
+    44.0 + 18.0 * subs.max(1) as f64 + if error { 14.0 } else { 0.0 }
+}
+
+fn health(sim: &Sim, client: &str) -> Health {
+    let Some(p) = sim.process_of(client) else { return Health::Closed };
+    let rec = sim.broker().clients().get(client).filter(|c| c.proc == p.id);
+    let limit = sim.broker().config().hb_fail_count + 1;
+    match p.state {
+        ProcState::Connecting => Health::Connecting,
+        ProcState::Closed => Health::Closed,
+        ProcState::Killed => match rec {
+            Some(r) => Health::Zombie(r.fhb, limit),
+            None => Health::Closed,
+        },
+        ProcState::Running => match (p.paused_until, rec) {
+            (Some(u), _) => Health::Paused(u),
+            (None, Some(r)) if r.fhb > 0 => Health::Missed(r.fhb, limit),
+            _ => Health::Running,
+        },
+    }
+}
+
+fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
+    let sub = h.server.and_then(|a| sim.broker().sub(a.sub));
+    let now = sim.now() as i64;
+    let ack_progress = sub.and_then(|s| {
+        let oldest = s.pending.values().min()?;
+        let wait = s.ack_wait_ms() as f64;
+        Some((1.0 - (*oldest - now) as f64 / wait).clamp(0.0, 1.0))
+    });
+    let spec = sim.scenario().actions.iter().find_map(|a| match &a.verb {
+        crate::engine::Verb::Subscribe(s) if s.sub == h.name => Some(s),
+        _ => None,
+    });
+    SubVm {
+        handle: h.name.to_string(),
+        channel: h.channel.to_string(),
+        queue: spec.and_then(|s| s.queue.as_ref().map(|q| q.to_string())),
+        durable: spec.and_then(|s| s.durable.as_ref().map(|d| d.to_string())),
+        manual_ack: h.manual_ack,
+        pending: sub.map_or(0, |s| s.pending.len()),
+        max_inflight: sub.map_or(0, |s| s.max_inflight),
+        stalled: sub.is_some_and(|s| s.stalled),
+        ack_progress,
+        failing: !h.behaviour.fail_seqs.is_empty() || h.behaviour.fail_rate > 0.0,
+        process_ms: h.behaviour.process_ms,
+    }
+}
+
+/// The last error text each client got (connect, publish, subscribe failures).
+fn last_errors(sim: &Sim) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for e in sim.trace() {
+        match &e.kind {
+            TraceKind::ConnectFailed { client, error }
+            | TraceKind::PublishFailed { client, error, .. }
+            | TraceKind::SubscribeFailed { client, error, .. }
+            | TraceKind::ConnectionLost { client, error } => {
+                out.insert(client.to_string(), error.to_string());
+            }
+            TraceKind::Connected { client, .. } => {
+                out.remove(&**client);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Builds the board for the simulator's current time. `anim_ms` is how long (in virtual
+/// time) a dot takes to cross an edge.
+pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
+    let broker = sim.broker();
+    let cfg = broker.config();
+    let errors = last_errors(sim);
+    // Channels: every channel the server has, plus ones only named by subscriptions.
+    let mut channels: Vec<ChannelVm> = Vec::new();
+    let dropped = |name: &str| sim.trace().iter().filter(|e| matches!(&e.kind, TraceKind::MsgDropped { channel, .. } if &**channel == name)).count();
+    for (i, c) in broker.channels().values().enumerate() {
+        let recent = c.store.msgs.iter().rev().take(8).map(|m| m.seq).collect::<Vec<_>>().into_iter().rev().collect();
+        channels.push(ChannelVm {
+            name: c.name.to_string(),
+            y: TOP + 30.0 + i as f64 * CHANNEL_H,
+            first: c.store.first,
+            last: c.store.last,
+            msgs: c.store.msgs.len(),
+            recent,
+            dropped: dropped(&c.name),
+        });
+    }
+    let server_h = 60.0 + channels.len().max(1) as f64 * CHANNEL_H;
+    let channel_y = |name: &str| channels.iter().find(|c| c.name == name).map(|c| c.y + 24.0).unwrap_or(TOP + 40.0);
+
+    // Clients: the current process of every client id that is alive or still registered.
+    let mut publishers: Vec<NodeVm> = Vec::new();
+    let mut listeners: Vec<(Option<(String, String, Option<String>)>, NodeVm)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for p in sim.processes().iter().rev() {
+        if !seen.insert(p.client.to_string()) {
+            continue;
+        }
+        let hl = health(sim, &p.client);
+        if hl == Health::Closed {
+            continue;
+        }
+        let subs: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
+        let error = errors.get(&*p.client).cloned();
+        let node = NodeVm {
+            id: p.client.to_string(),
+            listener: !subs.is_empty(),
+            x: 0.0,
+            y: 0.0,
+            h: node_height(subs.len(), error.is_some()),
+            health: hl,
+            error,
+            subs,
+        };
+        if node.listener {
+            let group = node.subs[0].queue.clone().map(|q| (node.subs[0].channel.clone(), q, node.subs[0].durable.clone()));
+            listeners.push((group, node));
+        } else {
+            publishers.push(node);
+        }
+    }
+    publishers.sort_by(|a, b| a.id.cmp(&b.id));
+    listeners.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+    let mut y = TOP;
+    for n in publishers.iter_mut() {
+        n.x = PUB_X;
+        n.y = y;
+        y += n.h + 16.0;
+    }
+    // Listeners: queue groups first (one container each), then plain subscribers.
+    let mut groups: Vec<GroupVm> = Vec::new();
+    let mut y = TOP;
+    let mut nodes: Vec<NodeVm> = publishers;
+    let mut i = 0;
+    while i < listeners.len() {
+        let key = listeners[i].0.clone();
+        let j = (i..listeners.len()).find(|&j| listeners[j].0 != key).unwrap_or(listeners.len());
+        let top = y;
+        if let Some((_, _, durable)) = &key {
+            y += if durable.is_some() { 38.0 } else { 26.0 };
+        }
+        for (_, n) in listeners[i..j].iter_mut() {
+            n.x = LIS_X;
+            n.y = y;
+            y += n.h + 12.0;
+        }
+        if let Some((channel, queue, durable)) = key {
+            let gkey = durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"));
+            let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
+            groups.push(GroupVm {
+                id: format!("{channel}/{gkey}"),
+                label: format!("queue {queue}"),
+                channel,
+                queue,
+                durable,
+                x: LIS_X - 12.0,
+                y: top,
+                w: NODE_W + 24.0,
+                h: y - top,
+                shadow,
+            });
+            y += 14.0;
+        }
+        nodes.extend(listeners[i..j].iter().map(|(_, n)| n.clone()));
+        i = j;
+    }
+    let mut edges = Vec::new();
+    let mut published: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
+    for e in sim.trace() {
+        if let TraceKind::Published { client, channel, .. } = &e.kind {
+            published.insert((client.to_string(), channel.to_string()));
+        }
+    }
+    for n in nodes.iter().filter(|n| !n.listener) {
+        for (_, ch) in published.range((n.id.clone(), String::new())..).take_while(|(c, _)| *c == n.id) {
+            edges.push(EdgeVm { x1: n.x + NODE_W, y1: n.y + 22.0, x2: SERVER_X, y2: channel_y(ch) });
+        }
+    }
+    for n in &nodes {
+        if n.listener {
+            for (k, s) in n.subs.iter().enumerate() {
+                edges.push(EdgeVm { x1: n.x, y1: n.y + 40.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
+            }
+        }
+    }
+    let height = nodes.iter().map(|n| n.y + n.h).fold(TOP + server_h, f64::max) + 40.0;
+    let dots = dots(sim, &nodes, &channel_y, anim_ms);
+    BoardVm {
+        nodes,
+        groups,
+        channels,
+        edges,
+        dots,
+        server_h,
+        height,
+        server_label: format!("nats-streaming-server {}", cfg.version.full()),
+        command_line: cfg.command_line(),
+    }
+}
+
+fn lerp(a: (f64, f64), b: (f64, f64), f: f64) -> (f64, f64) {
+    (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
+}
+
+/// Dots for trace events in the last `anim_ms` of virtual time.
+fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u64) -> Vec<DotVm> {
+    let now = sim.now();
+    let anim = anim_ms.max(1);
+    let from = now.saturating_sub(anim);
+    let trace = sim.trace();
+    let start = trace.partition_point(|e| e.t < from);
+    let sub_anchor = |client: &str, handle: &str| -> Option<(f64, f64)> {
+        let n = nodes.iter().find(|n| n.id == client)?;
+        let k = n.subs.iter().position(|s| s.handle == handle).unwrap_or(0);
+        Some((n.x, n.y + 40.0 + 18.0 * k as f64))
+    };
+    let mut out = Vec::new();
+    for e in &trace[start..] {
+        let f = (now - e.t) as f64 / anim as f64;
+        let (kind, a, b, seq) = match &e.kind {
+            TraceKind::Published { client, channel, seq } => {
+                let Some(n) = nodes.iter().find(|n| n.id == **client) else { continue };
+                (DotKind::Publish, (n.x + NODE_W, n.y + 22.0), (SERVER_X, channel_y(channel)), *seq)
+            }
+            TraceKind::Delivered { client, sub, channel, seq, redelivered, .. } => {
+                let Some(to) = sub_anchor(client, sub) else { continue };
+                let kind = if *redelivered { DotKind::Redeliver } else { DotKind::Deliver };
+                (kind, (SERVER_X + SERVER_W, channel_y(channel)), to, *seq)
+            }
+            TraceKind::Acked { client, sub, channel, seq } => {
+                let Some(from) = sub_anchor(client, sub) else { continue };
+                (DotKind::Ack, from, (SERVER_X + SERVER_W, channel_y(channel)), *seq)
+            }
+            _ => continue,
+        };
+        let (x, y) = lerp(a, b, f.clamp(0.0, 1.0));
+        out.push(DotVm { kind, x, y, seq });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Scenario, Session};
+
+    fn course_at(t: u64) -> Sim {
+        let mut s = Session::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap());
+        s.advance_to(t).unwrap();
+        s.sim().clone()
+    }
+
+    #[test]
+    fn the_course_board_has_a_publisher_a_queue_group_with_two_members_and_one_channel() {
+        let b = board(&course_at(4_000), 400);
+        let ids: Vec<(&str, bool)> = b.nodes.iter().map(|n| (n.id.as_str(), n.listener)).collect();
+        assert_eq!(ids, [("pub", false), ("l1", true), ("l2", true)]);
+        assert_eq!(b.groups.len(), 1);
+        assert_eq!(b.groups[0].label, "queue orders-service-queue-group");
+        assert_eq!(b.groups[0].durable.as_deref(), Some("orders-service"));
+        let g = &b.groups[0];
+        assert!(b.nodes[1..].iter().all(|n| n.y >= g.y && n.y + n.h <= g.y + g.h), "members inside their container");
+        assert_eq!((b.channels[0].name.as_str(), b.channels[0].last, b.channels[0].recent.clone()), ("ticket:created", 4, vec![1, 2, 3, 4]));
+        assert!(b.command_line.contains("-hbi 5s -hbt 5s -hbf 2"));
+        assert_eq!(b.server_label, "nats-streaming-server 0.17.0");
+    }
+
+    #[test]
+    fn a_killed_listener_is_a_zombie_with_its_missed_heartbeats_until_the_server_drops_it() {
+        let at = |t| board(&course_at(t), 400).nodes.into_iter().find(|n| n.id == "l1").map(|n| (n.health, n.subs[0].pending));
+        assert_eq!(at(6_000), Some((Health::Zombie(0, 3), 0)));
+        // seq 7 was sent into the void at 7 s: the dead member holds it.
+        assert_eq!(at(7_500), Some((Health::Zombie(0, 3), 1)));
+        assert_eq!(at(15_000), Some((Health::Zombie(1, 3), 1)));
+        assert_eq!(at(35_000), None, "removed at 35 s");
+    }
+
+    #[test]
+    fn dots_travel_from_the_channel_to_the_listener_during_the_animation_window() {
+        let b = board(&course_at(1_200), 400);
+        let d: Vec<(DotKind, u64)> = b.dots.iter().map(|d| (d.kind, d.seq)).collect();
+        assert_eq!(d, [(DotKind::Publish, 1), (DotKind::Deliver, 1), (DotKind::Ack, 1)]);
+        // Half way (200 of 400 ms) between the server's edge and l1.
+        let deliver = &b.dots[1];
+        assert!(deliver.x > SERVER_X + SERVER_W && deliver.x < LIS_X);
+        assert!(board(&course_at(1_500), 400).dots.is_empty());
+    }
+}

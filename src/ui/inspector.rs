@@ -1,0 +1,242 @@
+//! The inspector: the selected listener or publisher with every control named after the
+//! real option (`setManualAckMode(true)`, `setAckWait(5000)`…) and its actions (close,
+//! kill, pause, restart), or, with nothing selected, the server panel (version, `-hbi/-hbt/
+//! -hbf`, store limits, the command line, restart).
+
+use super::board_model::{Health, NodeVm};
+use super::hooks::use_playground;
+use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
+use crate::engine::scenario::BehaviourPatch;
+use crate::engine::{ServerConfig, ServerVersion, Verb};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of the inspector.
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    /// The selected node, if any.
+    pub node: Option<NodeVm>,
+}
+
+fn value_of(e: &Event) -> String {
+    let t = e.target();
+    if let Some(i) = t.clone().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
+    }
+    t.and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
+}
+
+/// The inspector.
+#[function_component]
+pub fn Inspector(InspectorProps { node }: &InspectorProps) -> Html {
+    match node {
+        Some(n) if n.listener => html! { <ListenerPanel node={n.clone()} /> },
+        Some(n) => html! { <PublisherPanel node={n.clone()} /> },
+        None => html! { <ServerPanel /> },
+    }
+}
+
+fn client_actions(pg: &super::hooks::Playground, n: &NodeVm) -> Html {
+    let id = n.id.clone();
+    let alive = !matches!(n.health, Health::Zombie(..) | Health::Closed);
+    let act = |v: Verb| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))
+    };
+    let restart = |new_id: bool| {
+        let (pg, id) = (pg.clone(), id.clone());
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Restart { client: id.clone(), new_id }))
+    };
+    html! {
+        <div class="inspector__actions">
+            <button class="btn" disabled={!alive} onclick={act(Verb::Close { client: id.as_str().into() })} title="process.on('SIGINT', () => stan.close())">{ "Close gracefully (stan.close())" }</button>
+            <button class="btn btn--danger" disabled={!alive} onclick={act(Verb::Kill { client: id.as_str().into() })} title="The process dies: no close request">{ "Kill (crash)" }</button>
+            <button class="btn" disabled={!alive} onclick={act(Verb::Pause { client: id.as_str().into(), duration_ms: 10_000 })} title="SIGSTOP for 10 s, then SIGCONT">{ "Pause 10 s" }</button>
+            <button class="btn" onclick={restart(false)}>{ "Restart, same client id" }</button>
+            <button class="btn" onclick={restart(true)} title="randomBytes(4).toString('hex')">{ "Restart, new random id" }</button>
+        </div>
+    }
+}
+
+/// A listener's panel.
+#[function_component]
+fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
+    let pg = use_playground();
+    let n = node.clone().expect("a node");
+    let Some(s) = n.subs.first().cloned() else { return html! {} };
+    let spec = pg.spec_of(&s.handle);
+    let opts = spec.as_ref().map(opts_of).unwrap_or_default();
+    let behaviour = {
+        let sess = pg.session.borrow();
+        sess.sim().handles().iter().find(|h| *h.name == *s.handle).map(|h| h.behaviour.clone()).unwrap_or_default()
+    };
+    let resub = |f: fn(&mut ListenerOpts, String)| {
+        let (pg, client, handle, opts) = (pg.clone(), n.id.clone(), s.handle.clone(), opts.clone());
+        Callback::from(move |e: Event| {
+            let mut o = opts.clone();
+            f(&mut o, value_of(&e));
+            if o != opts {
+                pg.dispatch(Msg::Resubscribe { client: client.clone(), handle: handle.clone(), opts: o });
+            }
+        })
+    };
+    let regroup = {
+        let (pg, client, handle, durable) = (pg.clone(), n.id.clone(), s.handle.clone(), opts.durable.clone());
+        Callback::from(move |e: Event| {
+            let q = value_of(&e).trim().to_string();
+            let group = (!q.is_empty()).then(|| (q, durable.clone()));
+            pg.dispatch(Msg::Regroup { client: client.clone(), handle: handle.clone(), group });
+        })
+    };
+    let beh = |f: fn(String) -> BehaviourPatch| {
+        let (pg, handle) = (pg.clone(), s.handle.clone());
+        Callback::from(move |e: Event| pg.dispatch(Msg::Act(behave(&handle, f(value_of(&e))))))
+    };
+    let fail_next = {
+        let (pg, handle, channel) = (pg.clone(), s.handle.clone(), s.channel.clone());
+        Callback::from(move |_: MouseEvent| {
+            let last = pg.session.borrow().sim().broker().channels().get(channel.as_str()).map_or(0, |c| c.store.last);
+            let patch = BehaviourPatch { fail_seqs: Some((last + 1..=last + 3).collect()), fail_times: Some(1), ..BehaviourPatch::default() };
+            pg.dispatch(Msg::Act(behave(&handle, patch)));
+        })
+    };
+    let heal = {
+        let (pg, handle) = (pg.clone(), s.handle.clone());
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(behave(&handle, BehaviourPatch { fail_seqs: Some(vec![]), fail_rate: Some(0.0), ..BehaviourPatch::default() }))))
+    };
+    let sub_act = |v: Verb| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))
+    };
+    let code = format!(
+        "stan.subscribe('{}'{}, stan.subscriptionOptions(){}{}{}{}{})",
+        opts.channel,
+        opts.queue.as_ref().map_or(String::new(), |q| format!(", '{q}'")),
+        if opts.manual_ack { ".setManualAckMode(true)" } else { "" },
+        if opts.ack_wait_ms != 30_000 { format!(".setAckWait({})", opts.ack_wait_ms) } else { String::new() },
+        if opts.max_inflight != 16_384 { format!(".setMaxInFlight({})", opts.max_inflight) } else { String::new() },
+        if opts.deliver_all { ".setDeliverAllAvailable()" } else { "" },
+        opts.durable.as_ref().map_or(String::new(), |d| format!(".setDurableName('{d}')")),
+    );
+    html! {
+        <section class="inspector" aria-label="Listener">
+            <h2>{ "Listener " }<span class="inspector__id">{ n.id.clone() }</span></h2>
+            if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
+            <code class="inspector__code">{ code }</code>
+            <fieldset>
+                <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
+                <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
+                <label><input id="opt-manual" type="checkbox" checked={opts.manual_ack} onchange={resub(|o, v| o.manual_ack = v == "true")} />{ " setManualAckMode(true)" }</label>
+                <label>{ "setAckWait(" }
+                    <select id="opt-ackwait" onchange={resub(|o, v| o.ack_wait_ms = v.parse().unwrap_or(30_000))}>
+                        { for [1000u64, 2000, 5000, 10_000, 30_000].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.ack_wait_ms}>{ w }</option> }) }
+                    </select>{ ")" }</label>
+                <label>{ "setMaxInFlight(" }
+                    <select id="opt-inflight" onchange={resub(|o, v| o.max_inflight = v.parse().unwrap_or(16_384))}>
+                        { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.max_inflight}>{ w }</option> }) }
+                    </select>{ ")" }</label>
+                <label><input id="opt-all" type="checkbox" checked={opts.deliver_all} onchange={resub(|o, v| o.deliver_all = v == "true")} />{ " setDeliverAllAvailable()" }</label>
+                <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={opts.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()))} />{ ")" }</label>
+            </fieldset>
+            <fieldset>
+                <legend>{ "the application" }</legend>
+                <label>{ "handler " }
+                    <select id="opt-handler" onchange={beh(|v| BehaviourPatch { handler: Some(handler_from(&v)), ..BehaviourPatch::default() })}>
+                        <option value="async" selected={behaviour.handler == crate::engine::Handler::Async}>{ "async (returns at once)" }</option>
+                        <option value="sync" selected={behaviour.handler == crate::engine::Handler::Sync}>{ "sync (blocks the event loop)" }</option>
+                    </select></label>
+                <label>{ "processing time (ms) " }<input id="opt-process" type="number" min="0" step="100" value={behaviour.process_ms.to_string()} onchange={beh(|v| BehaviourPatch { process_ms: Some(v.parse().unwrap_or(0)), ..BehaviourPatch::default() })} /></label>
+                <label>{ "failure rate " }
+                    <select id="opt-failrate" onchange={beh(|v| BehaviourPatch { fail_rate: Some(v.parse().unwrap_or(0.0)), ..BehaviourPatch::default() })}>
+                        { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={r.to_string()} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{:.0} %", r * 100.0) }</option> }) }
+                    </select></label>
+                <div class="inspector__row">
+                    <button id="fail-next" class="btn" onclick={fail_next}>{ "Fail the next 3 events" }</button>
+                    <button class="btn" onclick={heal}>{ "Heal" }</button>
+                </div>
+            </fieldset>
+            <div class="inspector__row">
+                <button class="btn" onclick={sub_act(Verb::Unsubscribe { sub: s.handle.as_str().into() })}>{ "subscription.unsubscribe()" }</button>
+                <button class="btn" onclick={sub_act(Verb::CloseSub { sub: s.handle.as_str().into() })}>{ "subscription.close()" }</button>
+            </div>
+            { client_actions(&pg, &n) }
+        </section>
+    }
+}
+
+/// A publisher's panel.
+#[function_component]
+fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
+    let pg = use_playground();
+    let n = node.clone().expect("a node");
+    let channel = use_state(|| DEFAULT_CHANNEL.to_string());
+    let data = use_state(|| r#"{"id":"123","title":"concert","price":20}"#.to_string());
+    let set = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
+    let publish = |count: u64, every: u64| {
+        let (pg, id, channel, data) = (pg.clone(), n.id.clone(), channel.clone(), data.clone());
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(publish_verb(&id, &channel, &data, count, every))))
+    };
+    html! {
+        <section class="inspector" aria-label="Publisher">
+            <h2>{ "Publisher " }<span class="inspector__id">{ n.id.clone() }</span></h2>
+            if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
+            <code class="inspector__code">{ format!("stan.publish('{}', data, cb)", *channel) }</code>
+            <label>{ "channel " }<input id="pub-channel" type="text" value={(*channel).clone()} onchange={set(channel.clone())} /></label>
+            <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} /></label>
+            <div class="inspector__row">
+                <button id="publish-once" class="btn btn--primary" onclick={publish(1, 0)}>{ "Publish once" }</button>
+                <button id="publish-burst" class="btn" onclick={publish(10, 0)}>{ "Burst ×10" }</button>
+                <button id="publish-every" class="btn" onclick={publish(60, 1000)}>{ "Every 1 s ×60" }</button>
+            </div>
+            { client_actions(&pg, &n) }
+        </section>
+    }
+}
+
+/// The server panel.
+#[function_component]
+fn ServerPanel() -> Html {
+    let pg = use_playground();
+    let cfg = pg.session.borrow().sim().broker().config().clone();
+    let set = |f: fn(&mut ServerConfig, String)| {
+        let (pg, cfg) = (pg.clone(), cfg.clone());
+        Callback::from(move |e: Event| {
+            let mut c = cfg.clone();
+            f(&mut c, value_of(&e));
+            if c != cfg {
+                pg.dispatch(Msg::SetServer(c));
+            }
+        })
+    };
+    let d = |m: Msg| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
+    };
+    html! {
+        <section class="inspector" aria-label="Server">
+            <h2>{ "Server" }</h2>
+            <div class="inspector__row">
+                <button id="add-publisher" class="btn btn--primary" onclick={d(Msg::AddPublisher)}>{ "+ Publisher" }</button>
+                <button id="add-listener" class="btn btn--primary" onclick={d(Msg::AddListener(ListenerOpts::default()))}>{ "+ Listener" }</button>
+            </div>
+            <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
+            <fieldset>
+                <legend>{ "options (changing one replays the run)" }</legend>
+                <label>{ "version " }
+                    <select id="srv-version" onchange={set(|c, v| c.version = ServerVersion::parse(&v).unwrap_or(c.version))}>
+                        <option value="0.17" selected={cfg.version == ServerVersion::V0_17}>{ "0.17.0 (the course's image)" }</option>
+                        <option value="0.25" selected={cfg.version == ServerVersion::V0_25}>{ "0.25.6 (the last release)" }</option>
+                    </select></label>
+                <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| if !v.trim().is_empty() { c.cluster_id = v.trim().into() })} /></label>
+                <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| c.hb_interval_ms = v.parse::<u64>().unwrap_or(c.hb_interval_ms).max(1))} /></label>
+                <label>{ "-hbt (ms) " }<input id="srv-hbt" type="number" min="1" value={cfg.hb_timeout_ms.to_string()} onchange={set(|c, v| c.hb_timeout_ms = v.parse::<u64>().unwrap_or(c.hb_timeout_ms).max(1))} /></label>
+                <label>{ "-hbf " }<input id="srv-hbf" type="number" min="0" value={cfg.hb_fail_count.to_string()} onchange={set(|c, v| c.hb_fail_count = v.parse().unwrap_or(c.hb_fail_count))} /></label>
+                <label>{ "-mm max msgs " }<input type="number" min="0" value={cfg.max_msgs.to_string()} onchange={set(|c, v| c.max_msgs = v.parse().unwrap_or(c.max_msgs))} /></label>
+                <label>{ "-ma max age (ms) " }<input type="number" min="0" value={cfg.max_age_ms.to_string()} onchange={set(|c, v| c.max_age_ms = v.parse().unwrap_or(c.max_age_ms))} /></label>
+                <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| c.max_inactivity_ms = v.parse().unwrap_or(c.max_inactivity_ms))} /></label>
+            </fieldset>
+            <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
+        </section>
+    }
+}

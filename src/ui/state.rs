@@ -1,0 +1,470 @@
+//! The page's state and its reducer. Every gesture becomes an [`Msg`]; [`reduce`] is the only
+//! place the run changes. The engine session is shared (`Rc<RefCell<_>>`) so that a state
+//! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
+
+use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
+use crate::engine::{Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// The channel new publishers and listeners use (the course's).
+pub const DEFAULT_CHANNEL: &str = "ticket:created";
+/// Speeds offered, as log10 of the speed factor.
+pub const SPEED_MIN_LOG: f64 = -1.0;
+/// Fastest: 1000×.
+pub const SPEED_MAX_LOG: f64 = 3.0;
+
+/// The page state.
+#[derive(Clone)]
+pub struct PlaygroundState {
+    /// The run (shared; see the module doc).
+    pub session: Rc<RefCell<Session>>,
+    /// Bumped whenever the session changes.
+    pub rev: u64,
+    /// Time is running.
+    pub playing: bool,
+    /// log10 of the speed factor.
+    pub speed_log: f64,
+    /// Selected client id (untrusted text).
+    pub selected: Option<String>,
+    /// Last error to show (never loses the state).
+    pub error: Option<String>,
+    /// The help overlay is open.
+    pub help: bool,
+    /// Counter for new names.
+    pub next_name: u64,
+}
+
+impl PartialEq for PlaygroundState {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &o.session)
+            && self.rev == o.rev
+            && self.playing == o.playing
+            && self.speed_log == o.speed_log
+            && self.selected == o.selected
+            && self.error == o.error
+            && self.help == o.help
+    }
+}
+
+/// Options a listener is created or re-subscribed with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListenerOpts {
+    /// Channel.
+    pub channel: String,
+    /// Queue group.
+    pub queue: Option<String>,
+    /// Durable name.
+    pub durable: Option<String>,
+    /// `setManualAckMode(true)`.
+    pub manual_ack: bool,
+    /// `setAckWait(ms)`.
+    pub ack_wait_ms: u64,
+    /// `setMaxInFlight(n)`.
+    pub max_inflight: i64,
+    /// `setDeliverAllAvailable()`.
+    pub deliver_all: bool,
+}
+
+impl Default for ListenerOpts {
+    fn default() -> Self {
+        ListenerOpts {
+            channel: DEFAULT_CHANNEL.into(),
+            queue: None,
+            durable: None,
+            manual_ack: false,
+            ack_wait_ms: 30_000,
+            max_inflight: 16_384,
+            deliver_all: false,
+        }
+    }
+}
+
+/// Everything the page can do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// Real time passed while playing (ms).
+    Tick(f64),
+    /// Play or pause.
+    TogglePlay,
+    /// Pause.
+    Pause,
+    /// Play.
+    Play,
+    /// To the next instant with events.
+    Step,
+    /// One second back.
+    StepBack,
+    /// Speed (log10).
+    SetSpeed(f64),
+    /// Move the cursor.
+    Seek(SimTime),
+    /// Load a scenario from JSON text (import); errors keep the current run.
+    Load(String),
+    /// Select a client.
+    Select(Option<String>),
+    /// Record an action at the cursor.
+    Act(Verb),
+    /// Record several actions at the cursor.
+    ActAll(Vec<Verb>),
+    /// A new publisher.
+    AddPublisher,
+    /// A new listener.
+    AddListener(ListenerOpts),
+    /// Move a listener's subscription `handle` (of `client`) into a queue group, or out of
+    /// any group with `None`: the subscription is closed and a new one made.
+    Regroup {
+        /// Client id.
+        client: String,
+        /// Its subscription handle.
+        handle: String,
+        /// Queue group and durable name, or none.
+        group: Option<(String, Option<String>)>,
+    },
+    /// Re-subscribe a handle with changed options.
+    Resubscribe {
+        /// Client id.
+        client: String,
+        /// Handle.
+        handle: String,
+        /// New options.
+        opts: ListenerOpts,
+    },
+    /// Restart a client process: same id (`None`) or a new random one.
+    Restart {
+        /// Client id.
+        client: String,
+        /// A fresh random id instead.
+        new_id: bool,
+    },
+    /// Replace the server options (the run is replayed from 0 with them).
+    SetServer(ServerConfig),
+    /// Show an error.
+    Error(String),
+    /// Hide the error.
+    DismissError,
+    /// Toggle the help overlay.
+    ToggleHelp,
+}
+
+impl PlaygroundState {
+    /// A page over `scenario`.
+    pub fn new(scenario: Scenario) -> Self {
+        PlaygroundState {
+            session: Rc::new(RefCell::new(Session::new(scenario))),
+            rev: 0,
+            playing: false,
+            speed_log: 0.0,
+            selected: None,
+            error: None,
+            help: false,
+            next_name: 1,
+        }
+    }
+
+    /// Speed factor.
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_log)
+    }
+
+    /// The recorded subscribe spec of a handle.
+    pub fn spec_of(&self, handle: &str) -> Option<SubscribeSpec> {
+        self.session.borrow().actions().iter().rev().find_map(|a| match &a.verb {
+            Verb::Subscribe(s) if &*s.sub == handle => Some(s.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// A short random-looking hex id, like the course's `randomBytes(4).toString('hex')`,
+/// derived from a counter so runs stay reproducible.
+pub fn hex_id(n: u64) -> String {
+    let mut z = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
+    z = (z ^ (z >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    format!("{:08x}", (z >> 32) as u32)
+}
+
+fn subscribe_verb(client: &str, handle: &str, o: &ListenerOpts, behaviour: Behaviour) -> Verb {
+    Verb::Subscribe(SubscribeSpec {
+        client: client.into(),
+        sub: handle.into(),
+        channel: o.channel.as_str().into(),
+        queue: o.queue.as_deref().map(Into::into),
+        durable: o.durable.as_deref().map(Into::into),
+        manual_ack: o.manual_ack,
+        ack_wait_ms: o.ack_wait_ms,
+        max_inflight: o.max_inflight,
+        start: if o.deliver_all { StartPosition::All } else { StartPosition::NewOnly },
+        behaviour,
+    })
+}
+
+/// Options of a recorded subscribe.
+pub fn opts_of(s: &SubscribeSpec) -> ListenerOpts {
+    ListenerOpts {
+        channel: s.channel.to_string(),
+        queue: s.queue.as_ref().map(|q| q.to_string()),
+        durable: s.durable.as_ref().map(|d| d.to_string()),
+        manual_ack: s.manual_ack,
+        ack_wait_ms: s.ack_wait_ms,
+        max_inflight: s.max_inflight,
+        deliver_all: s.start == StartPosition::All,
+    }
+}
+
+fn connect_verb(client: &str) -> Verb {
+    Verb::Connect { client: client.into(), ping_interval_ms: 5000, ping_max_out: 3, cluster_id: None }
+}
+
+impl PlaygroundState {
+    fn fresh_name(&mut self) -> String {
+        let n = self.next_name;
+        self.next_name += 1;
+        hex_id(n)
+    }
+
+    fn fresh_handle(&mut self) -> String {
+        let s = self.session.borrow();
+        let used = |h: &str| s.actions().iter().any(|a| matches!(&a.verb, Verb::Subscribe(x) if &*x.sub == h));
+        let mut n = 1;
+        while used(&format!("s{n}")) {
+            n += 1;
+        }
+        format!("s{n}")
+    }
+
+    fn act_all(&mut self, verbs: Vec<Verb>) {
+        let mut s = self.session.borrow_mut();
+        for v in verbs {
+            if let Err(e) = s.act(v) {
+                self.error = Some(e.to_string());
+                self.playing = false;
+                return;
+            }
+        }
+    }
+
+    fn behaviour_of(&self, handle: &str) -> Behaviour {
+        let s = self.session.borrow();
+        s.sim().handles().iter().find(|h| &*h.name == handle).map(|h| h.behaviour.clone()).unwrap_or_default()
+    }
+
+    fn apply(&mut self, msg: Msg) {
+        match msg {
+            Msg::Tick(real_ms) => {
+                if !self.playing {
+                    return;
+                }
+                let dt = (real_ms * self.speed()).round().max(1.0) as u64;
+                let t = (self.session.borrow().now() + dt).min(MAX_UNTIL_MS);
+                if let Err(e) = self.session.borrow_mut().advance_to(t) {
+                    self.error = Some(e.to_string());
+                    self.playing = false;
+                }
+            }
+            Msg::TogglePlay => self.playing = !self.playing,
+            Msg::Pause => self.playing = false,
+            Msg::Play => self.playing = true,
+            Msg::Step => {
+                self.playing = false;
+                if let Err(e) = self.session.borrow_mut().step(MAX_UNTIL_MS) {
+                    self.error = Some(e.to_string());
+                }
+                // An instant already processed: move on to the next one.
+                let before = self.session.borrow().now();
+                let next = self.session.borrow().sim().next_event_time();
+                if let Some(t) = next.filter(|t| *t > before) {
+                    let _ = self.session.borrow_mut().advance_to(t);
+                }
+            }
+            Msg::StepBack => {
+                self.playing = false;
+                let t = self.session.borrow().now().saturating_sub(1000);
+                self.seek(t);
+            }
+            Msg::SetSpeed(l) => self.speed_log = l.clamp(SPEED_MIN_LOG, SPEED_MAX_LOG),
+            Msg::Seek(t) => self.seek(t),
+            Msg::Load(text) => match Scenario::parse(&text) {
+                Ok(s) => {
+                    *self = PlaygroundState { speed_log: self.speed_log, ..PlaygroundState::new(s) };
+                    self.seek(0);
+                }
+                Err(e) => self.error = Some(format!("This scenario was not loaded (the current run is kept): {e}")),
+            },
+            Msg::Select(c) => self.selected = c,
+            Msg::Act(v) => self.act_all(vec![v]),
+            Msg::ActAll(vs) => self.act_all(vs),
+            Msg::AddPublisher => {
+                let id = self.fresh_name();
+                self.act_all(vec![connect_verb(&id)]);
+                self.selected = Some(id);
+            }
+            Msg::AddListener(opts) => {
+                let (id, handle) = (self.fresh_name(), self.fresh_handle());
+                self.act_all(vec![connect_verb(&id), subscribe_verb(&id, &handle, &opts, Behaviour::default())]);
+                self.selected = Some(id);
+            }
+            Msg::Regroup { client, handle, group } => {
+                let Some(spec) = self.spec_of(&handle) else { return };
+                let mut opts = opts_of(&spec);
+                let same = opts.queue.clone().map(|q| (q, opts.durable.clone())) == group;
+                if same {
+                    return;
+                }
+                opts.queue = group.as_ref().map(|g| g.0.clone());
+                opts.durable = group.and_then(|g| g.1);
+                self.resubscribe(&client, &handle, opts);
+            }
+            Msg::Resubscribe { client, handle, opts } => self.resubscribe(&client, &handle, opts),
+            Msg::Restart { client, new_id } => self.restart(&client, new_id),
+            Msg::SetServer(cfg) => {
+                let now = self.session.borrow().now();
+                let mut sc = self.session.borrow().export(now);
+                sc.server = cfg;
+                self.session = Rc::new(RefCell::new(Session::new(sc)));
+                self.seek(now);
+            }
+            Msg::Error(e) => self.error = Some(e),
+            Msg::DismissError => self.error = None,
+            Msg::ToggleHelp => self.help = !self.help,
+        }
+    }
+
+    fn seek(&mut self, t: SimTime) {
+        if let Err(e) = self.session.borrow_mut().seek(t.min(MAX_UNTIL_MS)) {
+            self.error = Some(e.to_string());
+        }
+    }
+
+    /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the
+    /// listener's behaviour: stan.js options are fixed per subscription.
+    fn resubscribe(&mut self, client: &str, handle: &str, opts: ListenerOpts) {
+        let behaviour = self.behaviour_of(handle);
+        let new = self.fresh_handle();
+        self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]);
+    }
+
+    /// A new process: the same client id, or a fresh random one; it subscribes again like the
+    /// old one did.
+    fn restart(&mut self, client: &str, new_id: bool) {
+        let specs: Vec<SubscribeSpec> = {
+            let s = self.session.borrow();
+            let sim = s.sim();
+            let Some(p) = sim.process_of(client) else { return };
+            sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).filter_map(|h| self.spec_of(&h.name)).collect()
+        };
+        let id = if new_id { self.fresh_name() } else { client.to_string() };
+        let mut verbs = vec![connect_verb(&id)];
+        for s in specs {
+            let h = self.fresh_handle_after(&verbs);
+            let b = self.behaviour_of(&s.sub);
+            verbs.push(subscribe_verb(&id, &h, &opts_of(&s), b));
+        }
+        self.act_all(verbs);
+        self.selected = Some(id);
+    }
+
+    fn fresh_handle_after(&self, pending: &[Verb]) -> String {
+        let s = self.session.borrow();
+        let used = |h: &str| {
+            s.actions().iter().any(|a| matches!(&a.verb, Verb::Subscribe(x) if &*x.sub == h)) || pending.iter().any(|v| matches!(v, Verb::Subscribe(x) if &*x.sub == h))
+        };
+        let mut n = 1;
+        while used(&format!("s{n}")) {
+            n += 1;
+        }
+        format!("s{n}")
+    }
+}
+
+impl Reducible for PlaygroundState {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.apply(msg);
+        next.rev = self.rev + 1;
+        Rc::new(next)
+    }
+}
+
+/// A `behave` action for a handle.
+pub fn behave(handle: &str, patch: BehaviourPatch) -> Verb {
+    Verb::Behave { sub: handle.into(), patch }
+}
+
+/// A handler kind from its name.
+pub fn handler_from(s: &str) -> Handler {
+    if s == "sync" {
+        Handler::Sync
+    } else {
+        Handler::Async
+    }
+}
+
+/// The publish actions a publisher's buttons record.
+pub fn publish_verb(client: &str, channel: &str, data: &str, count: u64, every_ms: u64) -> Verb {
+    Verb::Publish { client: client.into(), channel: channel.into(), data: data.into(), count, every_ms }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> PlaygroundState {
+        PlaygroundState::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap())
+    }
+
+    #[test]
+    fn dragging_a_listener_into_a_group_closes_its_subscription_and_subscribes_with_the_queue() {
+        let mut s = state();
+        s.apply(Msg::Seek(2_000));
+        s.apply(Msg::AddListener(ListenerOpts::default()));
+        let id = s.selected.clone().unwrap();
+        assert_eq!(id.len(), 8);
+        s.apply(Msg::Regroup { client: id.clone(), handle: "s3".into(), group: Some(("orders-service-queue-group".into(), Some("orders-service".into()))) });
+        let acts: Vec<String> = s.session.borrow().actions().iter().skip(5).map(|a| format!("{}@{}", a.verb.name(), a.at_ms)).collect();
+        // The kill at 5.5 s and the publishes were recorded before; acting at 2 s forks.
+        assert_eq!(acts, ["publish@1000", "connect@2000", "subscribe@2000", "close_sub@2000", "subscribe@2000"]);
+        let spec = s.spec_of("s4").unwrap();
+        assert_eq!(spec.queue.as_deref(), Some("orders-service-queue-group"));
+        s.apply(Msg::Seek(10_000));
+        // Three members now share the messages.
+        let b = crate::ui::board_model::board(s.session.borrow().sim(), 400);
+        assert_eq!(b.groups.len(), 1);
+        assert_eq!(b.nodes.iter().filter(|n| n.listener).count(), 3);
+    }
+
+    #[test]
+    fn a_broken_import_keeps_the_current_run_and_says_why() {
+        let mut s = state();
+        s.apply(Msg::Seek(3_000));
+        s.apply(Msg::Load("{\"until_ms\": 5, \"actions\": [}".into()));
+        assert_eq!(s.session.borrow().now(), 3_000);
+        assert!(s.error.as_deref().unwrap().contains("1:29: expected value"), "{:?}", s.error);
+    }
+
+    #[test]
+    fn restart_with_a_new_id_subscribes_like_the_old_process() {
+        let mut s = state();
+        s.apply(Msg::Seek(6_000));
+        s.apply(Msg::Restart { client: "l1".into(), new_id: true });
+        let id = s.selected.clone().unwrap();
+        assert_ne!(id, "l1");
+        s.apply(Msg::Seek(6_000));
+        let subscribed = s.session.borrow().sim().trace().iter().any(|e| e.kind.name() == "subscribed" && e.kind.client().is_some_and(|c| **c == *id));
+        assert!(subscribed);
+    }
+
+    #[test]
+    fn ticks_advance_by_speed_times_real_time() {
+        let mut s = state();
+        s.apply(Msg::SetSpeed(2.0));
+        s.apply(Msg::Play);
+        s.apply(Msg::Tick(50.0));
+        assert_eq!(s.session.borrow().now(), 5_000);
+        s.apply(Msg::StepBack);
+        assert_eq!(s.session.borrow().now(), 4_000);
+        assert!(!s.playing);
+    }
+}

@@ -1,0 +1,98 @@
+//! The time bar: play/pause, step, speed on a log scale (0.1×–1000×), the scrub bar (seek
+//! anywhere, act there to fork), and the scenario menu (examples, import, export, help).
+
+use super::hooks::use_playground;
+use super::state::{Msg, SPEED_MAX_LOG, SPEED_MIN_LOG};
+use super::view_model::seconds;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of the toolbar.
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    /// Example names.
+    pub examples: Vec<String>,
+    /// Load example `i`.
+    pub on_example: Callback<usize>,
+    /// Open the import dialog.
+    pub on_import: Callback<()>,
+    /// Open the export dialog.
+    pub on_export: Callback<()>,
+}
+
+fn input_value(e: &Event) -> Option<String> {
+    e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value())
+}
+
+/// Speed label: `0.1×`, `1×`, `25×`, `1000×`.
+pub fn speed_label(log: f64) -> String {
+    let s = 10f64.powf(log);
+    if s < 1.0 {
+        format!("{s:.1}×")
+    } else {
+        format!("{:.0}×", s)
+    }
+}
+
+/// The toolbar.
+#[function_component]
+pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &ToolbarProps) -> Html {
+    let pg = use_playground();
+    let (now, horizon) = {
+        let s = pg.session.borrow();
+        (s.now(), s.horizon())
+    };
+    let end = horizon.max(now).max(10_000);
+    let d = |m: Msg| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
+    };
+    let on_speed = {
+        let pg = pg.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = input_value(&e).and_then(|v| v.parse::<f64>().ok()) {
+                pg.dispatch(Msg::SetSpeed(v));
+            }
+        })
+    };
+    let on_scrub = {
+        let pg = pg.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = input_value(&e).and_then(|v| v.parse::<u64>().ok()) {
+                pg.dispatch(Msg::Pause);
+                pg.dispatch(Msg::Seek(v));
+            }
+        })
+    };
+    let on_pick = {
+        let on_example = on_example.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).and_then(|s| s.value().parse::<usize>().ok()) {
+                on_example.emit(i);
+            }
+        })
+    };
+    let (imp, exp) = (on_import.clone(), on_export.clone());
+    html! {
+        <div class="toolbar" role="toolbar" aria-label="Time controls">
+            <button id="play" class="toolbar__play" onclick={d(Msg::TogglePlay)} title="Play / pause (space)">{ if pg.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
+            <button id="step-back" onclick={d(Msg::StepBack)} title="One second back (←)">{ "← 1 s" }</button>
+            <button id="step" onclick={d(Msg::Step)} title="Next event (→)">{ "Step →" }</button>
+            <label class="toolbar__speed">{ "Speed " }
+                <input id="speed" type="range" min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1" value={pg.speed_log.to_string()} oninput={on_speed} aria-label="Speed, log scale" />
+                <output>{ speed_label(pg.speed_log) }</output>
+            </label>
+            <input id="scrub" class="toolbar__scrub" type="range" min="0" max={end.to_string()} step="1" value={now.to_string()} oninput={on_scrub} aria-label="Virtual time" />
+            <output id="clock" class="toolbar__clock">{ seconds(now) }</output>
+            <span class="toolbar__spacer" />
+            <select id="example" aria-label="Example scenario" onchange={on_pick}>
+                <option value="" selected=true disabled=true>{ "Examples…" }</option>
+                { for examples.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()}>{ n.clone() }</option> }) }
+            </select>
+            <button id="import" onclick={Callback::from(move |_| imp.emit(()))}>{ "Import" }</button>
+            <button id="export" onclick={Callback::from(move |_| exp.emit(()))}>{ "Export" }</button>
+            <button id="help" onclick={d(Msg::ToggleHelp)} title="Keyboard help (?)">{ "?" }</button>
+        </div>
+    }
+}

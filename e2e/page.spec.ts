@@ -1,42 +1,140 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 
-test('the wasm engine runs the course scenario and shows its trace and monitoring', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.locator('#summary')).toContainText('20 published, 22 delivered (2 redelivered)');
-  // seq 7 went to the killed l1 and came back to l2 one ack wait later (0.17).
-  const redelivery = page.locator('#trace tr', { hasText: 's2 ticket:created #7 redelivered ×1' });
-  await expect(redelivery.locator('td').first()).toHaveText('12.000 s');
-  const removal = page.locator('#trace tr', { has: page.locator('td.trace__event', { hasText: /^client_closed$/ }) });
-  await expect(removal).toContainText('35.000 s');
-  await expect(removal).toContainText('heartbeat');
-  await expect(page.locator('#monitor')).toContainText('"version": "0.17.0"');
-  await page.screenshot({ path: 'test-results/course.png', fullPage: false });
+const EMPTY_025 = JSON.stringify({
+  until_ms: 0, seed: 1,
+  server: { server_version: '0.25', cluster_id: 'ticketing', hb_interval_ms: 5000, hb_timeout_ms: 5000, hb_fail_count: 2 },
+  actions: [],
 });
 
-test('picking an example with the keyboard runs it', async ({ page }) => {
+async function ready(page: Page) {
   await page.goto('/');
-  await page.locator('#example').focus();
-  await page.keyboard.press('ArrowDown'); // the 0.25 variant
-  await expect(page.locator('#title')).toHaveText('Course: durable queue group, one listener killed (0.25)');
-  const removal = page.locator('#trace tr', { has: page.locator('td.trace__event', { hasText: /^client_closed$/ }) });
-  await expect(removal).toContainText('20.000 s');
-  await page.locator('#example').selectOption({ label: 'Auto ack loses an event when async work fails' });
-  await expect(page.locator('#trace')).toContainText('manual ticket:created #2 redelivered ×1');
-  await expect(page.locator('#trace')).toContainText('auto ticket:created #2 FAILED');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+}
+
+async function selectedId(page: Page): Promise<string> {
+  return (await page.locator('.inspector__id').textContent()) ?? '';
+}
+
+/** Drags the node of `client` with the mouse onto the centre of `target`. */
+async function dragNode(page: Page, client: string, target: { x: number; y: number; width: number; height: number }) {
+  const box = (await page.locator(`g.node[data-client="${client}"] rect.node__box`).boundingBox())!;
+  await page.mouse.move(box.x + 30, box.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+test('gestures: two listeners dragged into one queue group, manual ack, a failure, a kill', async ({ page }) => {
+  await ready(page);
+  expect(await page.evaluate((s) => (window as any).natsPlayground.load(s), EMPTY_025)).toBeNull();
+
+  await page.locator('#add-listener').click();
+  const a = await selectedId(page);
+  await page.keyboard.press('Escape');
+  await page.locator('#add-listener').click();
+  const b = await selectedId(page);
+  expect(a).toMatch(/^[0-9a-f]{8}$/);
+  expect(b).not.toBe(a);
+
+  // A onto the "new queue group" zone, then B onto that group.
+  await dragNode(page, a, (await page.locator('.board__zone rect').boundingBox())!);
+  await expect(page.locator('.group')).toHaveCount(1);
+  await expect(page.locator('.group')).toContainText('queue group-1');
+  await dragNode(page, b, (await page.locator('.group rect').boundingBox())!);
+  await expect(page.locator('.group')).toHaveCount(1);
+
+  // A: manual ack, 5 s ack wait, and it fails the next 3 events once each.
+  await page.locator(`g.node[data-client="${a}"] rect.node__box`).click();
+  await page.locator('#opt-manual').check();
+  await expect(page.locator('.inspector__code')).toContainText(".setManualAckMode(true)");
+  await page.locator('#opt-ackwait').selectOption('5000');
+  await expect(page.locator('.inspector__code')).toContainText('.setAckWait(5000)');
+  await page.locator('#fail-next').click();
+
+  // A publisher, one event per second.
+  await page.keyboard.press('Escape');
+  await page.locator('#add-publisher').click();
+  await page.locator('#publish-every').click();
+
+  // At 4.5 s B crashes (no close).
+  await page.evaluate(() => (window as any).natsPlayground.seek(4500));
+  await page.locator(`g.node[data-client="${b}"] rect.node__box`).click();
+  await page.getByRole('button', { name: 'Kill (crash)' }).click();
+  await expect(page.locator(`g.node[data-client="${b}"]`)).toContainText('killed');
+
+  await page.evaluate(() => (window as any).natsPlayground.seek(30000));
+  const trace: any[] = await page.evaluate(() => (window as any).natsPlayground.trace());
+  const firsts = (c: string) => trace.filter((e) => e.event === 'delivered' && e.client === c && !e.redelivered).map((e) => e.seq);
+  const again = (c: string) => trace.filter((e) => e.event === 'delivered' && e.client === c && e.redelivered).map((e) => [e.t, e.seq, e.redelivery_count]);
+  // Group order after A re-subscribed: [B, A]. B takes 1; A (0 pending) takes 2, fails it and
+  // keeps it pending; B (fewer pending) takes 3, 4, 5 and, still alive for the server at
+  // 5 s, seq 6 too. Its first heartbeat fails at once (no responders): A takes 7, 8, …
+  expect(firsts(b)).toEqual([1, 3, 4, 5, 6]);
+  expect(firsts(a).slice(0, 3)).toEqual([2, 7, 8]);
+  // Seq 2 comes back to A one ack wait later; seq 6 when the server drops B (15 s) + 100 ms.
+  expect(again(a)).toEqual([[6000, 2, 1], [15100, 6, 1]]);
+  const closed = trace.find((e) => e.event === 'client_closed' && e.client === b);
+  expect([closed.t, closed.reason]).toEqual([15000, 'heartbeat']);
+  await expect(page.locator(`g.node[data-client="${b}"]`)).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/gestures.png' });
+
+  // The recording reproduces the run.
+  const exported = await page.evaluate(() => (window as any).natsPlayground.exportScenario());
+  expect(exported).toContain('"do":"kill"');
+  expect(exported).toContain('"queue":"group-1"');
 });
 
-test('a broken scenario shows a clear message and the page keeps working', async ({ page }) => {
-  await page.goto('/');
-  const editor = page.locator('#scenario');
-  await editor.fill('{"until_ms": 100, "actions": [{"at_ms": 0, "do": "explode"}]}');
-  await page.locator('#run').click();
-  await expect(page.locator('#error')).toHaveText(/actions\[0\]\.do: unknown verb "explode"/);
-  await editor.fill('{"until_ms": 100, "actions": [');
-  await page.locator('#run').click();
-  await expect(page.locator('#error')).toHaveText(/1:30: EOF while parsing a list/);
-  await editor.fill('{"until_ms": 100, "actions": [{"at_ms": 0, "do": "connect", "client": "<b>bold</b>"}]}');
-  await page.locator('#run').click();
-  await expect(page.locator('#trace')).toContainText('<b>bold</b>');
+test('monitoring lists three subscriptions after a restart with a new random id, then two', async ({ page }) => {
+  await ready(page);
+  await page.evaluate(() => (window as any).natsPlayground.seek(4000));
+  await page.locator('g.node[data-client="l1"] rect.node__box').click();
+  await page.getByRole('button', { name: 'Kill (crash)' }).click();
+  await page.getByRole('button', { name: 'Restart, new random id' }).click();
+  const subs = async () => (await page.evaluate(() => (window as any).natsPlayground.monitor())).channelsz.channels[0].subscriptions.length;
+  expect(await subs()).toBe(3);
+  await expect(page.locator('#monitor')).toContainText('"client_id": "l1"');
+  // 0.17: killed at 4 s, first heartbeat after the kill at 5 s, dropped 25 s later.
+  await page.evaluate(() => (window as any).natsPlayground.seek(29999));
+  expect(await subs()).toBe(3);
+  await page.evaluate(() => (window as any).natsPlayground.seek(30000));
+  expect(await subs()).toBe(2);
+  await expect(page.locator('#monitor')).not.toContainText('"client_id": "l1"');
+});
+
+test('keyboard, scrubbing back and the speed control', async ({ page }) => {
+  await ready(page);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('#clock')).toHaveText('2.000 s');
+  await page.locator('#speed').fill('3');
+  await expect(page.locator('.toolbar__speed output')).toHaveText('1000×');
+  await page.keyboard.press(' ');
+  await expect.poll(async () => page.evaluate(() => (window as any).natsPlayground.now()), { timeout: 5000 }).toBeGreaterThan(20000);
+  await page.keyboard.press(' ');
+  const t = await page.evaluate(() => (window as any).natsPlayground.now());
+  await page.locator('#scrub').fill('12000');
+  await expect(page.locator('#clock')).toHaveText('12.000 s');
+  expect(t).toBeGreaterThan(12000);
+  await expect(page.locator('#trace')).toContainText('s2 ticket:created #7 redelivered ×1');
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Help' })).toBeVisible();
+});
+
+test('a broken import shows a clear message, keeps the run, and untrusted text stays text', async ({ page }) => {
+  await ready(page);
+  await page.evaluate(() => (window as any).natsPlayground.seek(3000));
+  await page.locator('#import').click();
+  await page.locator('#import-text').fill('{"until_ms": 100, "actions": [{"at_ms": 0, "do": "explode"}]}');
+  await page.locator('#import-load').click();
+  await expect(page.locator('#error')).toContainText('actions[0].do: unknown verb "explode"');
+  await expect(page.locator('#clock')).toHaveText('3.000 s');
+  const err = await page.evaluate(() => (window as any).natsPlayground.load('{"until_ms": 5, "actions": ['));
+  expect(err).toContain('1:28: EOF while parsing a list');
+  const markup = JSON.stringify({ until_ms: 10, actions: [{ at_ms: 0, do: 'connect', client: '<img src=x onerror=alert(1)>' }, { at_ms: 0, do: 'connect', client: 'ok' }, { at_ms: 1, do: 'publish', client: 'ok', channel: '<b>x</b>' }] });
+  expect(await page.evaluate((s) => (window as any).natsPlayground.load(s), markup)).toBeNull();
+  await page.evaluate(() => (window as any).natsPlayground.seek(10));
+  await expect(page.locator('#trace')).toContainText('<img src=x onerror=alert(1)>');
+  await expect(page.locator('#trace')).toContainText('<b>x</b>');
+  await expect(page.locator('img')).toHaveCount(0);
   await expect(page.locator('#trace b')).toHaveCount(0);
-  await expect(page.locator('#trace')).toContainText('stan: invalid clientID');
 });

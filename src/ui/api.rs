@@ -56,22 +56,31 @@ pub fn install_api(pg: Playground) -> ApiHandle {
         }),
     );
     let p = pg.clone();
-    add("play", Box::new(move |_| {
-        p.dispatch(Msg::Play);
-        JsValue::UNDEFINED
-    }));
+    add(
+        "play",
+        Box::new(move |_| {
+            p.dispatch(Msg::Play);
+            JsValue::UNDEFINED
+        }),
+    );
     let p = pg.clone();
-    add("pause", Box::new(move |_| {
-        p.dispatch(Msg::Pause);
-        JsValue::UNDEFINED
-    }));
+    add(
+        "pause",
+        Box::new(move |_| {
+            p.dispatch(Msg::Pause);
+            JsValue::UNDEFINED
+        }),
+    );
     let p = pg.clone();
-    add("seek", Box::new(move |ms: JsValue| {
-        let t = ms.as_f64().unwrap_or(0.0).max(0.0) as u64;
-        p.dispatch(Msg::Pause);
-        p.dispatch(Msg::Seek(t));
-        JsValue::UNDEFINED
-    }));
+    add(
+        "seek",
+        Box::new(move |ms: JsValue| {
+            let t = ms.as_f64().unwrap_or(0.0).max(0.0) as u64;
+            p.dispatch(Msg::Pause);
+            p.dispatch(Msg::Seek(t));
+            JsValue::UNDEFINED
+        }),
+    );
     // Reads go through the shared session, so they always see the latest state.
     let s = pg.session.clone();
     add("now", Box::new(move |_| JsValue::from_f64(s.borrow().now() as f64)));
@@ -80,10 +89,13 @@ pub fn install_api(pg: Playground) -> ApiHandle {
     let s = pg.session.clone();
     add("monitor", Box::new(move |_| json(&s.borrow().sim().monitor())));
     let s = pg.session.clone();
-    add("exportScenario", Box::new(move |_| {
-        let b = s.borrow();
-        JsValue::from_str(&b.export(b.now()).to_json_pretty())
-    }));
+    add(
+        "exportScenario",
+        Box::new(move |_| {
+            let b = s.borrow();
+            JsValue::from_str(&b.export(b.now()).to_json_pretty())
+        }),
+    );
     if let Some(w) = web_sys::window() {
         let _ = Reflect::set(&w, &JsValue::from_str("natsPlayground"), &obj);
     }

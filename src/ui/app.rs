@@ -59,7 +59,11 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             let doc = web_sys::window().and_then(|w| w.document());
             let cb = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
+                    "TEXTAREA" | "SELECT" => true,
+                    "INPUT" => !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button")),
+                    _ => false,
+                });
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }

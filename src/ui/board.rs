@@ -14,7 +14,6 @@ use yew::prelude::*;
 struct Drag {
     client: String,
     handle: String,
-    group: Option<String>,
     grab: (f64, f64),
     at: (f64, f64),
     moved: bool,
@@ -83,9 +82,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
             } else {
                 None
             };
-            if target.map(|g| &g.id) == d.group.as_ref() {
-                return;
-            }
+            // Dropping where it already is changes nothing: the reducer ignores it.
             pg.dispatch(Msg::Regroup { client: d.client, handle: d.handle, group });
         })
     };
@@ -105,7 +102,6 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
         let (drag, svg) = (drag.clone(), svg.clone());
         let client = n.id.clone();
         let handle = n.subs.first().map(|s| s.handle.clone());
-        let group = vm.groups.iter().find(|g| g.x <= n.x && n.x <= g.x + g.w && g.y <= n.y && n.y <= g.y + g.h).map(|g| g.id.clone());
         let pg = pg.clone();
         Callback::from(move |e: PointerEvent| {
             if e.button() != 0 {
@@ -119,7 +115,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
                 let _ = t.set_pointer_capture(e.pointer_id());
             }
             let at = to_board(&svg, &e);
-            drag.set(Some(Drag { client: client.clone(), handle, group: group.clone(), grab: at, at, moved: false }));
+            drag.set(Some(Drag { client: client.clone(), handle, grab: at, at, moved: false }));
         })
     };
 

@@ -191,6 +191,9 @@ pub struct BoardVm {
     pub command_line: String,
 }
 
+/// A queue group as (channel, queue, durable name).
+type GroupKey = (String, String, Option<String>);
+
 fn node_height(subs: usize, error: bool) -> f64 {
     44.0 + 18.0 * subs.max(1) as f64 + if error { 14.0 } else { 0.0 }
 }
@@ -287,7 +290,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
 
     // Clients: the current process of every client id that is alive or still registered.
     let mut publishers: Vec<NodeVm> = Vec::new();
-    let mut listeners: Vec<(Option<(String, String, Option<String>)>, NodeVm)> = Vec::new();
+    let mut listeners: Vec<(Option<GroupKey>, NodeVm)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for p in sim.processes().iter().rev() {
         if !seen.insert(p.client.to_string()) {

@@ -103,7 +103,9 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
     };
     let heal = {
         let (pg, handle) = (pg.clone(), s.handle.clone());
-        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(behave(&handle, BehaviourPatch { fail_seqs: Some(vec![]), fail_rate: Some(0.0), ..BehaviourPatch::default() }))))
+        Callback::from(move |_: MouseEvent| {
+            pg.dispatch(Msg::Act(behave(&handle, BehaviourPatch { fail_seqs: Some(vec![]), fail_rate: Some(0.0), ..BehaviourPatch::default() })))
+        })
     };
     let sub_act = |v: Verb| {
         let pg = pg.clone();

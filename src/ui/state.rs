@@ -151,8 +151,12 @@ pub enum Msg {
 impl PlaygroundState {
     /// A page over `scenario`.
     pub fn new(scenario: Scenario) -> Self {
+        let mut session = Session::new(scenario);
+        // Show what happens at 0 (connects, subscribes) right away; the limits cannot be hit
+        // in one instant of a valid scenario, so an error here would be our bug.
+        let _ = session.advance_to(0);
         PlaygroundState {
-            session: Rc::new(RefCell::new(Session::new(scenario))),
+            session: Rc::new(RefCell::new(session)),
             rev: 0,
             playing: false,
             speed_log: 0.0,
@@ -268,14 +272,13 @@ impl PlaygroundState {
             Msg::Play => self.playing = true,
             Msg::Step => {
                 self.playing = false;
-                if let Err(e) = self.session.borrow_mut().step(MAX_UNTIL_MS) {
+                let now = self.session.borrow().now();
+                // Whatever is still due now first, then the next instant with events.
+                let mut session = self.session.borrow_mut();
+                let r = session.advance_to(now).and_then(|_| session.step(MAX_UNTIL_MS).map(|_| ()));
+                drop(session);
+                if let Err(e) = r {
                     self.error = Some(e.to_string());
-                }
-                // An instant already processed: move on to the next one.
-                let before = self.session.borrow().now();
-                let next = self.session.borrow().sim().next_event_time();
-                if let Some(t) = next.filter(|t| *t > before) {
-                    let _ = self.session.borrow_mut().advance_to(t);
                 }
             }
             Msg::StepBack => {
@@ -287,8 +290,15 @@ impl PlaygroundState {
             Msg::Seek(t) => self.seek(t),
             Msg::Load(text) => match Scenario::parse(&text) {
                 Ok(s) => {
-                    *self = PlaygroundState { speed_log: self.speed_log, ..PlaygroundState::new(s) };
-                    self.seek(0);
+                    // Replace the run inside the shared cell: every holder (the JS API too)
+                    // sees the new one.
+                    let fresh = PlaygroundState::new(s);
+                    let session = fresh.session.replace(Session::new(Scenario::parse("{\"until_ms\":0,\"actions\":[]}").expect("empty")));
+                    *self.session.borrow_mut() = session;
+                    self.selected = None;
+                    self.error = None;
+                    self.playing = false;
+                    self.next_name = 1;
                 }
                 Err(e) => self.error = Some(format!("This scenario was not loaded (the current run is kept): {e}")),
             },
@@ -322,7 +332,7 @@ impl PlaygroundState {
                 let now = self.session.borrow().now();
                 let mut sc = self.session.borrow().export(now);
                 sc.server = cfg;
-                self.session = Rc::new(RefCell::new(Session::new(sc)));
+                *self.session.borrow_mut() = Session::new(sc);
                 self.seek(now);
             }
             Msg::Error(e) => self.error = Some(e),
@@ -368,7 +378,8 @@ impl PlaygroundState {
     fn fresh_handle_after(&self, pending: &[Verb]) -> String {
         let s = self.session.borrow();
         let used = |h: &str| {
-            s.actions().iter().any(|a| matches!(&a.verb, Verb::Subscribe(x) if &*x.sub == h)) || pending.iter().any(|v| matches!(v, Verb::Subscribe(x) if &*x.sub == h))
+            s.actions().iter().any(|a| matches!(&a.verb, Verb::Subscribe(x) if &*x.sub == h))
+                || pending.iter().any(|v| matches!(v, Verb::Subscribe(x) if &*x.sub == h))
         };
         let mut n = 1;
         while used(&format!("s{n}")) {
@@ -454,6 +465,15 @@ mod tests {
         s.apply(Msg::Seek(6_000));
         let subscribed = s.session.borrow().sim().trace().iter().any(|e| e.kind.name() == "subscribed" && e.kind.client().is_some_and(|c| **c == *id));
         assert!(subscribed);
+    }
+
+    #[test]
+    fn step_goes_to_the_next_instant_with_events() {
+        let mut s = state();
+        s.apply(Msg::Step);
+        assert_eq!(s.session.borrow().now(), 1_000);
+        s.apply(Msg::Step);
+        assert_eq!(s.session.borrow().now(), 2_000);
     }
 
     #[test]

@@ -138,3 +138,30 @@ test('a broken import shows a clear message, keeps the run, and untrusted text s
   await expect(page.locator('img')).toHaveCount(0);
   await expect(page.locator('#trace b')).toHaveCount(0);
 });
+
+test('typed client ids, the duplicate-id error on the node, export download and file import', async ({ page }) => {
+  await ready(page);
+  await page.locator('#example').selectOption({ label: "Empty board: the course's server, nothing else" });
+  await page.locator('#new-client-id').fill('orders-1');
+  await page.locator('#add-listener').click();
+  await expect(page.locator('g.node[data-client="orders-1"]')).toContainText('running');
+  // A second process with the same id while the first is alive: refused, shown on the node.
+  await page.keyboard.press('Escape');
+  await page.locator('#new-client-id').fill('orders-1');
+  await page.locator('#add-publisher').click();
+  await expect(page.locator('g.node[data-client="orders-1"] .node__error')).toHaveText('stan: clientID already registered');
+
+  await page.locator('#export').click();
+  const href = await page.locator('#export-download').getAttribute('href');
+  const exported = JSON.parse(decodeURIComponent(href!.replace('data:application/json;charset=utf-8,', '')));
+  expect(exported.actions.map((a: any) => `${a.do}:${a.client}`)).toEqual(['connect:orders-1', 'subscribe:orders-1', 'connect:orders-1']);
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+
+  await page.locator('#import').click();
+  const file = JSON.stringify({ until_ms: 0, server: { server_version: '0.25' }, actions: [{ at_ms: 0, do: 'connect', client: 'from-file' }] });
+  await page.locator('#import-file').setInputFiles({ name: 'scenario.json', mimeType: 'application/json', buffer: Buffer.from(file) });
+  await expect(page.locator('#import-text')).toHaveValue(file);
+  await page.locator('#import-load').click();
+  await expect(page.locator('g.node[data-client="from-file"]')).toBeVisible();
+  await expect(page.locator('.server__title')).toHaveText('nats-streaming-server 0.25.6');
+});

@@ -145,3 +145,15 @@ fn a_client_the_server_dropped_gets_the_versions_unknown_client_error_when_it_su
         assert_eq!((p.0, p.1["error"].as_str()), (11_000, Some("stan: invalid publish request")), "{v}");
     }
 }
+
+#[test]
+fn a_publish_template_numbers_each_message_of_its_series() {
+    // Extension of the contract: `"template": true` replaces `{n}` with 1, 2, 3, …
+    let sim = Scn::new()
+        .connect(0, "p")
+        .act(json!({"at_ms": 0, "do": "publish", "client": "p", "channel": "a", "data": "{\"id\":\"{n}\"}", "count": 3, "every_ms": 10, "template": true}))
+        .act(json!({"at_ms": 50, "do": "publish", "client": "p", "channel": "a", "data": "{n}"}))
+        .run(100);
+    let data: Vec<String> = sim.broker().channels()["a"].store.msgs.iter().map(|m| m.data.to_string()).collect();
+    assert_eq!(data, [r#"{"id":"1"}"#, r#"{"id":"2"}"#, r#"{"id":"3"}"#, "{n}"]);
+}

@@ -108,10 +108,12 @@ impl Sim {
         let closed = pr.state != ProcState::Running;
         let client = pr.client.clone();
         match verb {
-            Verb::Publish { channel, data, .. } => {
+            Verb::Publish { channel, data, template, .. } => {
                 if closed {
                     self.emit(TraceKind::PublishFailed { client, channel, error: e::CONN_CLOSED.into() });
                 } else {
+                    // Extension: with `template`, `{n}` is the publish's number in its series.
+                    let data = if template && data.contains("{n}") { data.replace("{n}", &(k + 1).to_string()).into() } else { data };
                     self.client_publish(p, channel, data);
                 }
             }

@@ -113,7 +113,7 @@ pub struct SubscribeSpec {
 #[allow(missing_docs)]
 pub enum Verb {
     Connect { client: Name, ping_interval_ms: u64, ping_max_out: i64, cluster_id: Option<Name> },
-    Publish { client: Name, channel: Name, data: Arc<str>, count: u64, every_ms: u64 },
+    Publish { client: Name, channel: Name, data: Arc<str>, count: u64, every_ms: u64, template: bool },
     Subscribe(SubscribeSpec),
     Behave { sub: Name, patch: BehaviourPatch },
     Unsubscribe { sub: Name },
@@ -311,7 +311,7 @@ const I32_MAX: u64 = i32::MAX as u64;
 fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
     Some(match verb {
         "connect" => &["at_ms", "do", "client", "ping_interval_ms", "ping_max_out", "cluster_id"],
-        "publish" => &["at_ms", "do", "client", "channel", "data", "count", "every_ms"],
+        "publish" => &["at_ms", "do", "client", "channel", "data", "count", "every_ms", "template"],
         "subscribe" => &[
             "at_ms",
             "do",
@@ -497,6 +497,7 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
             data: f.string("data")?.unwrap_or("").into(),
             count: f.u64_in("count", 0, MAX_PUBLISHES)?.unwrap_or(1),
             every_ms: f.u64_in("every_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0),
+            template: f.bool("template")?.unwrap_or(false),
         },
         "subscribe" => {
             let mut behaviour = Behaviour::default();
@@ -583,7 +584,7 @@ impl Action {
                     put("cluster_id", c.to_string().into());
                 }
             }
-            Verb::Publish { client, channel, data, count, every_ms } => {
+            Verb::Publish { client, channel, data, count, every_ms, template } => {
                 put("client", client.to_string().into());
                 put("channel", channel.to_string().into());
                 put("data", data.to_string().into());
@@ -592,6 +593,9 @@ impl Action {
                 }
                 if *every_ms != 0 {
                     put("every_ms", (*every_ms).into());
+                }
+                if *template {
+                    put("template", true.into());
                 }
             }
             Verb::Subscribe(s) => {

@@ -23,6 +23,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("Course: the same on the latest server (0.25)", include_str!("../../www/scenarios/course-queue-kill-0.25.json")),
     ("Auto ack loses an event when async work fails", include_str!("../../www/scenarios/auto-ack-loss.json")),
     ("Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
+    ("Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
 
 /// Real milliseconds between frames while playing.
@@ -153,16 +154,22 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
     };
     match &**dialog {
         Dialog::None => html! {},
-        Dialog::Export(text) => html! {
-            <div class="modal" role="dialog" aria-label="Export scenario">
-                <div class="modal__box">
-                    <h2>{ "Export: this run as a scenario" }</h2>
-                    <p>{ "Run it headlessly with natsim run FILE, or import it here: the same seed and actions give the same trace." }</p>
-                    <textarea id="export-text" class="modal__text" readonly=true value={text.clone()} />
-                    <div class="inspector__row"><button class="btn" onclick={close}>{ "Close" }</button></div>
+        Dialog::Export(text) => {
+            let href = format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(text));
+            html! {
+                <div class="modal" role="dialog" aria-label="Export scenario">
+                    <div class="modal__box">
+                        <h2>{ "Export: this run as a scenario" }</h2>
+                        <p>{ "Run it headlessly with natsim run FILE, or import it here: the same seed and actions give the same trace." }</p>
+                        <textarea id="export-text" class="modal__text" readonly=true value={text.clone()} />
+                        <div class="inspector__row">
+                            <a id="export-download" class="btn btn--primary" href={href} download="scenario.json">{ "Download scenario.json" }</a>
+                            <button class="btn" onclick={close}>{ "Close" }</button>
+                        </div>
+                    </div>
                 </div>
-            </div>
-        },
+            }
+        }
         Dialog::Import => {
             let text = NodeRef::default();
             let load = {
@@ -175,11 +182,28 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
                     }
                 })
             };
+            let on_file = {
+                let text = text.clone();
+                Callback::from(move |e: Event| {
+                    let Some(file) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0))
+                    else {
+                        return;
+                    };
+                    let text = text.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let body = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+                        if let Some(t) = text.cast::<HtmlTextAreaElement>() {
+                            t.set_value(&body);
+                        }
+                    });
+                })
+            };
             html! {
                 <div class="modal" role="dialog" aria-label="Import scenario">
                     <div class="modal__box">
                         <h2>{ "Import a scenario" }</h2>
-                        <p>{ "Paste a scenario file (the natsim JSON format). A broken file is refused and the current run is kept." }</p>
+                        <p>{ "Choose or paste a scenario file (the natsim JSON format). A broken file is refused and the current run is kept." }</p>
+                        <input id="import-file" type="file" accept=".json,application/json" onchange={on_file} />
                         <textarea id="import-text" ref={text} class="modal__text" spellcheck="false" />
                         <div class="inspector__row">
                             <button id="import-load" class="btn btn--primary" onclick={load}>{ "Load" }</button>

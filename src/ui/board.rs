@@ -140,6 +140,10 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
                 let offset = dragging.as_ref().filter(|d| d.client == n.id).map(|d| (d.at.0 - d.grab.0, d.at.1 - d.grab.1));
                 node(n, selected.as_deref() == Some(n.id.as_str()), offset, start_drag(n))
             }) }
+            { for vm.pulses.iter().map(|p| html! {
+                <circle class={classes!("pulse", if p.ok { "pulse--ok" } else { "pulse--missed" })} cx={p.x.to_string()} cy={p.y.to_string()}
+                        r={(6.0 + 22.0 * p.progress).to_string()} style={format!("opacity:{:.2}", (1.0 - p.progress).max(0.0))} />
+            }) }
             { for vm.dots.iter().map(|d| {
                 let class = match d.kind { DotKind::Publish => "dot dot--publish", DotKind::Deliver => "dot dot--deliver", DotKind::Redeliver => "dot dot--redeliver", DotKind::Ack => "dot dot--ack" };
                 html! { <g class={class}><circle cx={d.x.to_string()} cy={d.y.to_string()} r="7" /><text x={d.x.to_string()} y={(d.y + 3.5).to_string()} text-anchor="middle">{ d.seq }</text></g> }
@@ -160,6 +164,9 @@ fn server(vm: &BoardVm) -> Html {
                     <g class="channel">
                         <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}>{ c.name.clone() }</text>
                         <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
+                        { for c.offline.iter().enumerate().map(|(i, o)| html! {
+                            <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}>{ o.clone() }</text>
+                        }) }
                         { for c.recent.iter().enumerate().map(|(i, seq)| html! {
                             <g class="channel__msg">
                                 <rect x={(SERVER_X + 14.0 + i as f64 * 31.0).to_string()} y={(c.y + 38.0).to_string()} width="28" height="20" rx="3" />
@@ -190,8 +197,10 @@ fn health_text(h: &Health) -> (String, &'static str) {
         Health::Connecting => ("connecting…".into(), "wait"),
         Health::Running => ("running".into(), "ok"),
         Health::Missed(n, of) => (format!("blocked · {n}/{of} heartbeats missed"), "warn"),
-        Health::Paused(until) => (format!("paused until {:.1} s", *until as f64 / 1000.0), "warn"),
-        Health::Zombie(n, of) => (format!("killed · still held · {n}/{of} HB missed"), "bad"),
+        Health::Paused(until, None) => (format!("paused until {:.1} s", *until as f64 / 1000.0), "warn"),
+        Health::Paused(until, Some(gone)) => (format!("paused until {:.1} s · dropped at {:.1} s", *until as f64 / 1000.0, *gone as f64 / 1000.0), "warn"),
+        Health::Zombie(n, of, at) => (format!("killed · {n}/{of} HB missed · dropped at {:.1} s", *at as f64 / 1000.0), "bad"),
+        Health::Gone(at) => (format!("✕ server gave up at {:.1} s (heartbeats)", *at as f64 / 1000.0), "gone"),
         Health::Closed => ("closed".into(), "bad"),
     }
 }

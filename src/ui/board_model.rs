@@ -29,12 +29,30 @@ pub enum Health {
     Running,
     /// Running but the server has counted missed heartbeats (blocked loop).
     Missed(u32, u32),
-    /// Stopped until the given time.
-    Paused(SimTime),
-    /// Killed, but the server still holds it: heartbeats missed so far and the limit.
-    Zombie(u32, u32),
+    /// Stopped until the given time; the server drops it at the second time if it is still
+    /// stopped then.
+    Paused(SimTime, Option<SimTime>),
+    /// Killed, but the server still holds it: heartbeats missed so far, the limit, and when
+    /// the server will drop it.
+    Zombie(u32, u32, SimTime),
+    /// The server just gave up on it (timed out on heartbeats) at this time.
+    Gone(SimTime),
     /// Closed (gracefully or after `connection_lost`).
     Closed,
+}
+
+/// When the server will close `client` if it never answers another heartbeat:
+/// `dead` is a killed process on ≥0.22, whose heartbeats fail at once (no responders);
+/// otherwise each failure waits `-hbt` (stan-semantics §9.2).
+pub fn removal_estimate(sim: &Sim, client: &str, dead: bool) -> Option<SimTime> {
+    let rec = sim.broker().clients().get(client)?;
+    let cfg = sim.broker().config();
+    let (hbi, hbt) = (cfg.hb_interval_ms, cfg.hb_timeout_ms);
+    let last_hb =
+        sim.trace().iter().rev().find(|e| matches!(&e.kind, TraceKind::Heartbeat { client: c, .. } if &**c == client) && e.t >= rec.since).map(|e| e.t);
+    let next_request = last_hb.unwrap_or(rec.since) + hbi;
+    let remaining = (cfg.hb_fail_count + 1).saturating_sub(rec.fhb).max(1) as u64;
+    Some(if dead && cfg.version.no_responders() { next_request + (remaining - 1) * hbi } else { next_request + hbt + (remaining - 1) * (hbt + hbi) })
 }
 
 /// One subscription shown on a listener.
@@ -127,6 +145,23 @@ pub struct ChannelVm {
     pub recent: Vec<u64>,
     /// Messages dropped by limits so far.
     pub dropped: usize,
+    /// Offline durables and durable-queue shadows the server keeps for this channel.
+    pub offline: Vec<String>,
+    /// Row height.
+    pub h: f64,
+}
+
+/// A heartbeat, drawn as a pulse around its client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PulseVm {
+    /// Centre.
+    pub x: f64,
+    /// Centre.
+    pub y: f64,
+    /// Answered or missed.
+    pub ok: bool,
+    /// 0 at the heartbeat, 1 at the end of the animation.
+    pub progress: f64,
 }
 
 /// What a travelling dot is.
@@ -181,6 +216,8 @@ pub struct BoardVm {
     pub edges: Vec<EdgeVm>,
     /// Dots in flight.
     pub dots: Vec<DotVm>,
+    /// Heartbeat pulses.
+    pub pulses: Vec<PulseVm>,
     /// Server box height.
     pub server_h: f64,
     /// Board height (viewBox).
@@ -206,11 +243,11 @@ fn health(sim: &Sim, client: &str) -> Health {
         ProcState::Connecting => Health::Connecting,
         ProcState::Closed => Health::Closed,
         ProcState::Killed => match rec {
-            Some(r) => Health::Zombie(r.fhb, limit),
+            Some(r) => Health::Zombie(r.fhb, limit, removal_estimate(sim, client, true).unwrap_or(0)),
             None => Health::Closed,
         },
         ProcState::Running => match (p.paused_until, rec) {
-            (Some(u), _) => Health::Paused(u),
+            (Some(u), r) => Health::Paused(u, r.and_then(|_| removal_estimate(sim, client, false)).filter(|t| *t < u)),
             (None, Some(r)) if r.fhb > 0 => Health::Missed(r.fhb, limit),
             _ => Health::Running,
         },
@@ -273,19 +310,34 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     // Channels: every channel the server has, plus ones only named by subscriptions.
     let mut channels: Vec<ChannelVm> = Vec::new();
     let dropped = |name: &str| sim.trace().iter().filter(|e| matches!(&e.kind, TraceKind::MsgDropped { channel, .. } if &**channel == name)).count();
-    for (i, c) in broker.channels().values().enumerate() {
+    let mut y = TOP + 30.0;
+    for c in broker.channels().values() {
         let recent = c.store.msgs.iter().rev().take(8).map(|m| m.seq).collect::<Vec<_>>().into_iter().rev().collect();
+        let mut offline: Vec<String> = c
+            .durables
+            .values()
+            .filter_map(|id| broker.sub(*id))
+            .filter(|s| s.client.is_none())
+            .map(|s| format!("durable {} ({}) · last {} · {} pending", s.durable.as_deref().unwrap_or(""), s.saved_client, s.last_sent, s.pending.len()))
+            .collect();
+        offline.extend(c.qsubs.iter().filter_map(|(k, g)| {
+            g.shadow.and_then(|id| broker.sub(id)).map(|s| format!("queue {k} offline · last {} · {} pending", s.last_sent, s.pending.len()))
+        }));
+        let h = CHANNEL_H + 14.0 * offline.len() as f64;
         channels.push(ChannelVm {
             name: c.name.to_string(),
-            y: TOP + 30.0 + i as f64 * CHANNEL_H,
+            y,
             first: c.store.first,
             last: c.store.last,
             msgs: c.store.msgs.len(),
             recent,
             dropped: dropped(&c.name),
+            offline,
+            h,
         });
+        y += h;
     }
-    let server_h = 60.0 + channels.len().max(1) as f64 * CHANNEL_H;
+    let server_h = 60.0 + channels.iter().map(|c| c.h).sum::<f64>().max(CHANNEL_H);
     let channel_y = |name: &str| channels.iter().find(|c| c.name == name).map(|c| c.y + 24.0).unwrap_or(TOP + 40.0);
 
     // Clients: the current process of every client id that is alive or still registered.
@@ -296,11 +348,15 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
         if !seen.insert(p.client.to_string()) {
             continue;
         }
-        let hl = health(sim, &p.client);
+        let mut hl = health(sim, &p.client);
         if hl == Health::Closed {
-            continue;
+            match gave_up_at(sim, &p.client, anim_ms.max(3_000)) {
+                Some(t) => hl = Health::Gone(t),
+                None => continue,
+            }
         }
         let subs: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
+        let subs = if matches!(hl, Health::Gone(_)) { Vec::new() } else { subs };
         let error = errors.get(&*p.client).cloned();
         let node = NodeVm {
             id: p.client.to_string(),
@@ -385,17 +441,48 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     }
     let height = nodes.iter().map(|n| n.y + n.h).fold(TOP + server_h, f64::max) + 40.0;
     let dots = dots(sim, &nodes, &channel_y, anim_ms);
+    let pulses = pulses(sim, &nodes, anim_ms);
     BoardVm {
         nodes,
         groups,
         channels,
         edges,
         dots,
+        pulses,
         server_h,
         height,
         server_label: format!("nats-streaming-server {}", cfg.version.full()),
         command_line: cfg.command_line(),
     }
+}
+
+/// When the server timed `client` out on heartbeats, if within the last `window` ms.
+fn gave_up_at(sim: &Sim, client: &str, window: u64) -> Option<SimTime> {
+    let from = sim.now().saturating_sub(window);
+    let trace = sim.trace();
+    let start = trace.partition_point(|e| e.t < from);
+    trace[start..].iter().rev().find_map(|e| match &e.kind {
+        TraceKind::ClientClosed { client: c, reason: crate::engine::trace::CloseReason::Heartbeat } if &**c == client => Some(e.t),
+        _ => None,
+    })
+}
+
+/// Heartbeats in the last `anim_ms`, as pulses around their clients.
+fn pulses(sim: &Sim, nodes: &[NodeVm], anim_ms: u64) -> Vec<PulseVm> {
+    let now = sim.now();
+    let from = now.saturating_sub(anim_ms.max(1));
+    let trace = sim.trace();
+    let start = trace.partition_point(|e| e.t < from);
+    trace[start..]
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Heartbeat { client, ok, .. } => {
+                let n = nodes.iter().find(|n| n.id == **client)?;
+                Some(PulseVm { x: n.x + 12.0, y: n.y + 14.0, ok: *ok, progress: (now - e.t) as f64 / anim_ms.max(1) as f64 })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn lerp(a: (f64, f64), b: (f64, f64), f: f64) -> (f64, f64) {
@@ -467,12 +554,36 @@ mod tests {
 
     #[test]
     fn a_killed_listener_is_a_zombie_with_its_missed_heartbeats_until_the_server_drops_it() {
-        let at = |t| board(&course_at(t), 400).nodes.into_iter().find(|n| n.id == "l1").map(|n| (n.health, n.subs[0].pending));
-        assert_eq!(at(6_000), Some((Health::Zombie(0, 3), 0)));
+        let at = |t| board(&course_at(t), 400).nodes.into_iter().find(|n| n.id == "l1").map(|n| (n.health, n.subs.first().map(|s| s.pending)));
+        // 0.17: the next heartbeat (10 s) times out at 15 s, then 25 s, then 35 s: removed at 35 s.
+        assert_eq!(at(6_000), Some((Health::Zombie(0, 3, 35_000), Some(0))));
         // seq 7 was sent into the void at 7 s: the dead member holds it.
-        assert_eq!(at(7_500), Some((Health::Zombie(0, 3), 1)));
-        assert_eq!(at(15_000), Some((Health::Zombie(1, 3), 1)));
-        assert_eq!(at(35_000), None, "removed at 35 s");
+        assert_eq!(at(7_500), Some((Health::Zombie(0, 3, 35_000), Some(1))));
+        assert_eq!(at(15_000), Some((Health::Zombie(1, 3, 35_000), Some(1))));
+        // The server gave up: a mark for a few seconds, then nothing.
+        assert_eq!(at(35_000), Some((Health::Gone(35_000), None)));
+        assert_eq!(at(38_001), None);
+    }
+
+    #[test]
+    fn on_0_25_the_zombie_countdown_is_shorter_and_heartbeats_pulse() {
+        let mut s = Session::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.25.json")).unwrap());
+        s.advance_to(6_000).unwrap();
+        let b = board(s.sim(), 400);
+        let l1 = b.nodes.iter().find(|n| n.id == "l1").unwrap();
+        assert_eq!(l1.health, Health::Zombie(0, 3, 20_000));
+        s.advance_to(10_100).unwrap();
+        let p = board(s.sim(), 400).pulses;
+        assert_eq!(p.iter().map(|p| p.ok).collect::<Vec<_>>(), [true, false, true], "pub ok, l1 missed, l2 ok");
+    }
+
+    #[test]
+    fn offline_durables_and_shadows_are_shown_in_their_channel() {
+        let mut s = Session::new(Scenario::parse(include_str!("../../www/scenarios/server-restart.json")).unwrap());
+        s.advance_to(3_000).unwrap();
+        s.act(crate::engine::Verb::CloseSub { sub: "s1".into() }).unwrap();
+        let b = board(s.sim(), 400);
+        assert_eq!(b.channels[0].offline, ["durable accounting (listener) · last 3 · 0 pending"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::board_model::{Health, NodeVm};
 use super::hooks::use_playground;
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::engine::scenario::BehaviourPatch;
-use crate::engine::{ServerConfig, ServerVersion, Verb};
+use crate::engine::{ServerConfig, ServerVersion, StartPosition, Verb};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -118,7 +118,13 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         if opts.manual_ack { ".setManualAckMode(true)" } else { "" },
         if opts.ack_wait_ms != 30_000 { format!(".setAckWait({})", opts.ack_wait_ms) } else { String::new() },
         if opts.max_inflight != 16_384 { format!(".setMaxInFlight({})", opts.max_inflight) } else { String::new() },
-        if opts.deliver_all { ".setDeliverAllAvailable()" } else { "" },
+        match &opts.start {
+            StartPosition::NewOnly => String::new(),
+            StartPosition::LastReceived => ".setStartWithLastReceived()".into(),
+            StartPosition::All => ".setDeliverAllAvailable()".into(),
+            StartPosition::Seq(n) => format!(".setStartAtSequence({n})"),
+            StartPosition::TimeDelta(d) => format!(".setStartAtTimeDelta({d})"),
+        },
         opts.durable.as_ref().map_or(String::new(), |d| format!(".setDurableName('{d}')")),
     );
     html! {
@@ -138,7 +144,27 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     <select id="opt-inflight" onchange={resub(|o, v| o.max_inflight = v.parse().unwrap_or(16_384))}>
                         { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.max_inflight}>{ w }</option> }) }
                     </select>{ ")" }</label>
-                <label><input id="opt-all" type="checkbox" checked={opts.deliver_all} onchange={resub(|o, v| o.deliver_all = v == "true")} />{ " setDeliverAllAvailable()" }</label>
+                <label>{ "start " }
+                    <select id="opt-start" onchange={resub(|o, v| o.start = match v.as_str() {
+                        "last" => StartPosition::LastReceived,
+                        "all" => StartPosition::All,
+                        "seq" => StartPosition::Seq(1),
+                        "delta" => StartPosition::TimeDelta(60_000),
+                        _ => StartPosition::NewOnly,
+                    })}>
+                        <option value="new" selected={opts.start == StartPosition::NewOnly}>{ "new only (default)" }</option>
+                        <option value="last" selected={opts.start == StartPosition::LastReceived}>{ "setStartWithLastReceived()" }</option>
+                        <option value="all" selected={opts.start == StartPosition::All}>{ "setDeliverAllAvailable()" }</option>
+                        <option value="seq" selected={matches!(opts.start, StartPosition::Seq(_))}>{ "setStartAtSequence(n)" }</option>
+                        <option value="delta" selected={matches!(opts.start, StartPosition::TimeDelta(_))}>{ "setStartAtTimeDelta(ms)" }</option>
+                    </select></label>
+                if let StartPosition::Seq(n) = opts.start {
+                    <label>{ "setStartAtSequence(" }<input id="opt-start-seq" type="number" min="0" value={n.to_string()} onchange={resub(|o, v| o.start = StartPosition::Seq(v.trim().parse().unwrap_or(1)))} />{ ")" }</label>
+                }
+                if let StartPosition::TimeDelta(d) = opts.start {
+                    <label>{ "setStartAtTimeDelta(" }<input id="opt-start-delta" type="number" min="0" value={d.to_string()} onchange={resub(|o, v| o.start = StartPosition::TimeDelta(v.trim().parse().unwrap_or(60_000)))} />{ ")" }</label>
+                }
+                <label>{ "channel " }<input id="opt-channel" type="text" value={opts.channel.clone()} onchange={resub(|o, v| if !v.trim().is_empty() { o.channel = v.trim().to_string() })} /></label>
                 <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={opts.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()))} />{ ")" }</label>
             </fieldset>
             <fieldset>
@@ -153,6 +179,10 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     <select id="opt-failrate" onchange={beh(|v| BehaviourPatch { fail_rate: Some(v.parse().unwrap_or(0.0)), ..BehaviourPatch::default() })}>
                         { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={r.to_string()} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{:.0} %", r * 100.0) }</option> }) }
                     </select></label>
+                <label>{ "fail seqs " }<input id="opt-fail-seqs" type="text" placeholder="e.g. 3, 5" value={behaviour.fail_seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")}
+                    onchange={beh(|v| BehaviourPatch { fail_seqs: Some(v.split(|c: char| c == ',' || c.is_whitespace()).filter_map(|x| x.trim().parse().ok()).collect()), ..BehaviourPatch::default() })} /></label>
+                <label>{ "…each failing " }<input id="opt-fail-times" type="number" min="0" value={behaviour.fail_times.to_string()} title="0 = always"
+                    onchange={beh(|v| BehaviourPatch { fail_times: Some(v.trim().parse().unwrap_or(0)), ..BehaviourPatch::default() })} />{ " times (0 = always)" }</label>
                 <div class="inspector__row">
                     <button id="fail-next" class="btn" onclick={fail_next}>{ "Fail the next 3 events" }</button>
                     <button class="btn" onclick={heal}>{ "Heal" }</button>
@@ -173,11 +203,16 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let pg = use_playground();
     let n = node.clone().expect("a node");
     let channel = use_state(|| DEFAULT_CHANNEL.to_string());
-    let data = use_state(|| r#"{"id":"123","title":"concert","price":20}"#.to_string());
+    let data = use_state(|| r#"{"id":"{n}","title":"concert","price":20}"#.to_string());
+    let every = use_state(|| "1000".to_string());
+    let count = use_state(|| "60".to_string());
     let set = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
-    let publish = |count: u64, every: u64| {
-        let (pg, id, channel, data) = (pg.clone(), n.id.clone(), channel.clone(), data.clone());
-        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(publish_verb(&id, &channel, &data, count, every))))
+    let publish = |fixed: Option<(u64, u64)>| {
+        let (pg, id, channel, data, every, count) = (pg.clone(), n.id.clone(), channel.clone(), data.clone(), every.clone(), count.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (c, e) = fixed.unwrap_or((count.trim().parse().unwrap_or(60).clamp(1, 100_000), every.trim().parse().unwrap_or(1000).min(3_600_000)));
+            pg.dispatch(Msg::Act(publish_verb(&id, &channel, &data, c, e)))
+        })
     };
     html! {
         <section class="inspector" aria-label="Publisher">
@@ -185,11 +220,15 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ format!("stan.publish('{}', data, cb)", *channel) }</code>
             <label>{ "channel " }<input id="pub-channel" type="text" value={(*channel).clone()} onchange={set(channel.clone())} /></label>
-            <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} /></label>
+            <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} title="{n} is replaced by the message's number in its series" /></label>
             <div class="inspector__row">
-                <button id="publish-once" class="btn btn--primary" onclick={publish(1, 0)}>{ "Publish once" }</button>
-                <button id="publish-burst" class="btn" onclick={publish(10, 0)}>{ "Burst ×10" }</button>
-                <button id="publish-every" class="btn" onclick={publish(60, 1000)}>{ "Every 1 s ×60" }</button>
+                <button id="publish-once" class="btn btn--primary" onclick={publish(Some((1, 0)))}>{ "Publish once" }</button>
+                <button id="publish-burst" class="btn" onclick={publish(Some((10, 0)))}>{ "Burst ×10" }</button>
+            </div>
+            <div class="inspector__row">
+                <label>{ "every (ms) " }<input id="pub-every-ms" type="number" min="0" value={(*every).clone()} onchange={set(every.clone())} /></label>
+                <label>{ "× " }<input id="pub-count" type="number" min="1" value={(*count).clone()} onchange={set(count.clone())} /></label>
+                <button id="publish-every" class="btn" onclick={publish(None)}>{ "Publish every…" }</button>
             </div>
             { client_actions(&pg, &n) }
         </section>
@@ -215,13 +254,27 @@ fn ServerPanel() -> Html {
         let pg = pg.clone();
         Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
     };
+    let typed = use_state(String::new);
+    let channel = use_state(|| DEFAULT_CHANNEL.to_string());
+    let add = |listener: bool| {
+        let (pg, typed, channel) = (pg.clone(), typed.clone(), channel.clone());
+        Callback::from(move |_: MouseEvent| {
+            let id = Some(typed.trim().to_string()).filter(|t| !t.is_empty());
+            typed.set(String::new());
+            let ch = Some(channel.trim().to_string()).filter(|c| !c.is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.into());
+            pg.dispatch(if listener { Msg::AddListener(ListenerOpts { channel: ch, ..ListenerOpts::default() }, id) } else { Msg::AddPublisher(id) });
+        })
+    };
+    let set_state = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
     html! {
         <section class="inspector" aria-label="Server">
             <h2>{ "Server" }</h2>
             <div class="inspector__row">
-                <button id="add-publisher" class="btn btn--primary" onclick={d(Msg::AddPublisher)}>{ "+ Publisher" }</button>
-                <button id="add-listener" class="btn btn--primary" onclick={d(Msg::AddListener(ListenerOpts::default()))}>{ "+ Listener" }</button>
+                <button id="add-publisher" class="btn btn--primary" onclick={add(false)}>{ "+ Publisher" }</button>
+                <button id="add-listener" class="btn btn--primary" onclick={add(true)}>{ "+ Listener" }</button>
             </div>
+            <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} onchange={set_state(typed.clone())} /></label>
+            <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} onchange={set_state(channel.clone())} /></label>
             <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>

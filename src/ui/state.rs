@@ -63,8 +63,8 @@ pub struct ListenerOpts {
     pub ack_wait_ms: u64,
     /// `setMaxInFlight(n)`.
     pub max_inflight: i64,
-    /// `setDeliverAllAvailable()`.
-    pub deliver_all: bool,
+    /// Start position (`setDeliverAllAvailable()`, `setStartAtSequence(n)`, …).
+    pub start: StartPosition,
 }
 
 impl Default for ListenerOpts {
@@ -76,7 +76,7 @@ impl Default for ListenerOpts {
             manual_ack: false,
             ack_wait_ms: 30_000,
             max_inflight: 16_384,
-            deliver_all: false,
+            start: StartPosition::NewOnly,
         }
     }
 }
@@ -108,10 +108,10 @@ pub enum Msg {
     Act(Verb),
     /// Record several actions at the cursor.
     ActAll(Vec<Verb>),
-    /// A new publisher.
-    AddPublisher,
-    /// A new listener.
-    AddListener(ListenerOpts),
+    /// A new publisher, with a typed client id or a random one.
+    AddPublisher(Option<String>),
+    /// A new listener, with a typed client id or a random one.
+    AddListener(ListenerOpts, Option<String>),
     /// Move a listener's subscription `handle` (of `client`) into a queue group, or out of
     /// any group with `None`: the subscription is closed and a new one made.
     Regroup {
@@ -199,7 +199,7 @@ fn subscribe_verb(client: &str, handle: &str, o: &ListenerOpts, behaviour: Behav
         manual_ack: o.manual_ack,
         ack_wait_ms: o.ack_wait_ms,
         max_inflight: o.max_inflight,
-        start: if o.deliver_all { StartPosition::All } else { StartPosition::NewOnly },
+        start: o.start.clone(),
         behaviour,
     })
 }
@@ -213,7 +213,7 @@ pub fn opts_of(s: &SubscribeSpec) -> ListenerOpts {
         manual_ack: s.manual_ack,
         ack_wait_ms: s.ack_wait_ms,
         max_inflight: s.max_inflight,
-        deliver_all: s.start == StartPosition::All,
+        start: s.start.clone(),
     }
 }
 
@@ -287,7 +287,12 @@ impl PlaygroundState {
                 self.seek(t);
             }
             Msg::SetSpeed(l) => self.speed_log = l.clamp(SPEED_MIN_LOG, SPEED_MAX_LOG),
-            Msg::Seek(t) => self.seek(t),
+            Msg::Seek(t) => {
+                if t == 0 {
+                    self.playing = false;
+                }
+                self.seek(t);
+            }
             Msg::Load(text) => match Scenario::parse(&text) {
                 Ok(s) => {
                     // Replace the run inside the shared cell: every holder (the JS API too)
@@ -305,13 +310,14 @@ impl PlaygroundState {
             Msg::Select(c) => self.selected = c,
             Msg::Act(v) => self.act_all(vec![v]),
             Msg::ActAll(vs) => self.act_all(vs),
-            Msg::AddPublisher => {
-                let id = self.fresh_name();
+            Msg::AddPublisher(typed) => {
+                let id = typed.unwrap_or_else(|| self.fresh_name());
                 self.act_all(vec![connect_verb(&id)]);
                 self.selected = Some(id);
             }
-            Msg::AddListener(opts) => {
-                let (id, handle) = (self.fresh_name(), self.fresh_handle());
+            Msg::AddListener(opts, typed) => {
+                let id = typed.unwrap_or_else(|| self.fresh_name());
+                let handle = self.fresh_handle();
                 self.act_all(vec![connect_verb(&id), subscribe_verb(&id, &handle, &opts, Behaviour::default())]);
                 self.selected = Some(id);
             }
@@ -415,7 +421,7 @@ pub fn handler_from(s: &str) -> Handler {
 
 /// The publish actions a publisher's buttons record.
 pub fn publish_verb(client: &str, channel: &str, data: &str, count: u64, every_ms: u64) -> Verb {
-    Verb::Publish { client: client.into(), channel: channel.into(), data: data.into(), count, every_ms }
+    Verb::Publish { client: client.into(), channel: channel.into(), data: data.into(), count, every_ms, template: data.contains("{n}") }
 }
 
 #[cfg(test)]
@@ -430,7 +436,7 @@ mod tests {
     fn dragging_a_listener_into_a_group_closes_its_subscription_and_subscribes_with_the_queue() {
         let mut s = state();
         s.apply(Msg::Seek(2_000));
-        s.apply(Msg::AddListener(ListenerOpts::default()));
+        s.apply(Msg::AddListener(ListenerOpts::default(), None));
         let id = s.selected.clone().unwrap();
         assert_eq!(id.len(), 8);
         s.apply(Msg::Regroup { client: id.clone(), handle: "s3".into(), group: Some(("orders-service-queue-group".into(), Some("orders-service".into()))) });

@@ -79,6 +79,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &Too
             <button id="play" class="toolbar__play" onclick={d(Msg::TogglePlay)} title="Play / pause (space)">{ if pg.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
             <button id="step-back" onclick={d(Msg::StepBack)} title="One second back (←)">{ "← 1 s" }</button>
             <button id="step" onclick={d(Msg::Step)} title="Next event (→)">{ "Step →" }</button>
+            <button id="reset" onclick={d(Msg::Seek(0))} title="Back to the start (the recording is kept)">{ "⟲ Reset" }</button>
             <label class="toolbar__speed">{ "Speed " }
                 <input id="speed" type="range" min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1" value={pg.speed_log.to_string()} oninput={on_speed} aria-label="Speed, log scale" />
                 <output>{ speed_label(pg.speed_log) }</output>

@@ -3,7 +3,7 @@
 //! pointer: onto a group to join it, onto the "new queue group" zone to start one, anywhere
 //! else to leave their group. Geometry comes from `board_model`.
 
-use super::board_model::{BoardVm, DotKind, GroupVm, Health, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
+use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
 use super::hooks::use_playground;
 use super::state::Msg;
 use web_sys::{Element, PointerEvent};
@@ -192,19 +192,6 @@ fn group(g: &GroupVm, hot: bool) -> Html {
     }
 }
 
-fn health_text(h: &Health) -> (String, &'static str) {
-    match h {
-        Health::Connecting => ("connecting…".into(), "wait"),
-        Health::Running => ("running".into(), "ok"),
-        Health::Missed(n, of) => (format!("blocked · {n}/{of} heartbeats missed"), "warn"),
-        Health::Paused(until, None) => (format!("paused until {:.1} s", *until as f64 / 1000.0), "warn"),
-        Health::Paused(until, Some(gone)) => (format!("paused until {:.1} s · dropped at {:.1} s", *until as f64 / 1000.0, *gone as f64 / 1000.0), "warn"),
-        Health::Zombie(n, of, at) => (format!("killed · {n}/{of} HB missed · dropped at {:.1} s", *at as f64 / 1000.0), "bad"),
-        Health::Gone(at) => (format!("✕ server gave up at {:.1} s (heartbeats)", *at as f64 / 1000.0), "gone"),
-        Health::Closed => ("closed".into(), "bad"),
-    }
-}
-
 fn sub_line(s: &SubVm) -> String {
     let mut t = s.handle.clone();
     if s.manual_ack {
@@ -221,7 +208,8 @@ fn sub_line(s: &SubVm) -> String {
 }
 
 fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callback<PointerEvent>) -> Html {
-    let (status, tone) = health_text(&n.health);
+    let (status, tone) = (n.status.clone(), n.tone);
+    let top = subs_top(n);
     let (dx, dy) = offset.unwrap_or((0.0, 0.0));
     let class = classes!(
         "node",
@@ -232,13 +220,14 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
     );
     html! {
         <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} data-client={n.id.clone()}>
-            <title>{ format!("{} — {}", n.id, status) }</title>
+            <title>{ format!("{} — {}{}", n.id, n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}"))) }</title>
             <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
             <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ n.id.clone() }</text>
             <text class="node__status" x="10" y="34">{ status }</text>
+            if let Some(s2) = &n.status2 { <text class="node__status node__status--2" x="10" y="48">{ s2.clone() }</text> }
             if n.listener {
                 { for n.subs.iter().enumerate().map(|(k, s)| {
-                    let y = 50.0 + 18.0 * k as f64;
+                    let y = top + 18.0 * k as f64;
                     html! {
                         <g class={classes!("node__sub", s.stalled.then_some("node__sub--stalled"), s.failing.then_some("node__sub--failing"))}>
                             <text x="24" y={y.to_string()}>{ sub_line(s) }</text>

@@ -101,6 +101,33 @@ pub struct NodeVm {
     pub subs: Vec<SubVm>,
     /// Last error the server or stan.js gave this client, word for word.
     pub error: Option<String>,
+    /// Status line.
+    pub status: String,
+    /// A second status line (countdowns).
+    pub status2: Option<String>,
+    /// Tone for the status (`ok`, `warn`, `bad`, `gone`, `wait`).
+    pub tone: &'static str,
+}
+
+fn secs(ms: SimTime) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// Labels for a client's health at `now`.
+pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'static str) {
+    match h {
+        Health::Connecting => ("connecting…".into(), None, "wait"),
+        Health::Running => ("running".into(), None, "ok"),
+        Health::Missed(n, of) => (format!("blocked · {n}/{of} heartbeats missed"), None, "warn"),
+        Health::Paused(until, gone) => (
+            format!("paused until {}", secs(*until)),
+            gone.map(|g| format!("server drops it at {} (in {})", secs(g), secs(g.saturating_sub(now)))),
+            "warn",
+        ),
+        Health::Zombie(n, of, at) => (format!("killed · {n}/{of} heartbeats missed"), Some(format!("server drops it at {} (in {})", secs(*at), secs(at.saturating_sub(now)))), "bad"),
+        Health::Gone(at) => (format!("✕ server gave up at {}", secs(*at)), Some("Timed out on heartbeats".into()), "gone"),
+        Health::Closed => ("closed".into(), None, "bad"),
+    }
 }
 
 /// A queue group container.
@@ -231,8 +258,17 @@ pub struct BoardVm {
 /// A queue group as (channel, queue, durable name).
 type GroupKey = (String, String, Option<String>);
 
-fn node_height(subs: usize, error: bool) -> f64 {
-    44.0 + 18.0 * subs.max(1) as f64 + if error { 14.0 } else { 0.0 }
+fn node_height(subs: usize, error: bool, status2: bool) -> f64 {
+    44.0 + 18.0 * subs.max(1) as f64 + if error { 14.0 } else { 0.0 } + if status2 { 14.0 } else { 0.0 }
+}
+
+/// Where a node's subscription lines start (below one or two status lines).
+pub fn subs_top(n: &NodeVm) -> f64 {
+    if n.status2.is_some() {
+        64.0
+    } else {
+        50.0
+    }
 }
 
 fn health(sim: &Sim, client: &str) -> Health {
@@ -356,16 +392,19 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             }
         }
         let subs: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
-        let subs = if matches!(hl, Health::Gone(_)) { Vec::new() } else { subs };
         let error = errors.get(&*p.client).cloned();
+        let (status, status2, tone) = status_lines(&hl, sim.now());
         let node = NodeVm {
             id: p.client.to_string(),
             listener: !subs.is_empty(),
             x: 0.0,
             y: 0.0,
-            h: node_height(subs.len(), error.is_some()),
+            h: node_height(subs.len(), error.is_some(), status2.is_some()),
             health: hl,
             error,
+            status,
+            status2,
+            tone,
             subs,
         };
         if node.listener {
@@ -435,7 +474,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     for n in &nodes {
         if n.listener {
             for (k, s) in n.subs.iter().enumerate() {
-                edges.push(EdgeVm { x1: n.x, y1: n.y + 40.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
+                edges.push(EdgeVm { x1: n.x, y1: n.y + subs_top(n) - 10.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
             }
         }
     }
@@ -499,7 +538,7 @@ fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u
     let sub_anchor = |client: &str, handle: &str| -> Option<(f64, f64)> {
         let n = nodes.iter().find(|n| n.id == client)?;
         let k = n.subs.iter().position(|s| s.handle == handle).unwrap_or(0);
-        Some((n.x, n.y + 40.0 + 18.0 * k as f64))
+        Some((n.x, n.y + subs_top(n) - 10.0 + 18.0 * k as f64))
     };
     let mut out = Vec::new();
     for e in &trace[start..] {
@@ -561,7 +600,7 @@ mod tests {
         assert_eq!(at(7_500), Some((Health::Zombie(0, 3, 35_000), Some(1))));
         assert_eq!(at(15_000), Some((Health::Zombie(1, 3, 35_000), Some(1))));
         // The server gave up: a mark for a few seconds, then nothing.
-        assert_eq!(at(35_000), Some((Health::Gone(35_000), None)));
+        assert_eq!(at(35_000), Some((Health::Gone(35_000), Some(0))));
         assert_eq!(at(38_001), None);
     }
 
@@ -572,6 +611,8 @@ mod tests {
         let b = board(s.sim(), 400);
         let l1 = b.nodes.iter().find(|n| n.id == "l1").unwrap();
         assert_eq!(l1.health, Health::Zombie(0, 3, 20_000));
+        assert_eq!((l1.status.as_str(), l1.status2.as_deref()), ("killed · 0/3 heartbeats missed", Some("server drops it at 20.0 s (in 14.0 s)")));
+        assert!(l1.listener, "stays a listener in its group");
         s.advance_to(10_100).unwrap();
         let p = board(s.sim(), 400).pulses;
         assert_eq!(p.iter().map(|p| p.ok).collect::<Vec<_>>(), [true, false, true], "pub ok, l1 missed, l2 ok");

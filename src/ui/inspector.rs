@@ -39,7 +39,7 @@ pub fn Inspector(InspectorProps { node }: &InspectorProps) -> Html {
 
 fn client_actions(pg: &super::hooks::Playground, n: &NodeVm) -> Html {
     let id = n.id.clone();
-    let alive = !matches!(n.health, Health::Zombie(..) | Health::Closed);
+    let alive = !matches!(n.health, Health::Zombie(..) | Health::Gone(_) | Health::Closed);
     let act = |v: Verb| {
         let pg = pg.clone();
         Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))

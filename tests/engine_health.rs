@@ -179,20 +179,11 @@ fn a_sync_handler_that_blocks_longer_than_hbt_fails_heartbeats_while_alive() {
 
 #[test]
 fn graceful_close_moves_a_queue_members_pending_messages_to_the_others_after_100ms() {
-    let q = json!({"queue": "g", "manual_ack": true, "process_ms": 60_000});
-    let sim = Scn::new()
-        .connect(0, "pub")
-        .connect(0, "a")
-        .connect(0, "b")
-        .sub(0, "a", "sa", "c", q.clone())
-        .sub(0, "b", "sb", "c", q)
-        .publish(100, "pub", "c", 4, 0)
-        .close(1_000, "a")
-        .run(5_000);
+    let sim = two_members(json!({"queue": "g", "manual_ack": true, "process_ms": 60_000})).publish(100, "pub", "ch", 4, 0).close(1_000, "a").run(5_000);
     // Both slow: they alternate (fewest pending, ties to the first in the rotated list).
-    assert_eq!(seqs_to(&sim, "sa"), vec![1, 3]);
+    assert_eq!(seqs_to(&sim, "A"), vec![1, 3]);
     // On close, a's pending 1 and 3 reach b 100 ms later, flagged redelivered, count 1.
-    assert_eq!(deliveries_to(&sim, "sb"), vec![(100, 2, false, 0), (100, 4, false, 0), (1_100, 1, true, 1), (1_100, 3, true, 1)]);
+    assert_eq!(deliveries_to(&sim, "B"), vec![(100, 2, false, 0), (100, 4, false, 0), (1_100, 1, true, 1), (1_100, 3, true, 1)]);
     assert_eq!(closed_at(&sim, "a"), Some((1_000, "close".into())));
 }
 

@@ -72,15 +72,7 @@ fn redelivery_goes_to_the_member_with_fewer_pending_and_the_first_holder_never_s
 
 #[test]
 fn a_stalled_member_is_skipped_and_the_group_waits_only_when_all_are_stalled() {
-    let q = json!({"queue": "g", "manual_ack": true, "max_inflight": 1, "process_ms": 100_000});
-    let sim = Scn::new()
-        .connect(0, "pub")
-        .connect(0, "a")
-        .connect(0, "b")
-        .sub(0, "a", "A", "ch", q.clone())
-        .sub(0, "b", "B", "ch", q)
-        .publish(100, "pub", "ch", 4, 100)
-        .run(1_000);
+    let sim = two_members(json!({"queue": "g", "manual_ack": true, "max_inflight": 1, "process_ms": 100_000})).publish(100, "pub", "ch", 4, 100).run(1_000);
     assert_eq!(seqs_to(&sim, "A"), vec![1]);
     assert_eq!(seqs_to(&sim, "B"), vec![2]);
     let ch = channelz(&sim, "ch");
@@ -240,16 +232,7 @@ fn monitoring_shows_the_rotated_member_order() {
 fn when_the_member_that_sent_the_groups_last_seq_leaves_the_first_member_takes_that_last_sent() {
     // subStore.Remove's storage update: a then b, a got 1 and 3 (acked), b got 2; a leaves
     // with nothing pending, so b (now first) records the group's last_sent, 3.
-    let q = json!({"queue": "g"});
-    let sim = Scn::new()
-        .connect(0, "pub")
-        .connect(0, "a")
-        .connect(0, "b")
-        .sub(0, "a", "A", "ch", q.clone())
-        .sub(0, "b", "B", "ch", q)
-        .publish(100, "pub", "ch", 3, 100)
-        .act(json!({"at_ms": 1_000, "do": "close_sub", "sub": "A"}))
-        .run(2_000);
+    let sim = two_members(json!({"queue": "g"})).publish(100, "pub", "ch", 3, 100).act(json!({"at_ms": 1_000, "do": "close_sub", "sub": "A"})).run(2_000);
     assert_eq!(seqs_to(&sim, "A"), vec![1, 3]);
     assert_eq!(seqs_to(&sim, "B"), vec![2]);
     let s = &channelz(&sim, "ch")["subscriptions"][0];

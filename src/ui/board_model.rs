@@ -119,12 +119,12 @@ pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'stat
         Health::Connecting => ("connecting…".into(), None, "wait"),
         Health::Running => ("running".into(), None, "ok"),
         Health::Missed(n, of) => (format!("blocked · {n}/{of} heartbeats missed"), None, "warn"),
-        Health::Paused(until, gone) => (
-            format!("paused until {}", secs(*until)),
-            gone.map(|g| format!("server drops it at {} (in {})", secs(g), secs(g.saturating_sub(now)))),
-            "warn",
-        ),
-        Health::Zombie(n, of, at) => (format!("killed · {n}/{of} heartbeats missed"), Some(format!("server drops it at {} (in {})", secs(*at), secs(at.saturating_sub(now)))), "bad"),
+        Health::Paused(until, gone) => {
+            (format!("paused until {}", secs(*until)), gone.map(|g| format!("server drops it at {} (in {})", secs(g), secs(g.saturating_sub(now)))), "warn")
+        }
+        Health::Zombie(n, of, at) => {
+            (format!("killed · {n}/{of} heartbeats missed"), Some(format!("server drops it at {} (in {})", secs(*at), secs(at.saturating_sub(now)))), "bad")
+        }
         Health::Gone(at) => (format!("✕ server gave up at {}", secs(*at)), Some("Timed out on heartbeats".into()), "gone"),
         Health::Closed => ("closed".into(), None, "bad"),
     }

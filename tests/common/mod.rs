@@ -80,6 +80,12 @@ impl Scn {
     }
 }
 
+/// A publisher `pub` and clients `a` and `b` whose subscriptions `A` and `B` on channel
+/// `ch` both use the subscribe fields `q` (a queue group, usually).
+pub fn two_members(q: Value) -> Scn {
+    Scn::new().connect(0, "pub").connect(0, "a").connect(0, "b").sub(0, "a", "A", "ch", q.clone()).sub(0, "b", "B", "ch", q)
+}
+
 /// A delivery as (t, client, handle, seq, redelivered, count).
 pub type Dlv = (u64, String, String, u64, bool, u32);
 

@@ -86,3 +86,21 @@ fn max_inactivity_without_subscriptions_counts_from_the_last_publish() {
     // Timer from creation fires at 1 s, sees the publish at 0.8 s, re-arms for 1.8 s.
     assert_eq!(json_events(&sim, "channel_deleted")[0]["t"], 1_800);
 }
+
+#[test]
+fn a_stalled_subscriber_loses_what_max_msgs_drops_before_it_can_ack() {
+    // Found by the property test: a paused publisher's overdue publishes all go out at the
+    // continue (Node runs expired timers before reading its socket); a max-in-flight-2
+    // subscriber stalls after two, and max_msgs 3 drops 3 and 4 before its acks arrive.
+    let sim = Scn::new()
+        .server(json!({"max_msgs": 3}))
+        .connect(0, "p")
+        .connect(0, "c")
+        .sub(0, "c", "s", "b", json!({"max_inflight": 2}))
+        .pause(100, "p", 1_000)
+        .publish(200, "p", "b", 7, 10)
+        .run(2_000);
+    assert_eq!(deliveries_to(&sim, "s"), vec![(1_100, 1, false, 0), (1_100, 2, false, 0), (1_100, 5, false, 0), (1_100, 6, false, 0), (1_100, 7, false, 0)]);
+    let d: Vec<u64> = json_events(&sim, "msg_dropped").iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(d, vec![1, 2, 3, 4]);
+}

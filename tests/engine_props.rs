@@ -13,6 +13,7 @@
 
 use natsim::engine::{Scenario, Sim, TraceKind};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,10 +99,15 @@ fn script() -> impl Strategy<Value = Script> {
     })
 }
 
+/// The script as a scenario file (printed when a property fails, to replay it with natsim).
+fn scenario_json(s: &Script) -> String {
+    json!({"seed": 11, "until_ms": 30_000, "actions": s.actions,
+        "server": {"server_version": s.version, "hb_interval_ms": 1000, "hb_timeout_ms": 500, "hb_fail_count": 2, "max_msgs": s.max_msgs}})
+    .to_string()
+}
+
 fn run(s: &Script) -> Sim {
-    let doc = json!({"seed": 11, "until_ms": 30_000, "actions": s.actions,
-        "server": {"server_version": s.version, "hb_interval_ms": 1000, "hb_timeout_ms": 500, "hb_fail_count": 2, "max_msgs": s.max_msgs}});
-    let mut sim = Sim::new(Scenario::parse(&doc.to_string()).expect("generated scenarios are valid"));
+    let mut sim = Sim::new(Scenario::parse(&scenario_json(s)).expect("generated scenarios are valid"));
     let mut t = 0;
     while t < 30_000 {
         t += 250;
@@ -225,14 +231,28 @@ fn check_healthy(sim: &Sim, s: &Script) {
                 _ => None,
             })
             .collect();
-        for seq in published {
-            assert!(got.contains(&seq), "healthy_subscriptions_get_everything: {sub} missed {channel} #{seq}");
+        // "…unless dropped by a limit": a stalled subscriber can lose messages to max_msgs.
+        let dropped: BTreeSet<u64> = sim
+            .trace()
+            .iter()
+            .filter_map(|d| match &d.kind {
+                TraceKind::MsgDropped { channel: c, seq, .. } if c == channel => Some(*seq),
+                _ => None,
+            })
+            .collect();
+        for seq in published.into_iter().filter(|s| !dropped.contains(s)) {
+            assert!(got.contains(&seq), "healthy_subscriptions_get_everything: {sub} missed {channel} #{seq}\nscenario: {}", scenario_json(s));
         }
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; explore with PROPTEST_RNG_SEED=n PROPTEST_CASES=n.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200),
+        rng_seed: RngSeed::Fixed(std::env::var("PROPTEST_RNG_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(2026)),
+        .. ProptestConfig::default()
+    })]
     #[test]
     fn random_scripts_keep_the_invariants(s in script()) {
         let sim = run(&s);

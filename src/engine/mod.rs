@@ -46,7 +46,7 @@ pub use config::{ServerConfig, ServerVersion};
 pub use monitor::{Monitor, MonitorView};
 pub use scenario::{Action, Behaviour, Handler, Scenario, ScenarioError, Verb};
 pub use session::Session;
-pub use sim::{RunError, RunLimits, Sim};
+pub use sim::{RunError, RunLimits, Sim, TraceIndex};
 pub use time::SimTime;
 pub use trace::{TraceEvent, TraceKind};
 

@@ -18,6 +18,46 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt;
 
+/// Running summaries of the trace that views need every frame, kept as events are appended
+/// (so they survive [`Sim::take_trace`] and cost nothing to read).
+#[derive(Clone, Debug, Default)]
+pub struct TraceIndex {
+    /// Messages dropped by limits (or channel deletion), per channel.
+    pub dropped: BTreeMap<Name, usize>,
+    /// The last error text each client got (cleared when it connects again).
+    pub last_error: BTreeMap<Name, Name>,
+    /// (client, channel) pairs that published.
+    pub published: std::collections::BTreeSet<(Name, Name)>,
+    /// Time of each client's last heartbeat outcome.
+    pub last_heartbeat: BTreeMap<Name, SimTime>,
+}
+
+impl TraceIndex {
+    fn note(&mut self, t: SimTime, k: &TraceKind) {
+        match k {
+            TraceKind::MsgDropped { channel, .. } => *self.dropped.entry(channel.clone()).or_insert(0) += 1,
+            TraceKind::ConnectFailed { client, error }
+            | TraceKind::PublishFailed { client, error, .. }
+            | TraceKind::SubscribeFailed { client, error, .. }
+            | TraceKind::ConnectionLost { client, error } => {
+                self.last_error.insert(client.clone(), error.clone());
+            }
+            TraceKind::Connected { client, .. } => {
+                self.last_error.remove(client);
+            }
+            TraceKind::Published { client, channel, .. } => {
+                if !self.published.contains(&(client.clone(), channel.clone())) {
+                    self.published.insert((client.clone(), channel.clone()));
+                }
+            }
+            TraceKind::Heartbeat { client, .. } => {
+                self.last_heartbeat.insert(client.clone(), t);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Bounds that keep any run finite; a run past them stops with [`RunError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunLimits {
@@ -104,6 +144,7 @@ pub struct Sim {
     pub(crate) next_pub_id: u64,
     steps: u64,
     emitted: u64,
+    index: TraceIndex,
     limits: RunLimits,
 }
 
@@ -135,6 +176,7 @@ impl Sim {
             next_pub_id: 1,
             steps: 0,
             emitted: 0,
+            index: TraceIndex::default(),
             limits: RunLimits::default(),
         };
         for a in scenario.actions {
@@ -244,6 +286,11 @@ impl Sim {
     pub fn trace(&self) -> &[TraceEvent] {
         &self.trace
     }
+    /// Running summaries of the whole trace (drops, last errors, publishers, heartbeats).
+    pub fn index(&self) -> &TraceIndex {
+        &self.index
+    }
+
     /// Trace events emitted since the start (including those taken).
     pub fn emitted(&self) -> u64 {
         self.emitted
@@ -342,6 +389,7 @@ impl Sim {
             match e {
                 Effect::Trace(kind) => {
                     self.emitted += 1;
+                    self.index.note(self.now, &kind);
                     self.trace.push(TraceEvent { t: self.now, kind });
                 }
                 Effect::Log(line) => self.log.push((self.now, line)),

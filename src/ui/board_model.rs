@@ -317,35 +317,15 @@ fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
     }
 }
 
-/// The last error text each client got (connect, publish, subscribe failures).
-fn last_errors(sim: &Sim) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for e in sim.trace() {
-        match &e.kind {
-            TraceKind::ConnectFailed { client, error }
-            | TraceKind::PublishFailed { client, error, .. }
-            | TraceKind::SubscribeFailed { client, error, .. }
-            | TraceKind::ConnectionLost { client, error } => {
-                out.insert(client.to_string(), error.to_string());
-            }
-            TraceKind::Connected { client, .. } => {
-                out.remove(&**client);
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// Builds the board for the simulator's current time. `anim_ms` is how long (in virtual
 /// time) a dot takes to cross an edge.
 pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     let broker = sim.broker();
     let cfg = broker.config();
-    let errors = last_errors(sim);
+    let errors = &sim.index().last_error;
     // Channels: every channel the server has, plus ones only named by subscriptions.
     let mut channels: Vec<ChannelVm> = Vec::new();
-    let dropped = |name: &str| sim.trace().iter().filter(|e| matches!(&e.kind, TraceKind::MsgDropped { channel, .. } if &**channel == name)).count();
+    let dropped = |name: &str| sim.index().dropped.get(name).copied().unwrap_or(0);
     let mut y = TOP + 30.0;
     for c in broker.channels().values() {
         let recent = c.store.msgs.iter().rev().take(8).map(|m| m.seq).collect::<Vec<_>>().into_iter().rev().collect();
@@ -392,7 +372,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             }
         }
         let subs: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
-        let error = errors.get(&*p.client).cloned();
+        let error = errors.get(&*p.client).map(|e| e.to_string());
         let (status, status2, tone) = status_lines(&hl, sim.now());
         let node = NodeVm {
             id: p.client.to_string(),
@@ -460,14 +440,8 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
         i = j;
     }
     let mut edges = Vec::new();
-    let mut published: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
-    for e in sim.trace() {
-        if let TraceKind::Published { client, channel, .. } = &e.kind {
-            published.insert((client.to_string(), channel.to_string()));
-        }
-    }
     for n in nodes.iter().filter(|n| !n.listener) {
-        for (_, ch) in published.range((n.id.clone(), String::new())..).take_while(|(c, _)| *c == n.id) {
+        for (_, ch) in sim.index().published.iter().filter(|(c, _)| **c == *n.id) {
             edges.push(EdgeVm { x1: n.x + NODE_W, y1: n.y + 22.0, x2: SERVER_X, y2: channel_y(ch) });
         }
     }

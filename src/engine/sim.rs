@@ -46,9 +46,7 @@ impl TraceIndex {
                 self.last_error.remove(client);
             }
             TraceKind::Published { client, channel, .. } => {
-                if !self.published.contains(&(client.clone(), channel.clone())) {
-                    self.published.insert((client.clone(), channel.clone()));
-                }
+                self.published.insert((client.clone(), channel.clone()));
             }
             TraceKind::Heartbeat { client, .. } => {
                 self.last_heartbeat.insert(client.clone(), t);

@@ -4,7 +4,6 @@
 
 use crate::engine::process::{HandleState, ProcState};
 use crate::engine::{Sim, SimTime, TraceKind};
-use std::collections::BTreeMap;
 
 /// The board's coordinate space (SVG viewBox).
 pub const WIDTH: f64 = 1000.0;

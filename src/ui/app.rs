@@ -90,6 +90,28 @@ pub fn App() -> Html {
             }
         });
     }
+    // A hidden tab pauses the clock (it would otherwise jump ahead when it is shown again).
+    {
+        let pg = pg.clone();
+        use_effect_with((), move |_| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let d2 = doc.clone();
+            let cb = Closure::<dyn Fn()>::new(move || {
+                if d2.as_ref().is_some_and(|d| d.hidden()) {
+                    pg.dispatch(Msg::Pause);
+                }
+            });
+            if let Some(d) = &doc {
+                let _ = d.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = &doc {
+                    let _ = d.remove_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
+                }
+                drop(cb);
+            }
+        });
+    }
     // window.natsPlayground: installed on mount, removed on unmount.
     {
         let pg = pg.clone();

@@ -37,7 +37,21 @@ pub fn Inspector(InspectorProps { node }: &InspectorProps) -> Html {
     }
 }
 
-fn client_actions(pg: &super::hooks::Playground, n: &NodeVm) -> Html {
+/// Props of the client actions.
+#[derive(Properties, PartialEq)]
+struct ActionsProps {
+    node: NodeVm,
+}
+
+/// Close, kill, pause (for a chosen time), restart.
+#[function_component]
+fn ClientActions(ActionsProps { node }: &ActionsProps) -> Html {
+    let pg = use_playground();
+    let pause_s = use_state(|| "10".to_string());
+    client_actions(&pg, node, &pause_s)
+}
+
+fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateHandle<String>) -> Html {
     let id = n.id.clone();
     let alive = !matches!(n.health, Health::Zombie(..) | Health::Gone(_) | Health::Closed);
     let act = |v: Verb| {
@@ -52,7 +66,17 @@ fn client_actions(pg: &super::hooks::Playground, n: &NodeVm) -> Html {
         <div class="inspector__actions">
             <button class="btn" disabled={!alive} onclick={act(Verb::Close { client: id.as_str().into() })} title="process.on('SIGINT', () => stan.close())">{ "Close gracefully (stan.close())" }</button>
             <button class="btn btn--danger" disabled={!alive} onclick={act(Verb::Kill { client: id.as_str().into() })} title="The process dies: no close request">{ "Kill (crash)" }</button>
-            <button class="btn" disabled={!alive} onclick={act(Verb::Pause { client: id.as_str().into(), duration_ms: 10_000 })} title="SIGSTOP for 10 s, then SIGCONT">{ "Pause 10 s" }</button>
+            <span class="inspector__pause">
+                <button id="pause" class="btn" disabled={!alive} onclick={{
+                    let (pg, id, pause_s) = (pg.clone(), id.clone(), pause_s.clone());
+                    Callback::from(move |_: MouseEvent| {
+                        let ms = (pause_s.trim().parse::<f64>().unwrap_or(10.0).clamp(0.1, 3600.0) * 1000.0) as u64;
+                        pg.dispatch(Msg::Act(Verb::Pause { client: id.as_str().into(), duration_ms: ms }));
+                    })
+                }} title="SIGSTOP, then SIGCONT">{ "Pause" }</button>
+                <input id="pause-s" type="number" min="0.1" step="1" value={(**pause_s).clone()} aria-label="Pause for seconds"
+                       onchange={{ let p = pause_s.clone(); Callback::from(move |e: Event| p.set(value_of(&e))) }} />{ " s" }
+            </span>
             <button class="btn" onclick={restart(false)}>{ "Restart, same client id" }</button>
             <button class="btn" onclick={restart(true)} title="randomBytes(4).toString('hex')">{ "Restart, new random id" }</button>
         </div>
@@ -192,7 +216,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <button class="btn" onclick={sub_act(Verb::Unsubscribe { sub: s.handle.as_str().into() })}>{ "subscription.unsubscribe()" }</button>
                 <button class="btn" onclick={sub_act(Verb::CloseSub { sub: s.handle.as_str().into() })}>{ "subscription.close()" }</button>
             </div>
-            { client_actions(&pg, &n) }
+            <ClientActions node={n.clone()} />
         </section>
     }
 }
@@ -230,7 +254,7 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <label>{ "× " }<input id="pub-count" type="number" min="1" value={(*count).clone()} onchange={set(count.clone())} /></label>
                 <button id="publish-every" class="btn" onclick={publish(None)}>{ "Publish every…" }</button>
             </div>
-            { client_actions(&pg, &n) }
+            <ClientActions node={n.clone()} />
         </section>
     }
 }
@@ -287,7 +311,10 @@ fn ServerPanel() -> Html {
                 <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| c.hb_interval_ms = v.parse::<u64>().unwrap_or(c.hb_interval_ms).max(1))} /></label>
                 <label>{ "-hbt (ms) " }<input id="srv-hbt" type="number" min="1" value={cfg.hb_timeout_ms.to_string()} onchange={set(|c, v| c.hb_timeout_ms = v.parse::<u64>().unwrap_or(c.hb_timeout_ms).max(1))} /></label>
                 <label>{ "-hbf " }<input id="srv-hbf" type="number" min="0" value={cfg.hb_fail_count.to_string()} onchange={set(|c, v| c.hb_fail_count = v.parse().unwrap_or(c.hb_fail_count))} /></label>
-                <label>{ "-mm max msgs " }<input type="number" min="0" value={cfg.max_msgs.to_string()} onchange={set(|c, v| c.max_msgs = v.parse().unwrap_or(c.max_msgs))} /></label>
+                <label>{ "-mc max channels " }<input type="number" min="0" value={cfg.max_channels.to_string()} onchange={set(|c, v| c.max_channels = v.parse().unwrap_or(c.max_channels))} /></label>
+                <label>{ "-msu max subs " }<input type="number" min="0" value={cfg.max_subs.to_string()} onchange={set(|c, v| c.max_subs = v.parse().unwrap_or(c.max_subs))} /></label>
+                <label>{ "-mm max msgs " }<input id="srv-mm" type="number" min="0" value={cfg.max_msgs.to_string()} onchange={set(|c, v| c.max_msgs = v.parse().unwrap_or(c.max_msgs))} /></label>
+                <label>{ "-mb max bytes " }<input type="number" min="0" value={cfg.max_bytes.to_string()} onchange={set(|c, v| c.max_bytes = v.parse().unwrap_or(c.max_bytes))} /></label>
                 <label>{ "-ma max age (ms) " }<input type="number" min="0" value={cfg.max_age_ms.to_string()} onchange={set(|c, v| c.max_age_ms = v.parse().unwrap_or(c.max_age_ms))} /></label>
                 <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| c.max_inactivity_ms = v.parse().unwrap_or(c.max_inactivity_ms))} /></label>
             </fieldset>

@@ -1,7 +1,7 @@
-//! Engine output → what the page shows: trace rows with a kind class and a readable detail,
-//! and a run summary. No Yew types here, so it is tested natively.
+//! Engine output → what the event log shows: trace rows with a tone and a readable detail.
+//! No Yew types here, so it is tested natively.
 
-use crate::engine::{Sim, TraceEvent, TraceKind};
+use crate::engine::{TraceEvent, TraceKind};
 
 /// One row of the trace table.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,34 +94,6 @@ pub fn row(e: &TraceEvent) -> TraceRow {
         client: e.kind.client().map(|c| c.to_string()).unwrap_or_default(),
         detail: detail(&e.kind),
         tone: tone(&e.kind),
-    }
-}
-
-/// Headline numbers of a finished run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Summary {
-    /// Trace events.
-    pub events: usize,
-    /// Messages published.
-    pub published: usize,
-    /// Deliveries (redeliveries included).
-    pub delivered: usize,
-    /// Redeliveries.
-    pub redelivered: usize,
-    /// Virtual end time.
-    pub until: String,
-}
-
-/// Summarizes a run.
-pub fn summary(sim: &Sim) -> Summary {
-    let t = sim.trace();
-    let count = |f: fn(&TraceKind) -> bool| t.iter().filter(|e| f(&e.kind)).count();
-    Summary {
-        events: t.len(),
-        published: count(|k| matches!(k, TraceKind::Published { .. })),
-        delivered: count(|k| matches!(k, TraceKind::Delivered { .. })),
-        redelivered: count(|k| matches!(k, TraceKind::Delivered { redelivered: true, .. })),
-        until: seconds(sim.now()),
     }
 }
 

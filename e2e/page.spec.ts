@@ -165,3 +165,50 @@ test('typed client ids, the duplicate-id error on the node, export download and 
   await expect(page.locator('g.node[data-client="from-file"]')).toBeVisible();
   await expect(page.locator('.server__title')).toHaveText('nats-streaming-server 0.25.6');
 });
+
+test('timeline: click seq 7 and follow its journey; zoom, fit, export SVG', async ({ page }) => {
+  await ready(page);
+  await page.evaluate(() => (window as any).natsPlayground.seek(21000));
+  // seq 7 on the dead l1's lane: delivered at 7 s, its ack wait expires at 12 s.
+  await page.locator('g[data-lane="l1 · s1"] .tl-mark[data-seq="7"]').first().click();
+  const journey = page.locator('#journey');
+  await expect(journey).toContainText('Journey of ticket:created #7');
+  await expect(journey.locator('li')).toHaveText([
+    '7.000 s published pub ticket:created #7',
+    '7.000 s delivered l1 s1 ticket:created #7',
+    '12.000 s delivered l2 s2 ticket:created #7 redelivered ×1',
+    '12.000 s processed l2 s2 ticket:created #7 ok',
+    '12.000 s acked l2 s2 ticket:created #7',
+  ]);
+  await expect(page.locator('g[data-lane="l1 · s1"] .tl-expiry title', { hasText: '#7 ' })).toHaveText('ack wait of #7 expires at 12.000 s');
+  // The event log highlights the same message's rows.
+  await expect(page.locator('#trace tr.trace__row--hl')).toHaveCount(5);
+  // Clicking a journey time moves the cursor there.
+  await journey.getByRole('button', { name: '12.000 s' }).first().click();
+  await expect(page.locator('#clock')).toHaveText('12.000 s');
+  await expect(page.locator('#warnings')).toContainText('#7 on ticket:created was processed after #12 by s2: out of order');
+
+  await page.locator('#tl-fit').click();
+  expect(Number(await page.locator('svg.timeline').getAttribute('data-t0'))).toBe(0);
+  const download = page.waitForEvent('download');
+  await page.locator('#tl-svg').click();
+  const svg = await download;
+  expect(svg.suggestedFilename()).toBe('timeline.svg');
+  const text = require('fs').readFileSync(await svg.path(), 'utf8');
+  expect(text).toContain('<svg');
+  expect(text).toContain('l1 · s1');
+  await page.locator('.panel--timeline').screenshot({ path: 'test-results/timeline.png' });
+});
+
+test("the server's view: single forms, -SD log lines and the course's three subscriptions", async ({ page }) => {
+  await ready(page);
+  await page.evaluate(() => (window as any).natsPlayground.seek(40000));
+  await page.getByRole('tab', { name: 'clientsz?client=' }).click();
+  await page.locator('#monitor-pick').selectOption('l2');
+  await expect(page.locator('#monitor')).toContainText('GET /streaming/clientsz?client=l2&subs=1');
+  await expect(page.locator('#monitor')).toContainText('"id": "l2"');
+  await page.getByRole('tab', { name: 'log (-SD)' }).click();
+  await expect(page.locator('#monitor')).toContainText('[1] 2026/01/01 00:00:35.000000 [ERR] STREAM: [Client:l1] Timed out on heartbeats');
+  await expect(page.locator('#monitor')).toContainText('[DBG] STREAM: [Client:l1] Closed (Inbox=_INBOX.');
+  await expect(page.locator('#monitor')).toContainText('Started new durable queue subscription, subject=ticket:created');
+});

@@ -7,6 +7,14 @@ use super::scenario::{Action, Scenario, Verb, MAX_UNTIL_MS};
 use super::sim::{RunError, Sim};
 use super::time::SimTime;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Distinguishes runs: a new session or a fork gets a new number (views cache by it).
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Distance between snapshots.
 pub const SNAPSHOT_EVERY_MS: u64 = 5_000;
@@ -19,6 +27,7 @@ pub struct Session {
     snapshots: BTreeMap<SimTime, Sim>,
     /// The furthest time simulated since the last fork (the end of the scrub bar).
     horizon: SimTime,
+    generation: u64,
 }
 
 impl Session {
@@ -32,7 +41,7 @@ impl Session {
         let sim = Sim::new(recorded.clone());
         let mut snapshots = BTreeMap::new();
         snapshots.insert(0, sim.clone());
-        Session { recorded, sim, snapshots, horizon: 0 }
+        Session { recorded, sim, snapshots, horizon: 0, generation: next_generation() }
     }
 
     /// The simulator at the cursor.
@@ -43,6 +52,12 @@ impl Session {
     pub fn now(&self) -> SimTime {
         self.sim.now()
     }
+    /// Changes whenever the run's past can have changed (a fork); not when it only grows or
+    /// is rewound.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The furthest time reached since the last fork.
     pub fn horizon(&self) -> SimTime {
         self.horizon.max(self.now())
@@ -113,6 +128,7 @@ impl Session {
         keep.entry(0).or_insert_with(|| self.sim.clone());
         self.snapshots = keep;
         self.horizon = 0;
+        self.generation = next_generation();
         self.advance_to(now)?;
         Ok(idx)
     }

@@ -34,6 +34,13 @@ pub fn rfc3339_nano(t: SimTime) -> String {
     s
 }
 
+/// The timestamp of the server's log lines: `2026/01/01 00:00:05.500000`.
+pub fn log_timestamp(t: SimTime) -> String {
+    let iso = rfc3339_nano(t);
+    let ms = (WALL_CLOCK_BASE_MS + t) % 1000;
+    format!("{} {}.{:03}000", iso[..10].replace('-', "/"), &iso[11..19], ms)
+}
+
 /// The server's `myUptime` format: `2s`, `3m49s`, `1h2m3s`, `1d2h3m4s`, `1y2d3h4m5s`.
 pub fn go_uptime(elapsed_ms: u64) -> String {
     let tsecs = elapsed_ms / 1000;
@@ -89,6 +96,7 @@ mod tests {
         assert_eq!(rfc3339_nano(0), "2026-01-01T00:00:00Z");
         assert_eq!(rfc3339_nano(5_500), "2026-01-01T00:00:05.5Z");
         assert_eq!(rfc3339_nano(86_400_000 * 59 + 1), "2026-03-01T00:00:00.001Z");
+        assert_eq!(log_timestamp(5_500), "2026/01/01 00:00:05.500000");
         assert_eq!(go_uptime(2_999), "2s");
         assert_eq!(go_uptime(229_000), "3m49s");
         assert_eq!(go_uptime(3_723_000), "1h2m3s");

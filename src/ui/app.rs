@@ -9,6 +9,7 @@ use super::hooks::Playground;
 use super::inspector::Inspector;
 use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
+use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
 use crate::engine::Scenario;
 use gloo_timers::callback::Interval;
@@ -161,6 +162,7 @@ pub fn App() -> Html {
                     <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
                     <aside class="app__side"><Inspector node={selected_node} /></aside>
                 </div>
+                <TimelineView selected={pg.selected.clone()} />
                 <div class="app__panels"><EventLog /><MonitorPanel /></div>
                 { dialog_view(&dialog, &pg) }
                 if pg.help { { help(&pg) } }

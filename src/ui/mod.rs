@@ -9,5 +9,7 @@ pub mod hooks;
 pub mod inspector;
 pub mod panels;
 pub mod state;
+pub mod timeline;
+pub mod timeline_model;
 pub mod toolbar;
 pub mod view_model;

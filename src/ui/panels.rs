@@ -1,13 +1,19 @@
-//! Side panels: the event log (a readable transcript of the trace up to the cursor, newest
-//! first, filterable) and the monitoring endpoints as the server answers them now.
+//! Side panels: the event log (a readable, filterable transcript of the trace up to the
+//! cursor, newest first; a row selects its message's journey) and the server's view: the
+//! monitoring endpoints exactly as the server would answer them now (every form the course
+//! uses, copyable) and the server's `-SD` log lines.
 
 use super::hooks::use_playground;
+use super::state::Msg;
+use super::timeline_model::msg_of;
 use super::view_model::row;
+use crate::engine::time::log_timestamp;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 const LOG_ROWS: usize = 300;
+const SERVER_LOG_LINES: usize = 300;
 
 /// The event log.
 #[function_component]
@@ -24,64 +30,120 @@ pub fn EventLog() -> Html {
     };
     let s = pg.session.borrow();
     let f = filter.to_lowercase();
-    let rows: Vec<_> = s
+    let sel = pg.selected_msg.clone();
+    let rows: Vec<Html> = s
         .sim()
         .trace()
         .iter()
         .rev()
-        .map(row)
-        .filter(|r| f.is_empty() || format!("{} {} {}", r.event, r.client, r.detail).to_lowercase().contains(&f))
+        .map(|e| (row(e), msg_of(&e.kind)))
+        .filter(|(r, _)| f.is_empty() || format!("{} {} {}", r.event, r.client, r.detail).to_lowercase().contains(&f))
         .take(LOG_ROWS)
+        .map(|(r, msg)| {
+            let hl = msg.is_some() && msg == sel;
+            let onclick = {
+                let (pg, msg) = (pg.clone(), msg.clone());
+                Callback::from(move |_| {
+                    if msg.is_some() {
+                        pg.dispatch(Msg::SelectMsg(msg.clone()));
+                    }
+                })
+            };
+            html! {
+                <tr class={classes!("trace__row", format!("trace__row--{}", r.tone), hl.then_some("trace__row--hl"), msg.is_some().then_some("trace__row--msg"))} {onclick}>
+                    <td class="trace__time">{ r.time }</td>
+                    <td class="trace__event">{ r.event }</td>
+                    <td>{ r.client }</td>
+                    <td>{ r.detail }</td>
+                </tr>
+            }
+        })
         .collect();
     html! {
         <section class="panel panel--log" aria-label="Event log">
             <header class="panel__head"><h2>{ "Event log" }</h2>
                 <input id="log-filter" class="panel__filter" type="search" placeholder="filter: l1, redelivered, heartbeat…" oninput={on_filter} aria-label="Filter the event log" />
             </header>
-            <div class="panel__body" aria-live="polite">
-                <table id="trace" class="trace">
-                    <tbody>
-                        { for rows.iter().map(|r| html! {
-                            <tr class={classes!("trace__row", format!("trace__row--{}", r.tone))}>
-                                <td class="trace__time">{ r.time.clone() }</td>
-                                <td class="trace__event">{ r.event }</td>
-                                <td>{ r.client.clone() }</td>
-                                <td>{ r.detail.clone() }</td>
-                            </tr>
-                        }) }
-                    </tbody>
+            <div class="panel__body">
+                <table id="trace" class="trace" aria-label="Trace up to the cursor, newest first">
+                    <tbody>{ for rows }</tbody>
                 </table>
             </div>
         </section>
     }
 }
 
-/// The monitoring endpoints at the cursor.
+const TABS: [&str; 7] = ["channelsz?subs=1", "channelsz?channel=", "clientsz?subs=1", "clientsz?client=", "serverz", "storez", "log (-SD)"];
+
+/// The server's view at the cursor.
 #[function_component]
 pub fn MonitorPanel() -> Html {
     let pg = use_playground();
     let tab = use_state(|| 0usize);
+    let pick = use_state(String::new);
     let s = pg.session.borrow();
-    let v = s.sim().monitor_view();
-    let tabs = ["channelsz?subs=1", "clientsz?subs=1", "serverz", "storez"];
-    let body = match *tab {
-        0 => serde_json::to_string_pretty(&v.channelsz(true)),
-        1 => serde_json::to_string_pretty(&v.clientsz(true)),
-        2 => serde_json::to_string_pretty(&v.serverz()),
-        _ => serde_json::to_string_pretty(&v.storez()),
-    }
-    .unwrap_or_default();
+    let sim = s.sim();
+    let v = sim.monitor_view();
+    let names: Vec<String> = match *tab {
+        1 => sim.broker().channels().keys().map(|k| k.to_string()).collect(),
+        3 => sim.broker().clients().keys().map(|k| k.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let name = if names.contains(&pick) { (*pick).clone() } else { names.first().cloned().unwrap_or_default() };
+    let not_found = |what: &str| format!("404 {what} {name} not found");
+    let (request, body) = match *tab {
+        0 => ("/streaming/channelsz?subs=1".to_string(), serde_json::to_string_pretty(&v.channelsz(true)).unwrap_or_default()),
+        1 => (
+            format!("/streaming/channelsz?channel={name}&subs=1"),
+            v.channel(&name, true).map_or_else(|| not_found("Channel"), |c| serde_json::to_string_pretty(&c).unwrap_or_default()),
+        ),
+        2 => ("/streaming/clientsz?subs=1".to_string(), serde_json::to_string_pretty(&v.clientsz(true)).unwrap_or_default()),
+        3 => (
+            format!("/streaming/clientsz?client={name}&subs=1"),
+            v.client(&name, true).map_or_else(|| not_found("Client"), |c| serde_json::to_string_pretty(&c).unwrap_or_default()),
+        ),
+        4 => ("/streaming/serverz".to_string(), serde_json::to_string_pretty(&v.serverz()).unwrap_or_default()),
+        5 => ("/streaming/storez".to_string(), serde_json::to_string_pretty(&v.storez()).unwrap_or_default()),
+        _ => {
+            let log = sim.server_log();
+            let from = log.len().saturating_sub(SERVER_LOG_LINES);
+            ("nats-streaming-server -SD".to_string(), log[from..].iter().map(|(t, l)| format!("[1] {} {l}", log_timestamp(*t))).collect::<Vec<_>>().join("\n"))
+        }
+    };
+    let text = if *tab == 6 { body.clone() } else { format!("GET {request}\n{body}") };
+    let copy = {
+        let body = body.clone();
+        Callback::from(move |_| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&body);
+            }
+        })
+    };
+    let on_pick = {
+        let pick = pick.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) {
+                pick.set(s.value());
+            }
+        })
+    };
     html! {
-        <section class="panel panel--monitor" aria-label="Monitoring">
-            <header class="panel__head"><h2>{ "Monitoring" }</h2>
+        <section class="panel panel--monitor" aria-label="The server's view">
+            <header class="panel__head"><h2>{ "Server" }</h2>
                 <div class="tabs" role="tablist">
-                    { for tabs.iter().enumerate().map(|(i, t)| {
+                    { for TABS.iter().enumerate().map(|(i, t)| {
                         let tab = tab.clone();
                         html! { <button role="tab" aria-selected={(i == *tab).to_string()} class={classes!("tabs__tab", (i == *tab).then_some("tabs__tab--on"))} onclick={Callback::from(move |_| tab.set(i))}>{ *t }</button> }
                     }) }
                 </div>
+                if !names.is_empty() {
+                    <select id="monitor-pick" aria-label="Which one" onchange={on_pick}>
+                        { for names.iter().map(|n| html! { <option value={n.clone()} selected={*n == name}>{ n.clone() }</option> }) }
+                    </select>
+                }
+                <button id="monitor-copy" class="btn" onclick={copy} title="Copy the response">{ "Copy" }</button>
             </header>
-            <pre id="monitor" class="panel__body monitor">{ format!("GET /streaming/{}\n{}", tabs[*tab], body) }</pre>
+            <pre id="monitor" class={classes!("panel__body", "monitor", (*tab == 6).then_some("monitor--log"))}>{ text }</pre>
         </section>
     }
 }

@@ -28,6 +28,8 @@ pub struct PlaygroundState {
     pub speed_log: f64,
     /// Selected client id (untrusted text).
     pub selected: Option<String>,
+    /// The message whose journey is highlighted: (channel, seq).
+    pub selected_msg: Option<(String, u64)>,
     /// Last error to show (never loses the state).
     pub error: Option<String>,
     /// The help overlay is open.
@@ -43,6 +45,7 @@ impl PartialEq for PlaygroundState {
             && self.playing == o.playing
             && self.speed_log == o.speed_log
             && self.selected == o.selected
+            && self.selected_msg == o.selected_msg
             && self.error == o.error
             && self.help == o.help
     }
@@ -104,6 +107,8 @@ pub enum Msg {
     Load(String),
     /// Select a client.
     Select(Option<String>),
+    /// Highlight a message's journey.
+    SelectMsg(Option<(String, u64)>),
     /// Record an action at the cursor.
     Act(Verb),
     /// Record several actions at the cursor.
@@ -161,6 +166,7 @@ impl PlaygroundState {
             playing: false,
             speed_log: 0.0,
             selected: None,
+            selected_msg: None,
             error: None,
             help: false,
             next_name: 1,
@@ -301,6 +307,7 @@ impl PlaygroundState {
                     let session = fresh.session.replace(Session::new(Scenario::parse("{\"until_ms\":0,\"actions\":[]}").expect("empty")));
                     *self.session.borrow_mut() = session;
                     self.selected = None;
+                    self.selected_msg = None;
                     self.error = None;
                     self.playing = false;
                     self.next_name = 1;
@@ -308,6 +315,7 @@ impl PlaygroundState {
                 Err(e) => self.error = Some(format!("This scenario was not loaded (the current run is kept): {e}")),
             },
             Msg::Select(c) => self.selected = c,
+            Msg::SelectMsg(m) => self.selected_msg = m,
             Msg::Act(v) => self.act_all(vec![v]),
             Msg::ActAll(vs) => self.act_all(vs),
             Msg::AddPublisher(typed) => {

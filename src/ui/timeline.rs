@@ -1,0 +1,357 @@
+//! The timeline (SVG): lanes over virtual time, in sync with the board's cursor. Wheel to
+//! zoom around the pointer, drag to pan, click empty space to move the cursor there, click a
+//! message to follow its journey, click a lane's name to select its client on the board.
+//! Only what is visible is drawn. The visible range exports as SVG or PNG.
+
+use super::hooks::use_playground;
+use super::state::Msg;
+use super::timeline_model::{journey, visible, LaneKind, SpanKind, Timeline};
+use super::view_model::seconds;
+use crate::engine::SimTime;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, PointerEvent, WheelEvent};
+use yew::prelude::*;
+
+const W: f64 = 1000.0;
+const GUTTER: f64 = 150.0;
+const LANE_H: f64 = 20.0;
+const AXIS_H: f64 = 22.0;
+const MIN_SPAN: u64 = 200;
+const MAX_SPAN: u64 = 3_600_000;
+
+/// The visible window: `span` ms ending at the cursor (following) or starting at `t0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct View {
+    t0: SimTime,
+    span: u64,
+    follow: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pan {
+    x: f64,
+    t0: SimTime,
+    moved: bool,
+}
+
+fn x_of(t: SimTime, v: &View) -> f64 {
+    GUTTER + (t.saturating_sub(v.t0) as f64) * (W - GUTTER - 10.0) / v.span as f64
+}
+
+fn t_of(x: f64, v: &View) -> SimTime {
+    let f = ((x - GUTTER) / (W - GUTTER - 10.0)).clamp(0.0, 1.0);
+    v.t0 + (f * v.span as f64) as u64
+}
+
+/// A "nice" tick step for a span (1, 2, 5 × 10^k ms), about 8 ticks.
+fn tick_step(span: u64) -> u64 {
+    let raw = (span / 8).max(1);
+    let mag = 10u64.pow(raw.ilog10());
+    [1, 2, 5, 10].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10 * mag)
+}
+
+fn board_x(svg: &NodeRef, e: &MouseEvent) -> f64 {
+    let Some(el) = svg.cast::<Element>() else { return 0.0 };
+    let r = el.get_bounding_client_rect();
+    (e.client_x() as f64 - r.left()) * W / r.width().max(1.0)
+}
+
+/// Self-contained styles, so an exported SVG looks like the page (variables fall back to the
+/// light theme outside it).
+const STYLE: &str = ".tl-bg{fill:var(--panel,#fff)}.tl-lane{fill:none}.tl-lane--alt{fill:var(--soft,#eef1f5);opacity:.6}\
+.tl-label{font:11px ui-monospace,monospace;fill:var(--fg,#1b1f24)}.tl-label--sel{font-weight:700;fill:var(--accent,#1f6feb)}\
+.tl-label--channel{fill:var(--publish,#8250df)}.tl-axis{font:10px ui-monospace,monospace;fill:var(--muted,#5b6470)}\
+.tl-grid{stroke:var(--line,#d5dae1);stroke-width:.5}.tl-cursor{stroke:var(--accent,#1f6feb);stroke-width:1.5}\
+.tl-restart{stroke:var(--bad,#cf222e);stroke-dasharray:4 3}.tl-wait{stroke:var(--redeliver,#d4631c);stroke-width:2;opacity:.55}\
+.tl-expiry{stroke:var(--redeliver,#d4631c);stroke-width:2}.tl-span--paused{fill:var(--warn,#9a6700);opacity:.18}\
+.tl-span--zombie{fill:var(--bad,#cf222e);opacity:.16}.tl-span--offline{fill:var(--muted,#5b6470);opacity:.15}\
+.tl-span--disconnected{fill:var(--muted,#5b6470);opacity:.25}.tl-m{stroke:var(--panel,#fff);stroke-width:.8}\
+.tl-m--pub{fill:var(--publish,#8250df)}.tl-m--drop{fill:#000}.tl-m--dlv{fill:var(--deliver,#0969da)}\
+.tl-m--rdlv{fill:var(--redeliver,#d4631c)}.tl-m--ack{fill:var(--ack,#1a7f37)}.tl-m--ok{fill:var(--ack,#1a7f37);opacity:.6}\
+.tl-m--fail{fill:var(--bad,#cf222e)}.tl-m--hb{fill:var(--ok,#1a7f37);opacity:.5}.tl-m--hbmiss{fill:var(--bad,#cf222e)}\
+.tl-m--life{fill:var(--info,#0969da)}.tl-m--bad{fill:var(--bad,#cf222e)}.tl-m--warn{fill:var(--warn,#9a6700)}\
+.tl-dim{opacity:.18}.tl-hl{stroke:var(--fg,#000);stroke-width:1.5}.tl-seq{font:8px ui-monospace,monospace;fill:var(--fg,#1b1f24)}";
+
+/// Props of the timeline.
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// Selected client (its lanes are highlighted).
+    pub selected: Option<String>,
+}
+
+/// The timeline component.
+#[function_component]
+pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
+    let pg = use_playground();
+    let model = use_mut_ref(Timeline::default);
+    let view = use_state(|| View { t0: 0, span: 20_000, follow: true });
+    let pan = use_state(|| None::<Pan>);
+    let svg = use_node_ref();
+
+    let (now, horizon) = {
+        let s = pg.session.borrow();
+        model.borrow_mut().update(s.sim(), s.generation());
+        (s.now(), s.horizon())
+    };
+    let v = if view.follow { View { t0: now.saturating_sub(view.span), ..*view } } else { *view };
+    let t1 = v.t0 + v.span;
+    let tl = model.borrow();
+    let sel = pg.selected_msg.clone();
+    let height = AXIS_H + LANE_H * tl.lanes.len().max(1) as f64 + 6.0;
+
+    let on_wheel = {
+        let (view, svg) = (view.clone(), svg.clone());
+        Callback::from(move |e: WheelEvent| {
+            e.prevent_default();
+            let x = board_x(&svg, &e);
+            let at = t_of(x, &v);
+            let span = if e.delta_y() < 0.0 { v.span * 4 / 5 } else { v.span * 5 / 4 }.clamp(MIN_SPAN, MAX_SPAN);
+            let f = ((x - GUTTER) / (W - GUTTER - 10.0)).clamp(0.0, 1.0);
+            let t0 = at.saturating_sub((f * span as f64) as u64);
+            view.set(View { t0, span, follow: false });
+        })
+    };
+    let on_down = {
+        let (pan, svg) = (pan.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            if e.button() == 0 {
+                pan.set(Some(Pan { x: board_x(&svg, &e), t0: v.t0, moved: false }));
+            }
+        })
+    };
+    let on_move = {
+        let (pan, view, svg) = (pan.clone(), view.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            if let Some(p) = *pan {
+                let dx = board_x(&svg, &e) - p.x;
+                if dx.abs() > 3.0 || p.moved {
+                    let dt = (dx * v.span as f64 / (W - GUTTER - 10.0)) as i64;
+                    let t0 = (p.t0 as i64 - dt).max(0) as u64;
+                    pan.set(Some(Pan { moved: true, ..p }));
+                    view.set(View { t0, span: v.span, follow: false });
+                }
+            }
+        })
+    };
+    let on_up = {
+        let (pan, pg, svg) = (pan.clone(), pg.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some(p) = *pan else { return };
+            pan.set(None);
+            let x = board_x(&svg, &e);
+            if !p.moved && x > GUTTER {
+                pg.dispatch(Msg::Pause);
+                pg.dispatch(Msg::Seek(t_of(x, &v)));
+            }
+        })
+    };
+    let set_view = |nv: View| {
+        let view = view.clone();
+        Callback::from(move |_: MouseEvent| view.set(nv))
+    };
+    let export = |png: bool| {
+        let svg = svg.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(el) = svg.cast::<Element>() {
+                export_svg(&el, png);
+            }
+        })
+    };
+
+    let step = tick_step(v.span);
+    let ticks: Vec<SimTime> = (v.t0 / step..=t1 / step).map(|k| k * step).filter(|t| *t >= v.t0).collect();
+    let mut marks_drawn = 0usize;
+    html! {
+        <section class="panel panel--timeline" aria-label="Timeline">
+            <header class="panel__head">
+                <h2>{ "Timeline" }</h2>
+                <span class="panel__hint">{ "wheel: zoom · drag: pan · click: move the cursor · click a message: its journey" }</span>
+                <span class="toolbar__spacer" />
+                <button id="tl-follow" class={classes!("btn", v.follow.then_some("btn--on"))} onclick={set_view(View { follow: !view.follow, ..v })} aria-pressed={v.follow.to_string()}>{ "Follow" }</button>
+                <button id="tl-zoom-in" class="btn" onclick={set_view(View { span: (v.span / 2).max(MIN_SPAN), t0: v.t0 + v.span / 4, follow: view.follow })}>{ "+" }</button>
+                <button id="tl-zoom-out" class="btn" onclick={set_view(View { span: (v.span * 2).min(MAX_SPAN), t0: v.t0.saturating_sub(v.span / 2), follow: view.follow })}>{ "−" }</button>
+                <button id="tl-fit" class="btn" onclick={set_view(View { t0: 0, span: horizon.max(now).max(MIN_SPAN) + 500, follow: false })}>{ "Fit all" }</button>
+                <button id="tl-svg" class="btn" onclick={export(false)}>{ "SVG" }</button>
+                <button id="tl-png" class="btn" onclick={export(true)}>{ "PNG" }</button>
+            </header>
+            <div class="panel__body timeline__body">
+                <svg ref={svg.clone()} class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {W} {height}")}
+                     onwheel={on_wheel} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up}
+                     data-t0={v.t0.to_string()} data-t1={t1.to_string()}>
+                    <style>{ STYLE }</style>
+                    <rect class="tl-bg" x="0" y="0" width={W.to_string()} height={height.to_string()} />
+                    { for ticks.iter().map(|t| {
+                        let x = x_of(*t, &v);
+                        html! { <g><line class="tl-grid" x1={x.to_string()} y1={AXIS_H.to_string()} x2={x.to_string()} y2={height.to_string()} />
+                                   <text class="tl-axis" x={x.to_string()} y="14" text-anchor="middle">{ seconds(*t) }</text></g> }
+                    }) }
+                    { for tl.lanes.iter().enumerate().map(|(i, lane)| {
+                        let y = AXIS_H + i as f64 * LANE_H;
+                        let mid = y + LANE_H / 2.0;
+                        let is_sel = lane.client.is_some() && lane.client == *selected;
+                        let on_label = {
+                            let (pg, c) = (pg.clone(), lane.client.clone());
+                            Callback::from(move |e: PointerEvent| { e.stop_propagation(); pg.dispatch(Msg::Select(c.clone())); })
+                        };
+                        let spans = lane.spans.iter().filter(|s| s.t0 <= t1 && s.t1.unwrap_or(now) >= v.t0).map(|s| {
+                            let (a, b) = (x_of(s.t0.max(v.t0), &v), x_of(s.t1.unwrap_or(now).min(t1), &v));
+                            let dim = sel.is_some() && s.kind == SpanKind::AckWait && s.msg != sel;
+                            match s.kind {
+                                SpanKind::AckWait => html! { <g class={classes!(dim.then_some("tl-dim"))}>
+                                    <line class="tl-wait" x1={a.to_string()} y1={(mid + 5.0).to_string()} x2={b.to_string()} y2={(mid + 5.0).to_string()} />
+                                    if let Some(x) = s.expires.filter(|e| *e >= v.t0 && *e <= t1 && s.t1.is_none_or(|end| *e <= end)) {
+                                        <line class="tl-expiry" x1={x_of(x, &v).to_string()} y1={(mid + 1.0).to_string()} x2={x_of(x, &v).to_string()} y2={(mid + 9.0).to_string()}>
+                                            <title>{ format!("ack wait of #{} expires at {}", s.msg.as_ref().map_or(0, |m| m.1), seconds(x)) }</title></line>
+                                    }
+                                </g> },
+                                k => {
+                                    let class = match k { SpanKind::Paused => "tl-span--paused", SpanKind::Zombie => "tl-span--zombie", SpanKind::Offline => "tl-span--offline", _ => "tl-span--disconnected" };
+                                    html! { <rect class={class} x={a.to_string()} y={(y + 2.0).to_string()} width={(b - a).max(1.0).to_string()} height={(LANE_H - 4.0).to_string()} /> }
+                                }
+                            }
+                        });
+                        // Only visible marks, at most one per pixel and kind.
+                        let mut last: Vec<(super::timeline_model::MarkKind, f64)> = Vec::new();
+                        let range = visible(&lane.marks, v.t0, t1);
+                        let zoomed = v.span <= 30_000;
+                        let marks: Vec<Html> = lane.marks[range].iter().filter_map(|m| {
+                            let x = x_of(m.t, &v);
+                            let hl = sel.is_some() && m.msg == sel;
+                            if !hl {
+                                if let Some(p) = last.iter_mut().find(|(k, _)| *k == m.kind) {
+                                    if (x - p.1).abs() < 1.0 { return None; }
+                                    p.1 = x;
+                                } else {
+                                    last.push((m.kind, x));
+                                }
+                            }
+                            marks_drawn += 1;
+                            let dim = sel.is_some() && !hl && m.msg.is_some();
+                            let on_click = {
+                                let (pg, msg) = (pg.clone(), m.msg.clone());
+                                Callback::from(move |e: PointerEvent| { if msg.is_some() { e.stop_propagation(); pg.dispatch(Msg::SelectMsg(msg.clone())); } })
+                            };
+                            let cls = classes!("tl-m", format!("tl-m--{}", m.kind.class()), dim.then_some("tl-dim"), hl.then_some("tl-hl"));
+                            Some(html! { <g class="tl-mark" onpointerdown={on_click} data-seq={m.msg.as_ref().map(|x| x.1.to_string())}>
+                                <circle class={cls} cx={x.to_string()} cy={(mid + m.kind.dy()).to_string()} r={mark_r(m.kind, hl)}><title>{ m.label.clone() }</title></circle>
+                                if (zoomed || hl) && lane.kind != LaneKind::Client { if let Some((_, seq)) = &m.msg {
+                                    <text class="tl-seq" x={x.to_string()} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
+                                } }
+                            </g> })
+                        }).collect();
+                        html! {
+                            <g class="tl-lanes" data-lane={lane.label.clone()}>
+                                <rect class={if i % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={y.to_string()} width={W.to_string()} height={LANE_H.to_string()} />
+                                { for spans }
+                                { for marks }
+                                <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
+                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label}>{ lane.label.clone() }</text>
+                            </g>
+                        }
+                    }) }
+                    { for tl.restarts.iter().filter(|t| **t >= v.t0 && **t <= t1).map(|t| html! {
+                        <line class="tl-restart" x1={x_of(*t, &v).to_string()} y1={AXIS_H.to_string()} x2={x_of(*t, &v).to_string()} y2={height.to_string()}><title>{ format!("server restarted at {}", seconds(*t)) }</title></line>
+                    }) }
+                    if now >= v.t0 && now <= t1 {
+                        <line class="tl-cursor" x1={x_of(now, &v).to_string()} y1="0" x2={x_of(now, &v).to_string()} y2={height.to_string()} />
+                    }
+                </svg>
+            </div>
+            <div class="timeline__foot" data-marks={marks_drawn.to_string()}>
+                { journey_view(&pg, sel.as_ref()) }
+                { warnings_view(&pg, &tl) }
+            </div>
+        </section>
+    }
+}
+
+/// Acks and processing are small and below the delivery they follow, so all three show.
+fn mark_r(k: super::timeline_model::MarkKind, hl: bool) -> &'static str {
+    use super::timeline_model::MarkKind::*;
+    match (k, hl) {
+        (Acked | ProcessedOk | ProcessedFailed, false) => "2.4",
+        (Acked | ProcessedOk | ProcessedFailed, true) => "3.4",
+        (_, true) => "5",
+        _ => "3.6",
+    }
+}
+
+fn journey_view(pg: &super::hooks::Playground, sel: Option<&(String, u64)>) -> Html {
+    let Some((channel, seq)) = sel else {
+        return html! { <p class="journey journey--empty">{ "Click a message on the timeline to follow its journey." }</p> };
+    };
+    let steps = journey(pg.session.borrow().sim(), channel, *seq);
+    let clear = {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(Msg::SelectMsg(None)))
+    };
+    html! {
+        <div id="journey" class="journey">
+            <h3>{ format!("Journey of {channel} #{seq}") }<button class="btn" onclick={clear}>{ "Clear" }</button></h3>
+            <ol>{ for steps.iter().map(|(t, text)| {
+                let (pg, t) = (pg.clone(), *t);
+                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::Pause); pg.dispatch(Msg::Seek(t)); })}>{ seconds(t) }</button>{ " " }{ text.clone() }</li> }
+            }) }</ol>
+        </div>
+    }
+}
+
+fn warnings_view(pg: &super::hooks::Playground, tl: &Timeline) -> Html {
+    if tl.warnings.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div id="warnings" class="warnings" role="status">
+            <h3>{ format!("Look here ({})", tl.warnings.len()) }</h3>
+            <ul>{ for tl.warnings.iter().rev().take(8).map(|w| {
+                let (pg, msg, t) = (pg.clone(), w.msg.clone(), w.t);
+                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::SelectMsg(msg.clone())); pg.dispatch(Msg::Pause); pg.dispatch(Msg::Seek(t)); })}>{ seconds(w.t) }</button>{ " " }{ w.text.clone() }</li> }
+            }) }</ul>
+        </div>
+    }
+}
+
+/// Downloads the timeline as `timeline.svg`, or rendered to `timeline.png`.
+fn export_svg(el: &Element, png: bool) {
+    let text = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", el.outer_html());
+    let url = format!("data:image/svg+xml;charset=utf-8,{}", js_sys::encode_uri_component(&text));
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if !png {
+        download(&doc, &url, "timeline.svg");
+        return;
+    }
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+    let r = el.get_bounding_client_rect();
+    let (w, h) = ((r.width() * 2.0).max(1.0) as u32, (r.height() * 2.0).max(1.0) as u32);
+    let img2 = img.clone();
+    let doc2 = doc.clone();
+    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let Ok(canvas) = doc2.create_element("canvas") else { return };
+        let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlCanvasElement>() else { return };
+        canvas.set_width(w);
+        canvas.set_height(h);
+        if let Ok(Some(ctx)) = canvas.get_context("2d") {
+            if let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() {
+                let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w as f64, h as f64);
+                if let Ok(png) = canvas.to_data_url_with_type("image/png") {
+                    download(&doc2, &png, "timeline.png");
+                }
+            }
+        }
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&url);
+}
+
+fn download(doc: &web_sys::Document, href: &str, name: &str) {
+    let Ok(a) = doc.create_element("a") else { return };
+    let _ = a.set_attribute("href", href);
+    let _ = a.set_attribute("download", name);
+    if let Some(body) = doc.body() {
+        let _ = body.append_child(&a);
+        if let Ok(a) = a.clone().dyn_into::<web_sys::HtmlElement>() {
+            a.click();
+        }
+        let _ = body.remove_child(&a);
+    }
+}

@@ -58,6 +58,42 @@ try {
   });
   r.jumps.sort((a, b) => a - b);
   console.log(`10-minute run: first simulation to 600 s took ${r.first.toFixed(0)} ms (${r.events} trace events); scrubbing (seek + render) median ${r.jumps[3].toFixed(0)} ms, max ${r.jumps[6].toFixed(0)} ms`);
+
+  // Frames while playing at 100×: 50 nodes (5 publishers, one message a second each; 45
+  // listeners in queue groups and plain subscriptions), from about 10,000 timeline events on.
+  const scenario50 = (everyMs) => {
+    const actions = [];
+    for (let c = 0; c < 5; c++) {
+      actions.push({ at_ms: 0, do: 'connect', client: `pub${c}` });
+      actions.push({ at_ms: 100, do: 'publish', client: `pub${c}`, channel: `orders.${c % 3}`, data: 'x', count: 100000, every_ms: everyMs });
+    }
+    for (let l = 0; l < 45; l++) {
+      const sub = { at_ms: 0, do: 'subscribe', client: `l${l}`, sub: `s${l}`, channel: `orders.${l % 3}`, manual_ack: true, ack_wait_ms: 2000, process_ms: 5 };
+      if (l % 5 !== 0) sub.queue = `workers-${l % 3}`;
+      actions.push({ at_ms: 0, do: 'connect', client: `l${l}` }, sub);
+    }
+    return JSON.stringify({ until_ms: 0, seed: 3, server: { cluster_id: 'bench' }, actions });
+  };
+  for (const [label, every, seekTo] of [['50 nodes, ~10,000 events', 1000, 150000], ['stress: 50 nodes, 10× the traffic', 100, 20000]]) {
+    await page.evaluate((s) => window.natsPlayground.load(s), scenario50(every));
+    await page.evaluate((t) => window.natsPlayground.seek(t), seekTo);
+    await page.locator('#speed').fill('2');
+    const r = await page.evaluate(async () => {
+      const p = window.natsPlayground;
+      const frame = () => new Promise((res) => requestAnimationFrame(res));
+      const events0 = p.trace().length, v0 = p.now();
+      p.play();
+      await frame();
+      const stamps = [];
+      const t0 = performance.now();
+      while (performance.now() - t0 < 3000) stamps.push(await frame());
+      p.pause();
+      const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+      const pct = (q) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
+      return { events0, events1: p.trace().length, speed: (p.now() - v0) / (performance.now() - t0), p50: pct(0.5), p95: pct(0.95), max: gaps[gaps.length - 1], frames: gaps.length };
+    });
+    console.log(`playing at 100× (${label}): frame interval median ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(1)} ms over ${r.frames} frames; achieved ${r.speed.toFixed(0)}×; trace ${r.events0}→${r.events1} events`);
+  }
 } finally {
   await browser.close();
   server.kill();

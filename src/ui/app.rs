@@ -27,8 +27,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
 
-/// Real milliseconds between frames while playing.
-const FRAME_MS: u32 = 33;
+/// Real milliseconds between ticks while playing (each advances by the real time elapsed).
+const FRAME_MS: u32 = 16;
 
 #[derive(Clone, PartialEq)]
 enum Dialog {
@@ -47,11 +47,19 @@ pub fn App() -> Html {
     let pg: Playground = use_reducer(initial);
     let dialog = use_state(|| Dialog::None);
 
-    // The ticker lives while playing; dropping it (cleanup) stops it.
+    // The ticker lives while playing; dropping it (cleanup) stops it. Each tick advances by
+    // the real time since the previous one (at most 250 ms), so slow frames keep the speed.
     {
         let pg = pg.clone();
         use_effect_with(pg.playing, move |playing| {
-            let ticker = playing.then(|| Interval::new(FRAME_MS, move || pg.dispatch(Msg::Tick(FRAME_MS as f64))));
+            let ticker = playing.then(|| {
+                let mut last = js_sys::Date::now();
+                Interval::new(FRAME_MS, move || {
+                    let now = js_sys::Date::now();
+                    pg.dispatch(Msg::Tick((now - last).clamp(1.0, 250.0)));
+                    last = now;
+                })
+            });
             move || drop(ticker)
         });
     }
@@ -122,7 +130,9 @@ pub fn App() -> Html {
         });
     }
 
-    let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 20_000);
+    // Dots cross an edge in 400 ms of real time, up to 2 s of virtual time (beyond that they
+    // are a blur, and only cost frames).
+    let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 2_000);
     let vm = board(pg.session.borrow().sim(), anim_ms);
     let selected_node = pg.selected.as_ref().and_then(|id| vm.nodes.iter().find(|n| &n.id == id).cloned());
     let on_example = {

@@ -501,13 +501,16 @@ fn lerp(a: (f64, f64), b: (f64, f64), f: f64) -> (f64, f64) {
     (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
 }
 
-/// Dots for trace events in the last `anim_ms` of virtual time.
+/// Most dots drawn at once (the most recent).
+pub const MAX_DOTS: usize = 300;
+
+/// Dots for trace events in the last `anim_ms` of virtual time (at most [`MAX_DOTS`]).
 fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u64) -> Vec<DotVm> {
     let now = sim.now();
     let anim = anim_ms.max(1);
     let from = now.saturating_sub(anim);
     let trace = sim.trace();
-    let start = trace.partition_point(|e| e.t < from);
+    let start = trace.partition_point(|e| e.t < from).max(trace.len().saturating_sub(MAX_DOTS * 3));
     let sub_anchor = |client: &str, handle: &str| -> Option<(f64, f64)> {
         let n = nodes.iter().find(|n| n.id == client)?;
         let k = n.subs.iter().position(|s| s.handle == handle).unwrap_or(0);
@@ -535,6 +538,8 @@ fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u
         let (x, y) = lerp(a, b, f.clamp(0.0, 1.0));
         out.push(DotVm { kind, x, y, seq });
     }
+    let extra = out.len().saturating_sub(MAX_DOTS);
+    out.drain(..extra);
     out
 }
 

@@ -3,7 +3,7 @@
 //! monitoring endpoints exactly as the server would answer them now (every form the course
 //! uses, copyable) and the server's `-SD` log lines.
 
-use super::hooks::use_playground;
+use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::msg_of;
 use super::view_model::row;
@@ -12,14 +12,22 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-const LOG_ROWS: usize = 300;
+const LOG_ROWS: usize = 150;
 const SERVER_LOG_LINES: usize = 300;
+
+/// Real milliseconds between refreshes of the panels while playing.
+const REFRESH_MS: f64 = 250.0;
 
 /// The event log.
 #[function_component]
 pub fn EventLog() -> Html {
     let pg = use_playground();
     let filter = use_state(String::new);
+    let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
+    let cached = use_mut_ref(|| Html::default());
+    if !fresh {
+        return cached.borrow().clone();
+    }
     let on_filter = {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| {
@@ -59,18 +67,21 @@ pub fn EventLog() -> Html {
             }
         })
         .collect();
-    html! {
+    let out = html! {
         <section class="panel panel--log" aria-label="Event log">
             <header class="panel__head"><h2>{ "Event log" }</h2>
                 <input id="log-filter" class="panel__filter" type="search" placeholder="filter: l1, redelivered, heartbeat…" oninput={on_filter} aria-label="Filter the event log" />
             </header>
             <div class="panel__body">
                 <table id="trace" class="trace" aria-label="Trace up to the cursor, newest first">
+                    <colgroup><col class="trace__c-time" /><col class="trace__c-event" /><col class="trace__c-client" /><col /></colgroup>
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
         </section>
-    }
+    };
+    *cached.borrow_mut() = out.clone();
+    out
 }
 
 const TABS: [&str; 7] = ["channelsz?subs=1", "channelsz?channel=", "clientsz?subs=1", "clientsz?client=", "serverz", "storez", "log (-SD)"];
@@ -81,6 +92,11 @@ pub fn MonitorPanel() -> Html {
     let pg = use_playground();
     let tab = use_state(|| 0usize);
     let pick = use_state(String::new);
+    let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
+    let cached = use_mut_ref(|| (Html::default(), 0usize, String::new()));
+    if !fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick {
+        return cached.borrow().0.clone();
+    }
     let s = pg.session.borrow();
     let sim = s.sim();
     let v = sim.monitor_view();
@@ -127,7 +143,7 @@ pub fn MonitorPanel() -> Html {
             }
         })
     };
-    html! {
+    let out = html! {
         <section class="panel panel--monitor" aria-label="The server's view">
             <header class="panel__head"><h2>{ "Server" }</h2>
                 <div class="tabs" role="tablist">
@@ -145,5 +161,7 @@ pub fn MonitorPanel() -> Html {
             </header>
             <pre id="monitor" class={classes!("panel__body", "monitor", (*tab == 6).then_some("monitor--log"))}>{ text }</pre>
         </section>
-    }
+    };
+    *cached.borrow_mut() = (out.clone(), *tab, (*pick).clone());
+    out
 }

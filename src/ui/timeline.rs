@@ -3,7 +3,7 @@
 //! message to follow its journey, click a lane's name to select its client on the board.
 //! Only what is visible is drawn. The visible range exports as SVG or PNG.
 
-use super::hooks::use_playground;
+use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::{journey, visible, LaneKind, SpanKind, Timeline};
 use super::view_model::seconds;
@@ -70,7 +70,7 @@ const STYLE: &str = ".tl-bg{fill:var(--panel,#fff)}.tl-lane{fill:none}.tl-lane--
 .tl-m--rdlv{fill:var(--redeliver,#d4631c)}.tl-m--ack{fill:var(--ack,#1a7f37)}.tl-m--ok{fill:var(--ack,#1a7f37);opacity:.6}\
 .tl-m--fail{fill:var(--bad,#cf222e)}.tl-m--hb{fill:var(--ok,#1a7f37);opacity:.5}.tl-m--hbmiss{fill:var(--bad,#cf222e)}\
 .tl-m--life{fill:var(--info,#0969da)}.tl-m--bad{fill:var(--bad,#cf222e)}.tl-m--warn{fill:var(--warn,#9a6700)}\
-.tl-dim{opacity:.18}.tl-hl{stroke:var(--fg,#000);stroke-width:1.5}.tl-seq{font:8px ui-monospace,monospace;fill:var(--fg,#1b1f24)}";
+.tl-tip rect{fill:var(--fg,#1b1f24);opacity:.88}.tl-tip text{font:10.5px ui-monospace,monospace;fill:var(--bg,#fff)}.tl-dim{opacity:.18}.tl-hl{stroke:var(--fg,#000);stroke-width:1.5}.tl-seq{font:8px ui-monospace,monospace;fill:var(--fg,#1b1f24)}";
 
 /// Props of the timeline.
 #[derive(Properties, PartialEq)]
@@ -86,7 +86,18 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
     let model = use_mut_ref(Timeline::default);
     let view = use_state(|| View { t0: 0, span: 20_000, follow: true });
     let pan = use_state(|| None::<Pan>);
+    let hover = use_state(|| None::<(f64, f64, String)>);
     let svg = use_node_ref();
+    // While playing, the timeline redraws ten times a second (it is the costly part of a
+    // frame); paused, scrubbing or interacting, at once.
+    let fresh = use_refresh_gate(pg.playing, 100.0);
+    let cached = use_mut_ref(|| (Html::default(), *view, pg.selected_msg.clone(), (*hover).clone()));
+    {
+        let c = cached.borrow();
+        if !fresh && c.1 == *view && c.2 == pg.selected_msg && c.3 == *hover {
+            return c.0.clone();
+        }
+    }
 
     let (now, horizon) = {
         let s = pg.session.borrow();
@@ -120,8 +131,25 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
         })
     };
     let on_move = {
-        let (pan, view, svg) = (pan.clone(), view.clone(), svg.clone());
+        let (pan, view, svg, hover, model) = (pan.clone(), view.clone(), svg.clone(), hover.clone(), model.clone());
         Callback::from(move |e: PointerEvent| {
+            if pan.is_none() {
+                // Hover: the nearest event on the lane under the pointer.
+                let Some(el) = svg.cast::<Element>() else { return };
+                let r = el.get_bounding_client_rect();
+                let k = W / r.width().max(1.0);
+                let (x, y) = ((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k);
+                let tl = model.borrow();
+                let lane = ((y - AXIS_H) / LANE_H).floor();
+                let found = (x > GUTTER && lane >= 0.0)
+                    .then(|| tl.lanes.get(lane as usize))
+                    .flatten()
+                    .and_then(|l| super::timeline_model::nearest(&l.marks, t_of(x, &v), (5.0 * v.span as f64 / (W - GUTTER - 10.0)) as u64))
+                    .map(|m| (x_of(m.t, &v), AXIS_H + lane * LANE_H, m.label.clone()));
+                if *hover != found {
+                    hover.set(found);
+                }
+            }
             if let Some(p) = *pan {
                 let dx = board_x(&svg, &e) - p.x;
                 if dx.abs() > 3.0 || p.moved {
@@ -158,10 +186,27 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
         })
     };
 
+    // A pointer-down on a lane picks the nearest message within a few pixels; otherwise the
+    // background handles it (pan, or click to seek).
+    let lane_hit = |i: usize| {
+        let (pg, model, svg) = (pg.clone(), model.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            let x = board_x(&svg, &e);
+            let t = t_of(x, &v);
+            let tol = (5.0 * v.span as f64 / (W - GUTTER - 10.0)) as u64;
+            let tl = model.borrow();
+            let Some(lane) = tl.lanes.get(i) else { return };
+            if let Some(m) = super::timeline_model::nearest(&lane.marks, t, tol).filter(|m| m.msg.is_some()) {
+                e.stop_propagation();
+                pg.dispatch(Msg::SelectMsg(m.msg.clone()));
+            }
+        })
+    };
     let step = tick_step(v.span);
+    let key = (*view, pg.selected_msg.clone(), (*hover).clone());
     let ticks: Vec<SimTime> = (v.t0 / step..=t1 / step).map(|k| k * step).filter(|t| *t >= v.t0).collect();
     let mut marks_drawn = 0usize;
-    html! {
+    let out = html! {
         <section class="panel panel--timeline" aria-label="Timeline">
             <header class="panel__head">
                 <h2>{ "Timeline" }</h2>
@@ -177,6 +222,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
             <div class="panel__body timeline__body">
                 <svg ref={svg.clone()} class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {W} {height}")}
                      onwheel={on_wheel} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up}
+                     onpointerleave={{ let h = hover.clone(); Callback::from(move |_: PointerEvent| h.set(None)) }}
                      data-t0={v.t0.to_string()} data-t1={t1.to_string()}>
                     <style>{ STYLE }</style>
                     <rect class="tl-bg" x="0" y="0" width={W.to_string()} height={height.to_string()} />
@@ -210,40 +256,50 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                                 }
                             }
                         });
-                        // Only visible marks, at most one per pixel and kind.
-                        let mut last: Vec<(super::timeline_model::MarkKind, f64)> = Vec::new();
+                        // Only visible marks, at most one per pixel and kind, drawn as one path per
+                        // kind (a few DOM nodes per lane however many events); the highlighted
+                        // message is drawn on top, with its sequence number.
                         let range = visible(&lane.marks, v.t0, t1);
-                        let zoomed = v.span <= 30_000;
-                        let marks: Vec<Html> = lane.marks[range].iter().filter_map(|m| {
+                        let zoomed = v.span <= 30_000 && lane.kind != LaneKind::Client;
+                        let mut paths: Vec<(super::timeline_model::MarkKind, String, f64)> = Vec::new();
+                        let mut labels: Vec<Html> = Vec::new();
+                        let mut highlighted: Vec<Html> = Vec::new();
+                        for m in &lane.marks[range] {
                             let x = x_of(m.t, &v);
-                            let hl = sel.is_some() && m.msg == sel;
-                            if !hl {
-                                if let Some(p) = last.iter_mut().find(|(k, _)| *k == m.kind) {
-                                    if (x - p.1).abs() < 1.0 { return None; }
-                                    p.1 = x;
-                                } else {
-                                    last.push((m.kind, x));
+                            let y = mid + m.kind.dy();
+                            if sel.is_some() && m.msg == sel {
+                                highlighted.push(html! { <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true)}><title>{ m.label.clone() }</title></circle> });
+                                if let Some((_, seq)) = &m.msg {
+                                    highlighted.push(html! { <text class="tl-seq" x={x.to_string()} y={(mid - 6.0).to_string()} text-anchor="middle">{ seq }</text> });
+                                }
+                                continue;
+                            }
+                            let i = match paths.iter().position(|p| p.0 == m.kind) {
+                                Some(i) => i,
+                                None => { paths.push((m.kind, String::new(), f64::NEG_INFINITY)); paths.len() - 1 }
+                            };
+                            if x - paths[i].2 < 1.0 { continue; }
+                            paths[i].2 = x;
+                            let r: f64 = mark_r(m.kind, false).parse().unwrap_or(3.0);
+                            paths[i].1.push_str(&format!("M{:.1} {:.1}a{r} {r} 0 1 0 {:.1} 0a{r} {r} 0 1 0 -{:.1} 0", x - r, y, 2.0 * r, 2.0 * r));
+                            marks_drawn += 1;
+                            if zoomed && matches!(m.kind, super::timeline_model::MarkKind::Delivered | super::timeline_model::MarkKind::Redelivered | super::timeline_model::MarkKind::Published) {
+                                if let Some((_, seq)) = &m.msg {
+                                    labels.push(html! { <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text> });
                                 }
                             }
-                            marks_drawn += 1;
-                            let dim = sel.is_some() && !hl && m.msg.is_some();
-                            let on_click = {
-                                let (pg, msg) = (pg.clone(), m.msg.clone());
-                                Callback::from(move |e: PointerEvent| { if msg.is_some() { e.stop_propagation(); pg.dispatch(Msg::SelectMsg(msg.clone())); } })
-                            };
-                            let cls = classes!("tl-m", format!("tl-m--{}", m.kind.class()), dim.then_some("tl-dim"), hl.then_some("tl-hl"));
-                            Some(html! { <g class="tl-mark" onpointerdown={on_click} data-seq={m.msg.as_ref().map(|x| x.1.to_string())}>
-                                <circle class={cls} cx={x.to_string()} cy={(mid + m.kind.dy()).to_string()} r={mark_r(m.kind, hl)}><title>{ m.label.clone() }</title></circle>
-                                if (zoomed || hl) && lane.kind != LaneKind::Client { if let Some((_, seq)) = &m.msg {
-                                    <text class="tl-seq" x={x.to_string()} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
-                                } }
-                            </g> })
-                        }).collect();
+                        }
+                        let dim = sel.is_some();
+                        let marks: Vec<Html> = paths.into_iter().map(|(k, d, _)| html! {
+                            <path class={classes!("tl-m", format!("tl-m--{}", k.class()), dim.then_some("tl-dim"))} d={d} />
+                        }).chain(labels).chain(highlighted).collect();
                         html! {
                             <g class="tl-lanes" data-lane={lane.label.clone()}>
                                 <rect class={if i % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={y.to_string()} width={W.to_string()} height={LANE_H.to_string()} />
                                 { for spans }
                                 { for marks }
+                                <rect class="tl-hit" x={GUTTER.to_string()} y={y.to_string()} width={(W - GUTTER).to_string()} height={LANE_H.to_string()}
+                                      onpointerdown={lane_hit(i)} data-lane-hit={lane.label.clone()} />
                                 <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
                                       x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label}>{ lane.label.clone() }</text>
                             </g>
@@ -252,6 +308,12 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                     { for tl.restarts.iter().filter(|t| **t >= v.t0 && **t <= t1).map(|t| html! {
                         <line class="tl-restart" x1={x_of(*t, &v).to_string()} y1={AXIS_H.to_string()} x2={x_of(*t, &v).to_string()} y2={height.to_string()}><title>{ format!("server restarted at {}", seconds(*t)) }</title></line>
                     }) }
+                    if let Some((hx, hy, label)) = &*hover {
+                        <g class="tl-tip" pointer-events="none">
+                            <rect x={(hx.min(W - 330.0) - 2.0).to_string()} y={(hy - 17.0).max(0.0).to_string()} width="330" height="16" rx="3" />
+                            <text x={hx.min(W - 330.0).to_string()} y={(hy - 5.0).max(12.0).to_string()}>{ label.clone() }</text>
+                        </g>
+                    }
                     if now >= v.t0 && now <= t1 {
                         <line class="tl-cursor" x1={x_of(now, &v).to_string()} y1="0" x2={x_of(now, &v).to_string()} y2={height.to_string()} />
                     }
@@ -262,7 +324,9 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                 { warnings_view(&pg, &tl) }
             </div>
         </section>
-    }
+    };
+    *cached.borrow_mut() = (out.clone(), key.0, key.1, key.2);
+    out
 }
 
 /// Acks and processing are small and below the delivery they follow, so all three show.

@@ -483,6 +483,12 @@ pub fn journey(sim: &Sim, channel: &str, seq: u64) -> Vec<(SimTime, String)> {
     sim.trace().iter().filter(|e| msg_of(&e.kind).is_some_and(|(c, s)| c == channel && s == seq)).map(|e| (e.t, what(e))).collect()
 }
 
+/// The mark nearest to time `t` (within `tolerance` ms) on a lane, preferring messages.
+pub fn nearest(marks: &[Mark], t: SimTime, tolerance: u64) -> Option<&Mark> {
+    let r = visible(marks, t.saturating_sub(tolerance), t + tolerance);
+    marks[r].iter().min_by_key(|m| (m.msg.is_none(), m.t.abs_diff(t)))
+}
+
 /// Index range of `marks` whose times fall in `[t0, t1]`.
 pub fn visible(marks: &[Mark], t0: SimTime, t1: SimTime) -> std::ops::Range<usize> {
     let a = marks.partition_point(|m| m.t < t0);

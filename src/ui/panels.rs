@@ -24,7 +24,7 @@ pub fn EventLog() -> Html {
     let pg = use_playground();
     let filter = use_state(String::new);
     let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
-    let cached = use_mut_ref(|| Html::default());
+    let cached = use_mut_ref(Html::default);
     if !fresh {
         return cached.borrow().clone();
     }

@@ -53,3 +53,34 @@ async fn the_page_mounts_draws_the_course_board_and_exposes_its_api() {
     assert!(err.as_string().unwrap().contains("actions[0].do"));
     assert_eq!(call("now", JsValue::UNDEFINED).as_f64(), Some(12_000.0));
 }
+
+#[cfg(feature = "ui")]
+#[wasm_bindgen_test]
+async fn the_timeline_has_a_lane_per_channel_client_and_subscription_and_warns_in_time() {
+    use js_sys::{Function, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<natsim::ui::app::App>::with_root(root.clone()).render();
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let api = Reflect::get(&web_sys::window().unwrap(), &JsValue::from_str("natsPlayground")).unwrap();
+    let seek = Reflect::get(&api, &JsValue::from_str("seek")).unwrap().dyn_into::<Function>().unwrap();
+    seek.call1(&api, &JsValue::from_f64(21_000.0)).unwrap();
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    let lanes: Vec<String> = {
+        let list = root.query_selector_all("g.tl-lanes").unwrap();
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()?.get_attribute("data-lane")).collect()
+    };
+    assert_eq!(lanes, ["ticket:created", "pub", "l1", "l1 · s1", "l2", "l2 · s2"]);
+    let warnings = root.query_selector("#warnings").unwrap().expect("warnings shown").text_content().unwrap();
+    assert!(warnings.contains("#7 on ticket:created was processed after #12 by s2: out of order"), "{warnings}");
+    // The server's -SD log, at the cursor.
+    let tabs = root.query_selector_all(".panel--monitor [role=tab]").unwrap();
+    let log_tab: web_sys::HtmlElement = tabs.item(6).unwrap().dyn_into().unwrap();
+    log_tab.click();
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    let log = root.query_selector("#monitor").unwrap().unwrap().text_content().unwrap();
+    assert!(log.contains("[1] 2026/01/01 00:00:00.000000 [DBG] STREAM: [Client:l1] Connected (Inbox=_INBOX."), "{log}");
+    assert!(!log.contains("Timed out on heartbeats"), "not yet at 21 s on 0.17");
+}

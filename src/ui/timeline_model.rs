@@ -593,6 +593,25 @@ mod tests {
     }
 
     #[test]
+    fn a_group_whose_members_are_all_at_max_in_flight_is_flagged_stalled_once() {
+        let sc = Scenario::parse(
+            r#"{"until_ms": 5000, "actions": [{"at_ms": 0, "do": "connect", "client": "p"}, {"at_ms": 0, "do": "connect", "client": "a"}, {"at_ms": 0, "do": "connect", "client": "b"},
+            {"at_ms": 0, "do": "subscribe", "client": "a", "sub": "A", "channel": "c", "queue": "g", "manual_ack": true, "max_inflight": 1, "process_ms": 100000},
+            {"at_ms": 0, "do": "subscribe", "client": "b", "sub": "B", "channel": "c", "queue": "g", "manual_ack": true, "max_inflight": 1, "process_ms": 100000},
+            {"at_ms": 100, "do": "publish", "client": "p", "channel": "c", "count": 3, "every_ms": 100}]}"#,
+        )
+        .unwrap();
+        let mut sess = Session::new(sc);
+        let mut tl = Timeline::default();
+        for t in [50, 150, 250, 350, 2_000] {
+            sess.advance_to(t).unwrap();
+            tl.update(sess.sim(), sess.generation());
+        }
+        let stalled: Vec<(u64, &str)> = tl.warnings.iter().map(|w| (w.t, w.text.as_str())).collect();
+        assert_eq!(stalled, [(250, "queue g on c is stalled: every member is at its max in flight")]);
+    }
+
+    #[test]
     fn visible_finds_the_marks_in_a_window() {
         let (_, tl) = course(20_000);
         let ch = &tl.lanes[0];

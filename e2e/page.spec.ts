@@ -209,6 +209,13 @@ test('timeline: click seq 7 and follow its journey; zoom, fit, export SVG', asyn
   const text = require('fs').readFileSync(await svg.path(), 'utf8');
   expect(text).toContain('<svg');
   expect(text).toContain('l1 · s1');
+  const pngDownload = page.waitForEvent('download');
+  await page.locator('#tl-png').click();
+  const png = await pngDownload;
+  expect(png.suggestedFilename()).toBe('timeline.png');
+  const bytes = require('fs').readFileSync(await png.path());
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  expect(bytes.length).toBeGreaterThan(5000);
   await page.locator('.panel--timeline').screenshot({ path: 'test-results/timeline.png' });
 });
 

@@ -5,7 +5,7 @@
 use super::api::install_api;
 use super::board::Board;
 use super::board_model::board;
-use super::hooks::Playground;
+use super::hooks::{DocumentListener, Playground};
 use super::inspector::Inspector;
 use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
@@ -13,7 +13,6 @@ use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
 use crate::engine::Scenario;
 use gloo_timers::callback::Interval;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
@@ -67,8 +66,8 @@ pub fn App() -> Html {
     {
         let pg = pg.clone();
         use_effect_with((), move |_| {
-            let doc = web_sys::window().and_then(|w| w.document());
-            let cb = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            let keys = DocumentListener::new("keydown", move |e| {
+                let Ok(e) = e.dyn_into::<KeyboardEvent>() else { return };
                 let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
                     "TEXTAREA" | "SELECT" => true,
                     "INPUT" => !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button")),
@@ -88,37 +87,19 @@ pub fn App() -> Html {
                 e.prevent_default();
                 pg.dispatch(msg);
             });
-            if let Some(d) = &doc {
-                let _ = d.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(d) = &doc {
-                    let _ = d.remove_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
-                }
-                drop(cb);
-            }
+            move || drop(keys)
         });
     }
     // A hidden tab pauses the clock (it would otherwise jump ahead when it is shown again).
     {
         let pg = pg.clone();
         use_effect_with((), move |_| {
-            let doc = web_sys::window().and_then(|w| w.document());
-            let d2 = doc.clone();
-            let cb = Closure::<dyn Fn()>::new(move || {
-                if d2.as_ref().is_some_and(|d| d.hidden()) {
+            let hidden = DocumentListener::new("visibilitychange", move |_| {
+                if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
                     pg.dispatch(Msg::Pause);
                 }
             });
-            if let Some(d) = &doc {
-                let _ = d.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(d) = &doc {
-                    let _ = d.remove_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
-                }
-                drop(cb);
-            }
+            move || drop(hidden)
         });
     }
     // window.natsPlayground: installed on mount, removed on unmount.

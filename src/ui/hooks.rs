@@ -25,3 +25,32 @@ pub fn use_refresh_gate(playing: bool, ms: f64) -> bool {
         false
     }
 }
+
+/// A listener on `document`, removed when dropped (hold it in an effect's cleanup).
+pub struct DocumentListener {
+    doc: Option<web_sys::Document>,
+    event: &'static str,
+    cb: wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl DocumentListener {
+    /// Listens for `event` on the document.
+    pub fn new(event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
+        use wasm_bindgen::JsCast;
+        let doc = web_sys::window().and_then(|w| w.document());
+        let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(f);
+        if let Some(d) = &doc {
+            let _ = d.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+        }
+        DocumentListener { doc, event, cb }
+    }
+}
+
+impl Drop for DocumentListener {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        if let Some(d) = &self.doc {
+            let _ = d.remove_event_listener_with_callback(self.event, self.cb.as_ref().unchecked_ref());
+        }
+    }
+}

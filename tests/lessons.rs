@@ -1,0 +1,56 @@
+//! Every lesson in `www/lessons/` is run headlessly and every claim its text makes (and every
+//! checkpoint's answer) is checked against the engine, so a lesson can never drift from it.
+
+use natsim::lesson::Lesson;
+use std::path::Path;
+
+#[test]
+fn every_lesson_claim_holds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/lessons");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let lesson = Lesson::parse(&std::fs::read_to_string(f).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (i, v) in lesson.variants.iter().enumerate() {
+            let sc = lesson.scenario(i);
+            for c in &v.claims {
+                checked += 1;
+                if let Err(e) = c.check(&sc) {
+                    failures.push(format!("{name} / {}: \"{}\": {e}", v.name, c.say));
+                }
+            }
+        }
+        for cp in &lesson.checkpoints {
+            checked += 1;
+            if let Err(e) = cp.reveal.check(&lesson.scenario(cp.variant)) {
+                failures.push(format!("{name} / checkpoint at {} ms: \"{}\": {e}", cp.at_ms, cp.reveal.say));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} claims fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(files.len() >= 10 && checked >= 50, "lessons: {}, claims: {checked}", files.len());
+}
+
+#[test]
+fn a_broken_lesson_file_is_refused_with_its_place() {
+    let e = Lesson::parse(r#"{"id": "x", "section": "s", "title": "t", "text": [], "variants": [{"name": "n", "text": "", "claims": [], "scenario": {"until_ms": 1, "actions": [{"at_ms": 0, "do": "nope"}]}}]}"#).unwrap_err();
+    assert_eq!(e, r#"variant 0 (n): actions[0].do: unknown verb "nope" (expected one of: connect, publish, subscribe, behave, unsubscribe, close_sub, close, kill, pause, restart_server)"#);
+    assert!(Lesson::parse(r#"{"id": "x", "bogus": 1}"#).unwrap_err().contains("unknown field `bogus`"));
+}
+
+#[test]
+fn the_lesson_index_lists_every_lesson_file_with_its_title() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/lessons");
+    let index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|f| f != "index.json").collect();
+    files.sort();
+    let listed: Vec<String> = index.as_array().unwrap().iter().map(|e| e["file"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, files);
+    for e in index.as_array().unwrap() {
+        let l = Lesson::parse(&std::fs::read_to_string(dir.join(e["file"].as_str().unwrap())).unwrap()).unwrap();
+        assert_eq!((e["id"].as_str(), e["title"].as_str()), (Some(l.id.as_str()), Some(l.title.as_str())));
+    }
+}

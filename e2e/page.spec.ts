@@ -231,3 +231,36 @@ test("the server's view: single forms, -SD log lines and the course's three subs
   await expect(page.locator('#monitor')).toContainText('[DBG] STREAM: [Client:l1] Closed (Inbox=_INBOX.');
   await expect(page.locator('#monitor')).toContainText('Started new durable queue subscription, subject=ticket:created');
 });
+
+test('a lesson: pick it, predict at the checkpoint, see it happen, switch to the fixed variant, progress kept', async ({ page }) => {
+  await ready(page);
+  await page.locator('#lesson-pick').selectOption({ label: 'Manual ack mode — Auto ack loses an event when the work fails' });
+  const lesson = page.locator('#lesson');
+  await expect(lesson).toContainText('Auto ack loses an event when the work fails');
+  await expect(lesson.getByRole('tab', { name: 'auto ack', exact: true })).toHaveAttribute('aria-selected', 'true');
+  await page.locator('#speed').fill('1');
+  await page.keyboard.press(' ');
+  // The run stops by itself at the checkpoint (2.4 s) and asks.
+  await expect(page.locator('#checkpoint')).toContainText('Paused at 2.400 s');
+  await expect(page.locator('#clock')).toHaveText('2.400 s');
+  await page.getByRole('button', { name: 'no, never' }).click();
+  await expect(page.locator('#checkpoint')).toContainText('Right. The answer: no, never');
+  await page.locator('#checkpoint-continue').click();
+  await expect.poll(async () => page.evaluate(() => (window as any).natsPlayground.now()), { timeout: 5000 }).toBeGreaterThan(8000);
+  await page.keyboard.press(' ');
+  const deliveries = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.seq === 2).length);
+  expect(deliveries).toBe(1);
+
+  // The fixed variant: manual ack brings #2 back after the ack wait.
+  await lesson.getByRole('tab', { name: 'manual ack' }).click();
+  await expect(page.locator('#clock')).toHaveText('0.000 s');
+  await page.evaluate(() => (window as any).natsPlayground.seek(8000));
+  const again = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.seq === 2 && e.redelivered).map((e: any) => e.t));
+  expect(again).toEqual([7000]);
+  await page.screenshot({ path: 'test-results/lesson.png' });
+
+  // Progress survives a reload.
+  await page.reload();
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await expect(page.locator('#lesson-pick option', { hasText: 'Manual ack mode' })).toHaveText(/^✓ Manual ack mode/);
+});

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// A lesson file.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Lesson {
     /// Stable id (progress is stored under it).
@@ -27,7 +27,7 @@ pub struct Lesson {
 }
 
 /// One way to run the lesson.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     /// Short name (`auto ack`, `manual ack`).
@@ -41,7 +41,7 @@ pub struct Variant {
 }
 
 /// A claim about a run, checked by the test suite.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// The sentence the lesson says.
@@ -58,7 +58,7 @@ pub struct Claim {
 }
 
 /// A question the run pauses for.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Which variant it belongs to.

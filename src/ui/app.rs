@@ -7,6 +7,7 @@ use super::board::Board;
 use super::board_model::board;
 use super::hooks::{DocumentListener, Playground};
 use super::inspector::Inspector;
+use super::lessons::LessonPanel;
 use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
 use super::timeline::TimelineView;
@@ -120,6 +121,7 @@ pub fn App() -> Html {
         let pg = pg.clone();
         Callback::from(move |i: usize| {
             if let Some((_, body)) = EXAMPLES.get(i) {
+                pg.dispatch(Msg::CloseLesson);
                 pg.dispatch(Msg::Load(body.to_string()));
             }
         })
@@ -143,6 +145,7 @@ pub fn App() -> Html {
                     <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
                 </header>
                 <Toolbar examples={EXAMPLES.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} />
+                <LessonPanel />
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
                         <span>{ err.clone() }</span>
@@ -192,6 +195,7 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
                 Callback::from(move |_| {
                     if let Some(t) = text.cast::<HtmlTextAreaElement>() {
                         pg.dispatch(Msg::DismissError);
+                        pg.dispatch(Msg::CloseLesson);
                         pg.dispatch(Msg::Load(t.value()));
                         dialog.set(Dialog::None);
                     }

@@ -15,6 +15,25 @@ pub const SPEED_MIN_LOG: f64 = -1.0;
 /// Fastest: 1000×.
 pub const SPEED_MAX_LOG: f64 = 3.0;
 
+/// A lesson being followed: which variant runs, which checkpoint is being asked, the answers.
+#[derive(Clone, Debug)]
+pub struct LessonRun {
+    /// The lesson.
+    pub lesson: Rc<crate::lesson::Lesson>,
+    /// The variant loaded.
+    pub variant: usize,
+    /// The checkpoint the run stopped at.
+    pub asking: Option<usize>,
+    /// Answers given, by checkpoint index.
+    pub answers: std::collections::BTreeMap<usize, usize>,
+}
+
+impl PartialEq for LessonRun {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.lesson, &o.lesson) && self.variant == o.variant && self.asking == o.asking && self.answers == o.answers
+    }
+}
+
 /// The page state.
 #[derive(Clone)]
 pub struct PlaygroundState {
@@ -36,6 +55,8 @@ pub struct PlaygroundState {
     pub help: bool,
     /// Counter for new names.
     pub next_name: u64,
+    /// The lesson being followed, if any.
+    pub lesson: Option<LessonRun>,
 }
 
 impl PartialEq for PlaygroundState {
@@ -48,6 +69,7 @@ impl PartialEq for PlaygroundState {
             && self.selected_msg == o.selected_msg
             && self.error == o.error
             && self.help == o.help
+            && self.lesson == o.lesson
     }
 }
 
@@ -145,6 +167,16 @@ pub enum Msg {
     },
     /// Replace the server options (the run is replayed from 0 with them).
     SetServer(ServerConfig),
+    /// Start a lesson (with answers saved earlier).
+    StartLesson(Rc<crate::lesson::Lesson>, std::collections::BTreeMap<usize, usize>),
+    /// Switch the lesson to another variant (broken / fixed).
+    LessonVariant(usize),
+    /// Answer the checkpoint being asked.
+    Answer(usize),
+    /// Play on after a checkpoint.
+    ContinueLesson,
+    /// Leave the lesson.
+    CloseLesson,
     /// Show an error.
     Error(String),
     /// Hide the error.
@@ -170,6 +202,7 @@ impl PlaygroundState {
             error: None,
             help: false,
             next_name: 1,
+            lesson: None,
         }
     }
 
@@ -267,7 +300,13 @@ impl PlaygroundState {
                     return;
                 }
                 let dt = (real_ms * self.speed()).round().max(1.0) as u64;
-                let t = (self.session.borrow().now() + dt).min(MAX_UNTIL_MS);
+                let mut t = (self.session.borrow().now() + dt).min(MAX_UNTIL_MS);
+                // A lesson's next unanswered checkpoint stops the clock there.
+                if let Some(cp) = self.next_checkpoint(t) {
+                    t = self.lesson.as_ref().expect("lesson").lesson.checkpoints[cp].at_ms;
+                    self.playing = false;
+                    self.lesson.as_mut().expect("lesson").asking = Some(cp);
+                }
                 if let Err(e) = self.session.borrow_mut().advance_to(t) {
                     self.error = Some(e.to_string());
                     self.playing = false;
@@ -349,10 +388,53 @@ impl PlaygroundState {
                 *self.session.borrow_mut() = Session::new(sc);
                 self.seek(now);
             }
+            Msg::StartLesson(lesson, answers) => {
+                self.lesson = Some(LessonRun { lesson, variant: 0, asking: None, answers });
+                self.load_variant(0);
+            }
+            Msg::LessonVariant(i) => self.load_variant(i),
+            Msg::Answer(choice) => {
+                if let Some(run) = self.lesson.as_mut() {
+                    if let Some(cp) = run.asking {
+                        run.answers.insert(cp, choice);
+                    }
+                }
+            }
+            Msg::ContinueLesson => {
+                if let Some(run) = self.lesson.as_mut() {
+                    run.asking = None;
+                    self.playing = true;
+                }
+            }
+            Msg::CloseLesson => self.lesson = None,
             Msg::Error(e) => self.error = Some(e),
             Msg::DismissError => self.error = None,
             Msg::ToggleHelp => self.help = !self.help,
         }
+    }
+
+    /// The first checkpoint of the current variant, not yet answered, between the cursor
+    /// (exclusive) and `t` (inclusive).
+    fn next_checkpoint(&self, t: SimTime) -> Option<usize> {
+        let run = self.lesson.as_ref()?;
+        let now = self.session.borrow().now();
+        run.lesson
+            .checkpoints
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.variant == run.variant && !run.answers.contains_key(i) && c.at_ms > now && c.at_ms <= t)
+            .min_by_key(|(_, c)| c.at_ms)
+            .map(|(i, _)| i)
+    }
+
+    fn load_variant(&mut self, i: usize) {
+        let Some(run) = self.lesson.as_mut() else { return };
+        let Some(v) = run.lesson.variants.get(i) else { return };
+        run.variant = i;
+        run.asking = None;
+        let text = v.scenario.to_string();
+        self.apply(Msg::Load(text));
+        self.playing = false;
     }
 
     fn seek(&mut self, t: SimTime) {
@@ -488,6 +570,31 @@ mod tests {
         assert_eq!(s.session.borrow().now(), 1_000);
         s.apply(Msg::Step);
         assert_eq!(s.session.borrow().now(), 2_000);
+    }
+
+    #[test]
+    fn a_lesson_pauses_at_its_checkpoint_takes_the_answer_and_plays_on() {
+        let lesson = crate::lesson::Lesson::parse(include_str!("../../www/lessons/04-manual-ack.json")).unwrap();
+        let mut s = state();
+        s.apply(Msg::StartLesson(Rc::new(lesson), Default::default()));
+        assert_eq!(s.session.borrow().now(), 0);
+        assert_eq!(s.session.borrow().sim().scenario().actions.len(), 4, "variant 0 loaded");
+        s.apply(Msg::SetSpeed(3.0));
+        s.apply(Msg::Play);
+        s.apply(Msg::Tick(10.0)); // 10 s of virtual time requested…
+        assert_eq!(s.session.borrow().now(), 2_400, "…stopped at the checkpoint");
+        assert!(!s.playing);
+        assert_eq!(s.lesson.as_ref().unwrap().asking, Some(0));
+        s.apply(Msg::Answer(1));
+        assert_eq!(s.lesson.as_ref().unwrap().answers.get(&0), Some(&1));
+        s.apply(Msg::ContinueLesson);
+        assert!(s.playing);
+        s.apply(Msg::Tick(10.0));
+        assert_eq!(s.session.borrow().now(), 12_400, "answered checkpoints do not stop it again");
+        s.apply(Msg::LessonVariant(1));
+        let run = s.lesson.as_ref().unwrap();
+        assert_eq!((run.variant, run.asking), (1, None));
+        assert_eq!(s.session.borrow().now(), 0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! anywhere, act there to fork), and the scenario menu (examples, import, export, help).
 
 use super::hooks::use_playground;
+use super::lessons::LessonPicker;
 use super::state::{Msg, SPEED_MAX_LOG, SPEED_MIN_LOG};
 use super::view_model::seconds;
 use wasm_bindgen::JsCast;
@@ -91,6 +92,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &Too
                 <option value="" selected=true disabled=true>{ "Examples…" }</option>
                 { for examples.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()}>{ n.clone() }</option> }) }
             </select>
+            <LessonPicker />
             <button id="import" onclick={Callback::from(move |_| imp.emit(()))}>{ "Import" }</button>
             <button id="export" onclick={Callback::from(move |_| exp.emit(()))}>{ "Export" }</button>
             <button id="help" onclick={d(Msg::ToggleHelp)} title="Keyboard help (?)">{ "?" }</button>

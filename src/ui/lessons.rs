@@ -1,0 +1,187 @@
+//! Lessons on the page: a picker (lessons are fetched from `lessons/` when chosen, so they
+//! cost nothing up front), and the lesson panel — text, the broken and fixed variants, and
+//! predict-then-reveal checkpoints: the run pauses, asks, takes an answer, then shows what
+//! the server does. Answers are kept in the browser (`localStorage`).
+
+use super::hooks::use_playground;
+use super::state::Msg;
+use super::view_model::seconds;
+use crate::lesson::Lesson;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+const PROGRESS_KEY: &str = "nats-playground.progress";
+
+/// One entry of `lessons/index.json`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct LessonEntry {
+    /// File name.
+    pub file: String,
+    /// Lesson id.
+    pub id: String,
+    /// Course section.
+    pub section: String,
+    /// Title.
+    pub title: String,
+    /// Variant names.
+    pub variants: Vec<String>,
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = JsFuture::from(w.fetch_with_str(url)).await.map_err(|_| format!("{url}: network error"))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(|_| "no body")?).await.map_err(|_| "unreadable body")?;
+    text.as_string().ok_or_else(|| "not text".into())
+}
+
+/// All saved answers: lesson id → checkpoint index → choice.
+pub fn load_progress() -> BTreeMap<String, BTreeMap<usize, usize>> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+fn save_progress(id: &str, answers: &BTreeMap<usize, usize>) {
+    let mut all = load_progress();
+    all.insert(id.to_string(), answers.clone());
+    if let (Some(s), Ok(t)) = (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(&all)) {
+        let _ = s.set_item(PROGRESS_KEY, &t);
+    }
+}
+
+/// The lesson picker.
+#[function_component]
+pub fn LessonPicker() -> Html {
+    let pg = use_playground();
+    let index = use_state(Vec::<LessonEntry>::new);
+    {
+        let index = index.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(t) = fetch_text("lessons/index.json").await {
+                    index.set(serde_json::from_str(&t).unwrap_or_default());
+                }
+            });
+        });
+    }
+    let progress = load_progress();
+    let on_pick = {
+        let (pg, index) = (pg.clone(), index.clone());
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
+            let Some(entry) = sel.value().parse::<usize>().ok().and_then(|i| index.get(i).cloned()) else { return };
+            sel.set_selected_index(0);
+            let pg = pg.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_text(&format!("lessons/{}", entry.file)).await.and_then(|t| Lesson::parse(&t)) {
+                    Ok(l) => {
+                        let saved = load_progress().remove(&l.id).unwrap_or_default();
+                        pg.dispatch(Msg::StartLesson(Rc::new(l), saved));
+                    }
+                    Err(e) => pg.dispatch(Msg::Error(format!("This lesson could not be loaded: {e}"))),
+                }
+            });
+        })
+    };
+    html! {
+        <select id="lesson-pick" aria-label="Lessons" onchange={on_pick}>
+            <option value="" selected=true disabled=true>{ "Lessons…" }</option>
+            { for index.iter().enumerate().map(|(i, e)| {
+                let done = progress.get(&e.id).is_some_and(|a| !a.is_empty());
+                html! { <option value={i.to_string()}>{ format!("{}{} — {}", if done { "✓ " } else { "" }, e.section, e.title) }</option> }
+            }) }
+        </select>
+    }
+}
+
+/// The lesson panel, when a lesson is being followed.
+#[function_component]
+pub fn LessonPanel() -> Html {
+    let pg = use_playground();
+    let run = pg.lesson.clone();
+    // Keep answers in the browser.
+    {
+        let key = run.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone()));
+        use_effect_with(key, |key| {
+            if let Some((id, answers)) = key {
+                if !answers.is_empty() {
+                    save_progress(id, answers);
+                }
+            }
+        });
+    }
+    let Some(run) = run else { return html! {} };
+    let l = &run.lesson;
+    let d = |m: Msg| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
+    };
+    let variant = &l.variants[run.variant];
+    let cps: Vec<(usize, &crate::lesson::Checkpoint)> = l.checkpoints.iter().enumerate().filter(|(_, c)| c.variant == run.variant).collect();
+    html! {
+        <section id="lesson" class="lesson" aria-label="Lesson">
+            <header class="lesson__head">
+                <span class="lesson__section">{ l.section.clone() }</span>
+                <h2>{ l.title.clone() }</h2>
+                <button class="btn" onclick={d(Msg::CloseLesson)} aria-label="Close the lesson">{ "✕" }</button>
+            </header>
+            { for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }
+            if l.variants.len() > 1 {
+                <div class="lesson__variants" role="tablist">
+                    { for l.variants.iter().enumerate().map(|(i, v)| html! {
+                        <button role="tab" aria-selected={(i == run.variant).to_string()} class={classes!("btn", (i == run.variant).then_some("btn--on"))} onclick={d(Msg::LessonVariant(i))}>{ v.name.clone() }</button>
+                    }) }
+                </div>
+            }
+            <p class="lesson__variant">{ variant.text.clone() }{ " Press ▶ Play (or space)." }</p>
+            if !cps.is_empty() {
+                <ol class="lesson__checkpoints">
+                    { for cps.iter().map(|(i, c)| {
+                        let state = match run.answers.get(i) { Some(a) if *a == c.answer => "✓", Some(_) => "✗", None => "○" };
+                        html! { <li>{ format!("{state} at {}: {}", seconds(c.at_ms), c.question) }</li> }
+                    }) }
+                </ol>
+            }
+            if let Some(i) = run.asking {
+                { checkpoint_box(&pg, &run, i) }
+            }
+        </section>
+    }
+}
+
+fn checkpoint_box(pg: &super::hooks::Playground, run: &super::state::LessonRun, i: usize) -> Html {
+    let c = &run.lesson.checkpoints[i];
+    let d = |m: Msg| {
+        let pg = pg.clone();
+        Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
+    };
+    match run.answers.get(&i) {
+        None => html! {
+            <div id="checkpoint" class="checkpoint" role="dialog" aria-label="Predict">
+                <h3>{ format!("Paused at {}: what do you predict?", seconds(c.at_ms)) }</h3>
+                <p>{ c.question.clone() }</p>
+                <div class="checkpoint__choices">
+                    { for c.choices.iter().enumerate().map(|(k, ch)| html! { <button class="btn checkpoint__choice" onclick={d(Msg::Answer(k))}>{ ch.clone() }</button> }) }
+                </div>
+            </div>
+        },
+        Some(a) => html! {
+            <div id="checkpoint" class={classes!("checkpoint", if *a == c.answer { "checkpoint--right" } else { "checkpoint--wrong" })} role="status">
+                <h3>{ if *a == c.answer { "Right." } else { "Not quite." } }{ format!(" The answer: {}", c.choices[c.answer]) }</h3>
+                <p>{ c.explain.clone() }</p>
+                <button id="checkpoint-continue" class="btn btn--primary" onclick={d(Msg::ContinueLesson)}>{ "Continue ▶ and see it happen" }</button>
+            </div>
+        },
+    }
+}

@@ -4,11 +4,12 @@
 //! (async or sync, auto or manual ack, processing time, failures), stan.js's ping loop,
 //! `connection_lost`, and node-nats' reconnect after a server restart.
 
+use super::app::Fixes;
 use super::broker::Delivery;
 use super::errors as e;
 use super::ids::{HandleId, Name, ProcId};
 use super::process::{Outgoing, ProcState, ProcTimer, SocketMsg, Work};
-use super::scenario::Handler;
+use super::scenario::{AppKind, Handler};
 use super::sim::{Event, Sim};
 use super::trace::TraceKind;
 
@@ -168,7 +169,7 @@ impl Sim {
         }
         let (manual, handler, process_ms) = (h.manual_ack, h.behaviour.handler, h.behaviour.process_ms);
         let ok = !self.decide_failure(d.handle, d.seq);
-        let w = Work { handle: d.handle, sub: d.sub, ack_gen: d.ack_gen, channel: d.channel, seq: d.seq, ok };
+        let w = Work { handle: d.handle, sub: d.sub, ack_gen: d.ack_gen, channel: d.channel, seq: d.seq, ok, data: d.data };
         match handler {
             Handler::Async => {
                 if !manual {
@@ -214,12 +215,24 @@ impl Sim {
 
     /// The handler's work ends: `processed`, then the ack it sends (manual ack or a sync
     /// handler's auto ack), unless it failed.
+    /// With an application (the concurrency lab), the event then goes to it, and a refused
+    /// event is not acked.
     pub(crate) fn work_done(&mut self, p: ProcId, w: Work, sync: bool) {
         let h = &self.handles[w.handle.0 as usize];
         let (sub, manual) = (h.name.clone(), h.manual_ack);
+        let (app, fixes) = (h.behaviour.app, Fixes { version_check: h.behaviour.version_check, idempotent: h.behaviour.idempotent });
         let client = self.procs[p.0 as usize].client.clone();
-        self.emit(TraceKind::Processed { client, sub, channel: w.channel.clone(), seq: w.seq, ok: w.ok });
-        if w.ok && (manual || sync) {
+        self.emit(TraceKind::Processed { client: client.clone(), sub: sub.clone(), channel: w.channel.clone(), seq: w.seq, ok: w.ok });
+        let mut ok = w.ok;
+        if app != AppKind::None {
+            let auto_acked = !manual && !sync;
+            if let Some(result) = self.apps.handle(app, fixes, &w.channel, w.seq, &w.data, w.ok, auto_acked) {
+                ok = result.outcome.acks();
+                let (channel, seq) = (w.channel.clone(), w.seq);
+                self.emit(TraceKind::App { client, sub, channel, seq, app, result: Box::new(result) });
+            }
+        }
+        if ok && (manual || sync) {
             self.client_ack(p, &w);
         }
     }

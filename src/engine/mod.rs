@@ -8,6 +8,7 @@
 //!   client processes do (stan.js + the listener application model), [`process`] their data.
 //! - [`broker`]: the server itself, rule by rule (`stan-semantics.md`).
 //! - [`monitor`]: the four monitoring endpoints.
+//! - [`app`]: the concurrency lab's applications (account balance, tickets) and fixes.
 //! - [`session`]: an interactive run with snapshots and forks (what the page drives).
 //! - [`trace`]: the trace events every consumer reads.
 //! - [`config`], [`errors`], [`proto`], [`time`], [`ids`], [`rng`]: options and version
@@ -25,6 +26,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod broker;
 mod client;
 pub mod config;
@@ -44,7 +46,7 @@ pub mod trace;
 pub use broker::StartPosition;
 pub use config::{ServerConfig, ServerVersion};
 pub use monitor::{Monitor, MonitorView};
-pub use scenario::{Action, Behaviour, Handler, Scenario, ScenarioError, Verb};
+pub use scenario::{Action, AppKind, Behaviour, Handler, Scenario, ScenarioError, Verb};
 pub use session::Session;
 pub use sim::{RunError, RunLimits, Sim, TraceIndex};
 pub use time::SimTime;

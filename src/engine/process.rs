@@ -7,6 +7,7 @@ use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::scenario::Behaviour;
 use super::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// Lifecycle of a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct Work {
     pub seq: u64,
     /// Whether the work succeeds.
     pub ok: bool,
+    /// Payload, for the listener's application.
+    pub data: Arc<str>,
 }
 
 /// A message waiting in the process's socket.

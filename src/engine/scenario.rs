@@ -26,6 +26,33 @@ pub enum Handler {
     Sync,
 }
 
+/// The small application a listener runs on top of the events (the concurrency lab, an
+/// extension of the contract): it writes to one database shared by every listener that runs
+/// the same application.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AppKind {
+    /// No application: the handler's work only takes time and may fail.
+    #[default]
+    None,
+    /// Account balances: `{"account": "a1", "amount": 70, "version": 1, "id": "e1"}` adds
+    /// `amount` to the balance.
+    Account,
+    /// The tickets service: `{"ticket": "t1", "price": 20, "version": 1, "id": "e1"}` sets the
+    /// ticket's price and version.
+    Tickets,
+}
+
+impl AppKind {
+    /// The scenario's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::None => "none",
+            AppKind::Account => "account",
+            AppKind::Tickets => "tickets",
+        }
+    }
+}
+
 /// A listener's application behaviour.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Behaviour {
@@ -39,11 +66,26 @@ pub struct Behaviour {
     pub fail_times: u32,
     /// Independent failure probability, drawn from the seeded generator.
     pub fail_rate: f64,
+    /// The application the handler runs.
+    pub app: AppKind,
+    /// The course's version check: apply only `version == last + 1`, otherwise do not ack.
+    pub version_check: bool,
+    /// Idempotency by event id: an event already applied is acked and not applied again.
+    pub idempotent: bool,
 }
 
 impl Default for Behaviour {
     fn default() -> Self {
-        Behaviour { handler: Handler::Async, process_ms: 0, fail_seqs: Vec::new(), fail_times: 0, fail_rate: 0.0 }
+        Behaviour {
+            handler: Handler::Async,
+            process_ms: 0,
+            fail_seqs: Vec::new(),
+            fail_times: 0,
+            fail_rate: 0.0,
+            app: AppKind::None,
+            version_check: false,
+            idempotent: false,
+        }
     }
 }
 
@@ -60,6 +102,12 @@ pub struct BehaviourPatch {
     pub fail_times: Option<u32>,
     /// New failure rate.
     pub fail_rate: Option<f64>,
+    /// New application.
+    pub app: Option<AppKind>,
+    /// Version check on or off.
+    pub version_check: Option<bool>,
+    /// Idempotency on or off.
+    pub idempotent: Option<bool>,
 }
 
 impl BehaviourPatch {
@@ -79,6 +127,15 @@ impl BehaviourPatch {
         }
         if let Some(r) = self.fail_rate {
             b.fail_rate = r;
+        }
+        if let Some(a) = self.app {
+            b.app = a;
+        }
+        if let Some(v) = self.version_check {
+            b.version_check = v;
+        }
+        if let Some(i) = self.idempotent {
+            b.idempotent = i;
         }
     }
 }
@@ -329,8 +386,11 @@ fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
             "fail_seqs",
             "fail_times",
             "fail_rate",
+            "app",
+            "version_check",
+            "idempotent",
         ],
-        "behave" => &["at_ms", "do", "sub", "handler", "process_ms", "fail_seqs", "fail_times", "fail_rate"],
+        "behave" => &["at_ms", "do", "sub", "handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "app", "version_check", "idempotent"],
         "unsubscribe" | "close_sub" => &["at_ms", "do", "sub"],
         "close" | "kill" => &["at_ms", "do", "client"],
         "pause" => &["at_ms", "do", "client", "duration_ms"],
@@ -449,6 +509,19 @@ fn parse_patch(f: &Fields) -> Result<BehaviourPatch, ScenarioError> {
         fail_seqs: f.seqs("fail_seqs")?,
         fail_times: f.u64_in("fail_times", 0, u32::MAX as u64)?.map(|n| n as u32),
         fail_rate: f.rate("fail_rate")?,
+        app: parse_app(f)?,
+        version_check: f.bool("version_check")?,
+        idempotent: f.bool("idempotent")?,
+    })
+}
+
+fn parse_app(f: &Fields) -> Result<Option<AppKind>, ScenarioError> {
+    Ok(match f.string("app")? {
+        None => None,
+        Some("none") => Some(AppKind::None),
+        Some("account") => Some(AppKind::Account),
+        Some("tickets") => Some(AppKind::Tickets),
+        Some(other) => return err(f.at("app"), format!("expected \"none\", \"account\" or \"tickets\", found {other:?}")),
     })
 }
 
@@ -560,6 +633,15 @@ fn patch_into(m: &mut Map<String, Value>, p: &BehaviourPatch) {
     if let Some(v) = p.fail_rate {
         m.insert("fail_rate".into(), v.into());
     }
+    if let Some(a) = p.app {
+        m.insert("app".into(), a.as_str().into());
+    }
+    if let Some(v) = p.version_check {
+        m.insert("version_check".into(), v.into());
+    }
+    if let Some(v) = p.idempotent {
+        m.insert("idempotent".into(), v.into());
+    }
 }
 
 impl Action {
@@ -628,6 +710,9 @@ impl Action {
                     fail_seqs: (!b.fail_seqs.is_empty()).then(|| b.fail_seqs.clone()),
                     fail_times: (b.fail_times != 0).then_some(b.fail_times),
                     fail_rate: (b.fail_rate != 0.0).then_some(b.fail_rate),
+                    app: (b.app != d.app).then_some(b.app),
+                    version_check: b.version_check.then_some(true),
+                    idempotent: b.idempotent.then_some(true),
                 };
                 patch_into(&mut m, &patch);
             }

@@ -6,6 +6,7 @@
 //! between server and clients take no time: they are handled, in FIFO order, right after
 //! the step that sent them.
 
+use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
 use super::config::ServerConfig;
 use super::ids::{HandleId, Name, Nuid, ProcId};
@@ -144,6 +145,7 @@ pub struct Sim {
     emitted: u64,
     index: TraceIndex,
     limits: RunLimits,
+    pub(crate) apps: AppDb,
 }
 
 impl Sim {
@@ -176,6 +178,7 @@ impl Sim {
             emitted: 0,
             index: TraceIndex::default(),
             limits: RunLimits::default(),
+            apps: AppDb::default(),
         };
         for a in scenario.actions {
             sim.schedule_action(a);
@@ -279,6 +282,10 @@ impl Sim {
     /// The scenario being run, with every action added so far.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+    /// The concurrency lab's databases as they are now.
+    pub fn apps(&self) -> &AppDb {
+        &self.apps
     }
     /// The trace so far.
     pub fn trace(&self) -> &[TraceEvent] {

@@ -2,7 +2,9 @@
 //! page, golden tests and conformance checks all read this one serde type. Owns naming and
 //! JSON field order; never decides behaviour.
 
+use super::app::AppResult;
 use super::ids::Name;
+use super::scenario::AppKind;
 use super::time::SimTime;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -194,6 +196,16 @@ pub enum TraceKind {
     Reconnected {
         client: Name,
     },
+    /// Extension (concurrency lab): what a listener's application did with an event it
+    /// processed.
+    App {
+        client: Name,
+        sub: Name,
+        channel: Name,
+        seq: u64,
+        app: AppKind,
+        result: Box<AppResult>,
+    },
 }
 
 impl TraceKind {
@@ -210,6 +222,7 @@ impl TraceKind {
             Delivered { .. } => "delivered",
             Acked { .. } => "acked",
             Processed { .. } => "processed",
+            App { .. } => "app",
             Heartbeat { .. } => "heartbeat",
             Killed { .. } => "killed",
             Paused { .. } => "paused",
@@ -240,6 +253,7 @@ impl TraceKind {
             | Delivered { client, .. }
             | Acked { client, .. }
             | Processed { client, .. }
+            | App { client, .. }
             | Heartbeat { client, .. }
             | Killed { client }
             | Paused { client }
@@ -303,6 +317,18 @@ impl Serialize for TraceEvent {
                 client_sub_channel(&mut m, client, sub, channel)?;
                 m.serialize_entry("seq", seq)?;
                 m.serialize_entry("ok", ok)?;
+            }
+            App { client, sub, channel, seq, app, result } => {
+                client_sub_channel(&mut m, client, sub, channel)?;
+                m.serialize_entry("seq", seq)?;
+                m.serialize_entry("app", app.as_str())?;
+                m.serialize_entry("resource", &*result.resource)?;
+                m.serialize_entry("outcome", result.outcome.as_str())?;
+                m.serialize_entry("version", &result.version)?;
+                m.serialize_entry("before", &result.before)?;
+                m.serialize_entry("after", &result.after)?;
+                let anomalies: Vec<&str> = result.anomalies.iter().map(|a| a.as_str()).collect();
+                m.serialize_entry("anomalies", &anomalies)?;
             }
             Heartbeat { client, ok, failures } => {
                 m.serialize_entry("client", &**client)?;

@@ -7,6 +7,7 @@ use super::board::Board;
 use super::board_model::board;
 use super::hooks::{DocumentListener, Playground};
 use super::inspector::Inspector;
+use super::lab::LabPanel;
 use super::lessons::LessonPanel;
 use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
@@ -23,6 +24,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("Course: durable queue group, a listener killed (0.17)", include_str!("../../www/scenarios/course-queue-kill-0.17.json")),
     ("Course: the same on the latest server (0.25)", include_str!("../../www/scenarios/course-queue-kill-0.25.json")),
     ("Auto ack loses an event when async work fails", include_str!("../../www/scenarios/auto-ack-loss.json")),
+    ("Concurrency lab: +$70, +$40, −$100 on two instances", include_str!("../../www/scenarios/account-lab.json")),
     ("Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
     ("Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
@@ -154,7 +156,7 @@ pub fn App() -> Html {
                 }
                 <div class="app__main">
                     <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
-                    <aside class="app__side"><Inspector node={selected_node} /></aside>
+                    <aside class="app__side"><LabPanel /><Inspector node={selected_node} /></aside>
                 </div>
                 <TimelineView selected={pg.selected.clone()} />
                 <div class="app__panels"><EventLog /><MonitorPanel /></div>

@@ -7,6 +7,7 @@ use super::board_model::{Health, NodeVm};
 use super::hooks::use_playground;
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::engine::scenario::BehaviourPatch;
+use crate::engine::AppKind;
 use crate::engine::{ServerConfig, ServerVersion, StartPosition, Verb};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -17,6 +18,14 @@ use yew::prelude::*;
 pub struct InspectorProps {
     /// The selected node, if any.
     pub node: Option<NodeVm>,
+}
+
+fn app_from(v: &str) -> AppKind {
+    match v {
+        "account" => AppKind::Account,
+        "tickets" => AppKind::Tickets,
+        _ => AppKind::None,
+    }
 }
 
 fn value_of(e: &Event) -> String {
@@ -207,6 +216,18 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     onchange={beh(|v| BehaviourPatch { fail_seqs: Some(v.split(|c: char| c == ',' || c.is_whitespace()).filter_map(|x| x.trim().parse().ok()).collect()), ..BehaviourPatch::default() })} /></label>
                 <label>{ "…each failing " }<input id="opt-fail-times" type="number" min="0" value={behaviour.fail_times.to_string()} title="0 = always"
                     onchange={beh(|v| BehaviourPatch { fail_times: Some(v.trim().parse().unwrap_or(0)), ..BehaviourPatch::default() })} />{ " times (0 = always)" }</label>
+                <label>{ "runs " }
+                    <select id="opt-app" onchange={beh(|v| BehaviourPatch { app: Some(app_from(&v)), ..BehaviourPatch::default() })}>
+                        <option value="none" selected={behaviour.app == AppKind::None}>{ "no application" }</option>
+                        <option value="account" selected={behaviour.app == AppKind::Account}>{ "account balances (lab)" }</option>
+                        <option value="tickets" selected={behaviour.app == AppKind::Tickets}>{ "tickets with versions (lab)" }</option>
+                    </select></label>
+                if behaviour.app != AppKind::None {
+                    <label><input id="opt-version-check" type="checkbox" checked={behaviour.version_check}
+                        onchange={beh(|v| BehaviourPatch { version_check: Some(v == "true"), ..BehaviourPatch::default() })} />{ " version check (no ack unless version = last + 1)" }</label>
+                    <label><input id="opt-idempotent" type="checkbox" checked={behaviour.idempotent}
+                        onchange={beh(|v| BehaviourPatch { idempotent: Some(v == "true"), ..BehaviourPatch::default() })} />{ " idempotent by event id" }</label>
+                }
                 <div class="inspector__row">
                     <button id="fail-next" class="btn" onclick={fail_next}>{ "Fail the next 3 events" }</button>
                     <button class="btn" onclick={heal}>{ "Heal" }</button>

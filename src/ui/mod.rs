@@ -7,6 +7,7 @@ pub mod board;
 pub mod board_model;
 pub mod hooks;
 pub mod inspector;
+pub mod lab;
 pub mod lessons;
 pub mod panels;
 pub mod state;

@@ -3,7 +3,7 @@
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
 use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
-use crate::engine::{Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
+use crate::engine::{AppKind, Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::Reducible;
@@ -127,6 +127,9 @@ pub enum Msg {
     Seek(SimTime),
     /// Load a scenario from JSON text (import); errors keep the current run.
     Load(String),
+    /// The concurrency lab's fixes for every listener that runs an application: re-runs the
+    /// same scenario and seed with them, back to the same time.
+    LabFixes { version_check: Option<bool>, idempotent: Option<bool> },
     /// Select a client.
     Select(Option<String>),
     /// Highlight a message's journey.
@@ -385,6 +388,30 @@ impl PlaygroundState {
                 let now = self.session.borrow().now();
                 let mut sc = self.session.borrow().export(now);
                 sc.server = cfg;
+                *self.session.borrow_mut() = Session::new(sc);
+                self.seek(now);
+            }
+            Msg::LabFixes { version_check, idempotent } => {
+                let now = self.session.borrow().now();
+                let mut sc = self.session.borrow().export(now);
+                for a in &mut sc.actions {
+                    match &mut a.verb {
+                        Verb::Subscribe(spec) if spec.behaviour.app != AppKind::None => {
+                            spec.behaviour.version_check = version_check.unwrap_or(spec.behaviour.version_check);
+                            spec.behaviour.idempotent = idempotent.unwrap_or(spec.behaviour.idempotent);
+                        }
+                        Verb::Behave { patch, .. } => {
+                            let starts_app = patch.app.is_some_and(|k| k != AppKind::None);
+                            if starts_app || patch.version_check.is_some() {
+                                patch.version_check = version_check.or(patch.version_check);
+                            }
+                            if starts_app || patch.idempotent.is_some() {
+                                patch.idempotent = idempotent.or(patch.idempotent);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 *self.session.borrow_mut() = Session::new(sc);
                 self.seek(now);
             }

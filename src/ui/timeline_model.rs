@@ -4,6 +4,7 @@
 //! sequence number across lanes, and live warnings (processed twice, lost by auto ack, out of
 //! order, stalled group). Built incrementally as the trace grows; no Yew types.
 
+use crate::engine::app::Anomaly;
 use crate::engine::trace::CloseReason;
 use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,7 +189,8 @@ pub fn msg_of(k: &TraceKind) -> Option<(String, u64)> {
         | TraceKind::MsgDropped { channel, seq, .. }
         | TraceKind::Delivered { channel, seq, .. }
         | TraceKind::Acked { channel, seq, .. }
-        | TraceKind::Processed { channel, seq, .. } => Some((channel.to_string(), *seq)),
+        | TraceKind::Processed { channel, seq, .. }
+        | TraceKind::App { channel, seq, .. } => Some((channel.to_string(), *seq)),
         _ => None,
     }
 }
@@ -411,6 +413,20 @@ impl Timeline {
                 let l = self.sub_lane(client, sub);
                 self.mark(l, e, if *ok { MarkKind::ProcessedOk } else { MarkKind::ProcessedFailed });
                 self.check_processed(e, sub, channel, *seq, *ok);
+            }
+            App { sub, channel, seq, app, result, .. } => {
+                let msg = Some((channel.to_string(), *seq));
+                let what = format!("{} {}", app.as_str(), result.resource);
+                for a in &result.anomalies {
+                    let text = match a {
+                        Anomaly::AppliedTwice => format!("{what}: #{seq} on {channel} applied twice by {sub} ({} → {})", result.before, result.after),
+                        Anomaly::OutOfOrder => format!("{what}: #{seq} on {channel} applied out of order by {sub} ({} → {})", result.before, result.after),
+                        Anomaly::VersionWentBack => format!("{what}: version went back to {} (#{seq} on {channel}, {sub})", result.version.unwrap_or_default()),
+                        Anomaly::NegativeBalance => format!("{what}: balance went negative, {} (#{seq} on {channel}, {sub})", result.after),
+                        Anomaly::Lost => format!("{what}: #{seq} on {channel} lost — acked by {sub} and never applied"),
+                    };
+                    self.warn(e.t, msg.clone(), text);
+                }
             }
             ActionFailed { .. } => {}
             ChannelCreated { channel } => {

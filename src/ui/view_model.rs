@@ -1,6 +1,7 @@
 //! Engine output → what the event log shows: trace rows with a tone and a readable detail.
 //! No Yew types here, so it is tested natively.
 
+use crate::engine::app::Outcome;
 use crate::engine::{TraceEvent, TraceKind};
 
 /// One row of the trace table.
@@ -26,6 +27,9 @@ pub fn seconds(ms: u64) -> String {
 fn tone(k: &TraceKind) -> &'static str {
     use TraceKind::*;
     match k {
+        App { result, .. } if !result.anomalies.is_empty() => "bad",
+        App { result, .. } if result.outcome == Outcome::Applied || result.outcome == Outcome::Skipped => "ok",
+        App { .. } => "warn",
         ConnectFailed { .. } | PublishFailed { .. } | SubscribeFailed { .. } | ActionFailed { .. } | ConnectionLost { .. } | Killed { .. } => "bad",
         Heartbeat { ok: false, .. } | Processed { ok: false, .. } | MsgDropped { .. } | ClientClosed { .. } | SubClosed { .. } => "warn",
         Delivered { redelivered: true, .. } | Paused { .. } | ServerRestarted | Disconnected { .. } => "warn",
@@ -82,6 +86,19 @@ fn detail(k: &TraceKind) -> String {
         MsgDropped { channel, seq, reason } => format!("{channel} #{seq} ({})", reason.as_str()),
         ActionFailed { index, error } => format!("action {index}: {error}"),
         ChannelCreated { channel } | ChannelDeleted { channel } => channel.to_string(),
+        App { sub, channel, seq, app, result, .. } => {
+            let mut s = format!("{sub} {channel} #{seq} → {} {}: {}", app.as_str(), result.resource, result.outcome.as_str());
+            if let Some(v) = result.version {
+                s.push_str(&format!(" v{v}"));
+            }
+            if result.before != result.after || result.outcome == Outcome::Applied {
+                s.push_str(&format!(" ({} → {})", result.before, result.after));
+            }
+            for a in &result.anomalies {
+                s.push_str(&format!(" · {}", a.as_str().replace('_', " ")));
+            }
+            s
+        }
         Killed { .. } | Paused { .. } | Continued { .. } | ServerRestarted | Disconnected { .. } | Reconnected { .. } => String::new(),
     }
 }

@@ -264,3 +264,32 @@ test('a lesson: pick it, predict at the checkpoint, see it happen, switch to the
   await page.waitForFunction(() => (window as any).natsPlayground);
   await expect(page.locator('#lesson-pick option', { hasText: 'Manual ack mode' })).toHaveText(/^✓ Manual ack mode/);
 });
+
+test('the concurrency lab: the account goes negative, the version check repairs it on the same seed', async ({ page }) => {
+  await ready(page);
+  await page.locator('#example').selectOption({ label: 'Concurrency lab: +$70, +$40, −$100 on two instances' });
+  const lab = page.locator('#lab');
+  await expect(lab).toContainText('nothing written yet');
+  await page.evaluate(() => (window as any).natsPlayground.seek(1400));
+  // +$40 (v2) was applied first, then −$100: the balance is −$60 at 1.4 s.
+  await expect(lab.locator('tbody tr').first()).toHaveText(/account a1\s*−\$60\s*3\s*2/);
+  await expect(page.locator('#lab-verdict')).toContainText('negative balance × 1');
+  await page.evaluate(() => (window as any).natsPlayground.seek(7000));
+  await expect(lab.locator('tbody tr').first()).toHaveText(/account a1\s*\$10\s*1\s*3/);
+  await expect(page.locator('#lab-verdict')).toContainText('out of order × 2');
+  // The fix re-runs the same seed to the same time: v2 and v3 were refused, then applied in order.
+  await page.locator('#fix-version').check();
+  await expect(page.locator('#clock')).toHaveText('7.000 s');
+  await expect(page.locator('#lab-verdict')).toHaveText('No event applied out of order, twice, or lost so far.');
+  await expect(lab.locator('tbody tr').first()).toHaveText(/account a1\s*\$10\s*3\s*3/);
+  await expect(lab).toContainText('refused by the version check 2');
+  const applied = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'app' && e.outcome === 'applied').map((e: any) => [e.t, e.seq, e.after]));
+  expect(applied).toEqual([[6200, 1, 70], [6300, 2, 110], [6400, 3, 10]]);
+  // The inspector shows the same switch on each listener.
+  await page.locator('g.node[data-client="l1"] rect.node__box').click();
+  await expect(page.locator('#opt-version-check')).toBeChecked();
+  await page.screenshot({ path: 'test-results/lab.png' });
+  // And off again: the same seed, the same wrong balance as before.
+  await page.locator('#fix-version').uncheck();
+  await expect(page.locator('#lab-verdict')).toContainText('negative balance × 1');
+});

@@ -6,7 +6,7 @@ use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
 use crate::engine::app::{Anomaly, Outcome};
-use crate::engine::{AppKind, TraceKind};
+use crate::engine::{AppKind, TraceKind, Verb};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -81,7 +81,27 @@ pub fn LabPanel() -> Html {
     let sim = session.sim();
     let s = summary(sim);
     let rows: Vec<(AppKind, String, i64, u64, u64)> = sim.apps().rows().map(|(k, n, r)| (k, n.to_string(), r.value, r.version, r.applied)).collect();
-    if s.listeners == 0 && rows.is_empty() {
+    let planned = session.actions().iter().any(|a| match &a.verb {
+        Verb::Subscribe(spec) => spec.behaviour.app != AppKind::None,
+        Verb::Behave { patch, .. } => patch.app.is_some_and(|k| k != AppKind::None),
+        _ => false,
+    });
+    // Before any listener runs, the switches show what the scenario's subscriptions will do.
+    let app_subs: Vec<&crate::engine::Behaviour> = session
+        .actions()
+        .iter()
+        .filter_map(|a| match &a.verb {
+            Verb::Subscribe(spec) if spec.behaviour.app != AppKind::None => Some(&spec.behaviour),
+            _ => None,
+        })
+        .collect();
+    let planned_fix = |f: fn(&crate::engine::Behaviour) -> bool| !app_subs.is_empty() && app_subs.iter().all(|b| f(b));
+    let (vc_on, idem_on) = if s.listeners > 0 {
+        (s.version_check == s.listeners, s.idempotent == s.listeners)
+    } else {
+        (planned_fix(|b| b.version_check), planned_fix(|b| b.idempotent))
+    };
+    if s.listeners == 0 && rows.is_empty() && !planned {
         return html! {};
     }
     let now = sim.now();
@@ -96,11 +116,14 @@ pub fn LabPanel() -> Html {
             });
         })
     };
-    let all_on = |n: usize| s.listeners > 0 && n == s.listeners;
     html! {
         <section id="lab" class="lab" aria-label="Concurrency lab">
             <h2>{ "Concurrency lab" }</h2>
-            <p class="lab__hint">{ format!("{} listener{} share{} one database. At {}:", s.listeners, if s.listeners == 1 { "" } else { "s" }, if s.listeners == 1 { "s" } else { "" }, seconds(now)) }</p>
+            <p class="lab__hint">{ match s.listeners {
+                0 => format!("No listener runs the application yet. The shared database at {}:", seconds(now)),
+                1 => format!("1 listener writes to the database. At {}:", seconds(now)),
+                n => format!("{n} listeners share one database. At {}:", seconds(now)),
+            } }</p>
             <table class="lab__db">
                 <thead><tr><th>{ "record" }</th><th>{ "value" }</th><th>{ "version" }</th><th>{ "writes" }</th></tr></thead>
                 <tbody>
@@ -127,9 +150,9 @@ pub fn LabPanel() -> Html {
             }
             <fieldset class="lab__fixes">
                 <legend>{ "the course's fixes (re-run the same seed)" }</legend>
-                <label><input id="fix-version" type="checkbox" checked={all_on(s.version_check)} onchange={toggle("version")} />
+                <label><input id="fix-version" type="checkbox" checked={vc_on} onchange={toggle("version")} />
                     { " version check: apply only version = last + 1, otherwise do not ack" }</label>
-                <label><input id="fix-idempotent" type="checkbox" checked={all_on(s.idempotent)} onchange={toggle("idempotent")} />
+                <label><input id="fix-idempotent" type="checkbox" checked={idem_on} onchange={toggle("idempotent")} />
                     { " idempotency: an event id already applied is acked, not applied again" }</label>
             </fieldset>
         </section>

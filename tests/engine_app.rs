@@ -124,3 +124,49 @@ fn a_slow_member_applies_twice_unless_the_handler_is_idempotent() {
     let fixed = base(true).run(20_000);
     assert_eq!(outcomes(&fixed), vec![o(6000, 1, "s2", "applied", 70, &[]), o(7000, 1, "s1", "skipped", 70, &[])]);
 }
+
+#[test]
+fn per_resource_ordering_needs_no_versions_and_holds_only_the_same_account() {
+    // The same story without versions, plus a deposit to another account (b2) at 1.15 s.
+    let mut s = course("0.17").connect(0, "bank").connect(0, "l1").connect(0, "l2");
+    for (c, h) in [("l1", "s1"), ("l2", "s2")] {
+        let mut opts = json!({"queue": "accounts-srv", "manual_ack": true, "ack_wait_ms": 5000, "process_ms": 200, "app": "account", "ordered": true});
+        if h == "s1" {
+            opts["fail_seqs"] = json!([1]);
+            opts["fail_times"] = json!(1);
+        }
+        s = s.sub(100, c, h, "account:updated", opts);
+    }
+    for (at, account, amount) in [(1000, "a1", 70), (1100, "a1", 40), (1150, "b2", 5), (1200, "a1", -100)] {
+        let data = json!({"account": account, "amount": amount}).to_string();
+        s = s.act(json!({"at_ms": at, "do": "publish", "client": "bank", "channel": "account:updated", "data": data}));
+    }
+    let sim = s.run(20_000);
+    let got: Vec<(u64, u64, String, String, i64)> = json_events(&sim, "app")
+        .into_iter()
+        .map(|e| {
+            (
+                e["t"].as_u64().unwrap(),
+                e["seq"].as_u64().unwrap(),
+                e["resource"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+                e["after"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let w = |t: u64, seq: u64, r: &str, o: &str, after: i64| (t, seq, r.to_string(), o.to_string(), after);
+    assert_eq!(
+        got,
+        vec![
+            w(1200, 1, "a1", "failed", 0),
+            w(1300, 2, "a1", "held", 0),
+            // b2 has no earlier event in progress: written at once
+            w(1350, 3, "b2", "applied", 5),
+            w(1400, 4, "a1", "held", 0),
+            w(6200, 1, "a1", "applied", 70),
+            w(6300, 2, "a1", "applied", 110),
+            w(6400, 4, "a1", "applied", 10),
+        ]
+    );
+    assert!(json_events(&sim, "app").iter().all(|e| e["anomalies"].as_array().unwrap().is_empty()));
+}

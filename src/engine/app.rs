@@ -13,6 +13,8 @@
 //! - version check on and `version != last + 1`: not applied and not acked (`rejected`), so
 //!   the server redelivers it after the ack wait — unless the handler auto-acked already,
 //!   in which case the event is lost;
+//! - per-resource ordering on and an earlier event of the same resource (on the same channel)
+//!   started and not yet written by any instance: not applied and not acked (`held`);
 //! - idempotency on and the event id applied before: acked, not applied (`skipped`);
 //! - otherwise applied (`applied`), flagged with what went wrong: `applied_twice`,
 //!   `out_of_order` (an older event applied after a newer one, or a version skipped),
@@ -35,6 +37,9 @@ pub enum Outcome {
     Rejected,
     /// Idempotency found it applied already; acked, not written.
     Skipped,
+    /// Per-resource ordering holds it: an earlier event of the same resource is still being
+    /// worked on (or failed); not acked, so it comes back after the ack wait.
+    Held,
     /// The handler failed; nothing written.
     Failed,
     /// Not an event this application understands.
@@ -48,6 +53,7 @@ impl Outcome {
             Outcome::Applied => "applied",
             Outcome::Rejected => "rejected",
             Outcome::Skipped => "skipped",
+            Outcome::Held => "held",
             Outcome::Failed => "failed",
             Outcome::Ignored => "ignored",
         }
@@ -100,6 +106,9 @@ pub struct Record {
     pub last_seq: u64,
     /// Event ids written.
     pub ids: BTreeSet<String>,
+    /// With per-resource ordering: (channel, seq) of the events an instance has started on
+    /// and not yet written.
+    pub in_progress: BTreeSet<(Name, u64)>,
 }
 
 /// The result of handing one event to the application.
@@ -126,6 +135,10 @@ pub struct Fixes {
     pub version_check: bool,
     /// Do not apply an event id twice.
     pub idempotent: bool,
+    /// Per-resource ordering: every instance notes in the shared database the events it
+    /// starts on, and writes one only when no earlier event of the same resource is still
+    /// unwritten; otherwise it does not ack.
+    pub ordered: bool,
 }
 
 /// The databases of every application in a run.
@@ -183,6 +196,14 @@ impl AppDb {
         self.rows.is_empty()
     }
 
+    /// An instance with per-resource ordering starts on an event: it notes it in the shared
+    /// database.
+    pub fn received(&mut self, kind: AppKind, channel: &str, seq: u64, data: &str) {
+        if let Some(ev) = parse(kind, data) {
+            self.rows.entry((kind, ev.resource)).or_default().in_progress.insert((Name::from(channel), seq));
+        }
+    }
+
     /// Hands one processed event to the application. `ok` is the handler's result and
     /// `auto_acked` whether the client acked it before the work ran (async + auto ack).
     #[allow(clippy::too_many_arguments)]
@@ -211,6 +232,13 @@ impl AppDb {
             return Some(res);
         }
         let id = ev.id.unwrap_or_else(|| format!("{channel}#{seq}"));
+        if fixes.ordered && row.in_progress.iter().any(|(c, s)| **c == *channel && *s < seq) {
+            res.outcome = Outcome::Held;
+            if auto_acked {
+                res.anomalies.push(Anomaly::Lost);
+            }
+            return Some(res);
+        }
         if fixes.version_check && ev.version.is_some_and(|v| v != row.version + 1) {
             res.outcome = Outcome::Rejected;
             if auto_acked {
@@ -221,6 +249,7 @@ impl AppDb {
         let twice = row.ids.contains(&id);
         if fixes.idempotent && twice {
             res.outcome = Outcome::Skipped;
+            row.in_progress.remove(&(Name::from(channel), seq));
             return Some(res);
         }
         if twice {
@@ -252,6 +281,7 @@ impl AppDb {
         row.applied += 1;
         row.last_seq = row.last_seq.max(seq);
         row.ids.insert(id);
+        row.in_progress.remove(&(Name::from(channel), seq));
         res.after = row.value;
         Some(res)
     }
@@ -261,8 +291,8 @@ impl AppDb {
 mod tests {
     use super::*;
 
-    const NONE: Fixes = Fixes { version_check: false, idempotent: false };
-    const VERSIONED: Fixes = Fixes { version_check: true, idempotent: false };
+    const NONE: Fixes = Fixes { version_check: false, idempotent: false, ordered: false };
+    const VERSIONED: Fixes = Fixes { version_check: true, idempotent: false, ordered: false };
 
     fn ev(amount: i64, version: u64, id: &str) -> String {
         format!(r#"{{"account":"a1","amount":{amount},"version":{version},"id":"{id}"}}"#)
@@ -302,7 +332,7 @@ mod tests {
         db.handle(AppKind::Account, NONE, "c", 1, body, true, false);
         let r = db.handle(AppKind::Account, NONE, "c", 1, body, true, false).unwrap();
         assert_eq!((r.after, r.anomalies.clone()), (140, vec![Anomaly::AppliedTwice]));
-        let fixes = Fixes { version_check: false, idempotent: true };
+        let fixes = Fixes { version_check: false, idempotent: true, ordered: false };
         let r = db.handle(AppKind::Account, fixes, "c", 1, body, true, false).unwrap();
         assert_eq!((r.outcome, r.after), (Outcome::Skipped, 140));
     }
@@ -319,5 +349,32 @@ mod tests {
         assert_eq!((r.after, r.anomalies.clone()), (20, vec![Anomaly::OutOfOrder, Anomaly::VersionWentBack]));
         let r = db.handle(AppKind::Tickets, NONE, "t", 4, "not json", true, false).unwrap();
         assert_eq!(r.outcome, Outcome::Ignored);
+    }
+}
+
+#[cfg(test)]
+mod ordering_tests {
+    use super::*;
+
+    #[test]
+    fn per_resource_ordering_holds_a_later_event_while_an_earlier_one_is_unwritten() {
+        let ordered = Fixes { version_check: false, idempotent: false, ordered: true };
+        let a = |amount: i64| format!(r#"{{"account":"a1","amount":{amount}}}"#);
+        let b = r#"{"account":"b2","amount":5}"#;
+        let mut db = AppDb::default();
+        for (seq, body) in [(1, a(70)), (2, a(40)), (3, b.to_string())] {
+            db.received(AppKind::Account, "c", seq, &body);
+        }
+        // #1 fails: a1's #2 is held, b2's #3 is not
+        assert_eq!(db.handle(AppKind::Account, ordered, "c", 1, &a(70), false, false).unwrap().outcome, Outcome::Failed);
+        let held = db.handle(AppKind::Account, ordered, "c", 2, &a(40), true, false).unwrap();
+        assert_eq!((held.outcome, held.outcome.acks(), held.after), (Outcome::Held, false, 0));
+        assert_eq!(db.handle(AppKind::Account, ordered, "c", 3, b, true, false).unwrap().after, 5);
+        // #1 comes back and is written; then #2 goes through
+        db.received(AppKind::Account, "c", 1, &a(70));
+        assert_eq!(db.handle(AppKind::Account, ordered, "c", 1, &a(70), true, false).unwrap().after, 70);
+        let r = db.handle(AppKind::Account, ordered, "c", 2, &a(40), true, false).unwrap();
+        assert_eq!((r.outcome, r.after, r.anomalies.len()), (Outcome::Applied, 110, 0));
+        assert!(db.get(AppKind::Account, "a1").unwrap().in_progress.is_empty());
     }
 }

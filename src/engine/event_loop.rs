@@ -168,6 +168,10 @@ impl Sim {
             return; // stan.js drops messages for subscriptions it no longer has
         }
         let (manual, handler, process_ms) = (h.manual_ack, h.behaviour.handler, h.behaviour.process_ms);
+        if h.behaviour.app != AppKind::None && h.behaviour.ordered {
+            // the instance notes in the shared database that it started on this event
+            self.apps.received(h.behaviour.app, &d.channel, d.seq, &d.data);
+        }
         let ok = !self.decide_failure(d.handle, d.seq);
         let w = Work { handle: d.handle, sub: d.sub, ack_gen: d.ack_gen, channel: d.channel, seq: d.seq, ok, data: d.data };
         match handler {
@@ -220,7 +224,8 @@ impl Sim {
     pub(crate) fn work_done(&mut self, p: ProcId, w: Work, sync: bool) {
         let h = &self.handles[w.handle.0 as usize];
         let (sub, manual) = (h.name.clone(), h.manual_ack);
-        let (app, fixes) = (h.behaviour.app, Fixes { version_check: h.behaviour.version_check, idempotent: h.behaviour.idempotent });
+        let b = &h.behaviour;
+        let (app, fixes) = (b.app, Fixes { version_check: b.version_check, idempotent: b.idempotent, ordered: b.ordered });
         let client = self.procs[p.0 as usize].client.clone();
         self.emit(TraceKind::Processed { client: client.clone(), sub: sub.clone(), channel: w.channel.clone(), seq: w.seq, ok: w.ok });
         let mut ok = w.ok;

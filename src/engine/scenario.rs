@@ -72,6 +72,9 @@ pub struct Behaviour {
     pub version_check: bool,
     /// Idempotency by event id: an event already applied is acked and not applied again.
     pub idempotent: bool,
+    /// Per-resource ordering: write an event only when no earlier event of its resource is
+    /// still unwritten; otherwise do not ack.
+    pub ordered: bool,
 }
 
 impl Default for Behaviour {
@@ -85,6 +88,7 @@ impl Default for Behaviour {
             app: AppKind::None,
             version_check: false,
             idempotent: false,
+            ordered: false,
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct BehaviourPatch {
     pub version_check: Option<bool>,
     /// Idempotency on or off.
     pub idempotent: Option<bool>,
+    /// Per-resource ordering on or off.
+    pub ordered: Option<bool>,
 }
 
 impl BehaviourPatch {
@@ -136,6 +142,9 @@ impl BehaviourPatch {
         }
         if let Some(i) = self.idempotent {
             b.idempotent = i;
+        }
+        if let Some(o) = self.ordered {
+            b.ordered = o;
         }
     }
 }
@@ -389,6 +398,7 @@ fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
             "app",
             "version_check",
             "idempotent",
+            "ordered",
         ],
         "behave" => &["at_ms", "do", "sub", "handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "app", "version_check", "idempotent"],
         "unsubscribe" | "close_sub" => &["at_ms", "do", "sub"],
@@ -512,6 +522,7 @@ fn parse_patch(f: &Fields) -> Result<BehaviourPatch, ScenarioError> {
         app: parse_app(f)?,
         version_check: f.bool("version_check")?,
         idempotent: f.bool("idempotent")?,
+        ordered: f.bool("ordered")?,
     })
 }
 
@@ -642,6 +653,9 @@ fn patch_into(m: &mut Map<String, Value>, p: &BehaviourPatch) {
     if let Some(v) = p.idempotent {
         m.insert("idempotent".into(), v.into());
     }
+    if let Some(v) = p.ordered {
+        m.insert("ordered".into(), v.into());
+    }
 }
 
 impl Action {
@@ -713,6 +727,7 @@ impl Action {
                     app: (b.app != d.app).then_some(b.app),
                     version_check: b.version_check.then_some(true),
                     idempotent: b.idempotent.then_some(true),
+                    ordered: b.ordered.then_some(true),
                 };
                 patch_into(&mut m, &patch);
             }

@@ -165,7 +165,8 @@ fn server(vm: &BoardVm) -> Html {
                         <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}>{ c.name.clone() }</text>
                         <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
                         { for c.offline.iter().enumerate().map(|(i, o)| html! {
-                            <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}>{ o.clone() }</text>
+                            <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}
+                                textLength={(o.chars().count() > 44).then(|| (SERVER_W - 28.0).to_string())} lengthAdjust="spacingAndGlyphs">{ o.clone() }</text>
                         }) }
                         { for c.recent.iter().enumerate().map(|(i, seq)| html! {
                             <g class="channel__msg">

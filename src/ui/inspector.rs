@@ -227,6 +227,8 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                         onchange={beh(|v| BehaviourPatch { version_check: Some(v == "true"), ..BehaviourPatch::default() })} />{ " version check (no ack unless version = last + 1)" }</label>
                     <label><input id="opt-idempotent" type="checkbox" checked={behaviour.idempotent}
                         onchange={beh(|v| BehaviourPatch { idempotent: Some(v == "true"), ..BehaviourPatch::default() })} />{ " idempotent by event id" }</label>
+                    <label><input id="opt-ordered" type="checkbox" checked={behaviour.ordered}
+                        onchange={beh(|v| BehaviourPatch { ordered: Some(v == "true"), ..BehaviourPatch::default() })} />{ " per-resource ordering" }</label>
                 }
                 <div class="inspector__row">
                     <button id="fail-next" class="btn" onclick={fail_next}>{ "Fail the next 3 events" }</button>

@@ -19,12 +19,16 @@ pub struct LabSummary {
     pub version_check: usize,
     /// See `version_check`.
     pub idempotent: usize,
+    /// See `version_check`.
+    pub ordered: usize,
     /// Events applied, refused by the version check, skipped as duplicates.
     pub applied: usize,
     /// See `applied`.
     pub rejected: usize,
     /// See `applied`.
     pub skipped: usize,
+    /// See `applied`.
+    pub held: usize,
     /// Each anomaly with its count.
     pub anomalies: Vec<(Anomaly, usize)>,
     /// The latest flagged events: (time, text).
@@ -38,6 +42,7 @@ pub fn summary(sim: &crate::engine::Sim) -> LabSummary {
         s.listeners += 1;
         s.version_check += usize::from(h.behaviour.version_check);
         s.idempotent += usize::from(h.behaviour.idempotent);
+        s.ordered += usize::from(h.behaviour.ordered);
     }
     let all = [Anomaly::AppliedTwice, Anomaly::OutOfOrder, Anomaly::VersionWentBack, Anomaly::NegativeBalance, Anomaly::Lost];
     let mut counts = [0usize; 5];
@@ -47,6 +52,7 @@ pub fn summary(sim: &crate::engine::Sim) -> LabSummary {
             Outcome::Applied => s.applied += 1,
             Outcome::Rejected => s.rejected += 1,
             Outcome::Skipped => s.skipped += 1,
+            Outcome::Held => s.held += 1,
             Outcome::Failed | Outcome::Ignored => {}
         }
         for a in &result.anomalies {
@@ -96,10 +102,10 @@ pub fn LabPanel() -> Html {
         })
         .collect();
     let planned_fix = |f: fn(&crate::engine::Behaviour) -> bool| !app_subs.is_empty() && app_subs.iter().all(|b| f(b));
-    let (vc_on, idem_on) = if s.listeners > 0 {
-        (s.version_check == s.listeners, s.idempotent == s.listeners)
+    let (vc_on, idem_on, ord_on) = if s.listeners > 0 {
+        (s.version_check == s.listeners, s.idempotent == s.listeners, s.ordered == s.listeners)
     } else {
-        (planned_fix(|b| b.version_check), planned_fix(|b| b.idempotent))
+        (planned_fix(|b| b.version_check), planned_fix(|b| b.idempotent), planned_fix(|b| b.ordered))
     };
     if s.listeners == 0 && rows.is_empty() && !planned {
         return html! {};
@@ -111,8 +117,9 @@ pub fn LabPanel() -> Html {
         Callback::from(move |e: Event| {
             let on = e.target_dyn_into::<HtmlInputElement>().is_some_and(|i| i.checked());
             pg.dispatch(match which {
-                "version" => Msg::LabFixes { version_check: Some(on), idempotent: None },
-                _ => Msg::LabFixes { version_check: None, idempotent: Some(on) },
+                "version" => Msg::LabFixes { version_check: Some(on), idempotent: None, ordered: None },
+                "ordered" => Msg::LabFixes { version_check: None, idempotent: None, ordered: Some(on) },
+                _ => Msg::LabFixes { version_check: None, idempotent: Some(on), ordered: None },
             });
         })
     };
@@ -136,7 +143,7 @@ pub fn LabPanel() -> Html {
                 </tbody>
             </table>
             <p class="lab__counts">
-                { format!("applied {} · refused by the version check {} · skipped as duplicates {}", s.applied, s.rejected, s.skipped) }
+                { format!("applied {} · refused by the version check {} · held for an earlier event {} · skipped as duplicates {}", s.applied, s.rejected, s.held, s.skipped) }
             </p>
             if s.anomalies.is_empty() {
                 <p id="lab-verdict" class="lab__ok">{ "No event applied out of order, twice, or lost so far." }</p>
@@ -154,6 +161,8 @@ pub fn LabPanel() -> Html {
                     { " version check: apply only version = last + 1, otherwise do not ack" }</label>
                 <label><input id="fix-idempotent" type="checkbox" checked={idem_on} onchange={toggle("idempotent")} />
                     { " idempotency: an event id already applied is acked, not applied again" }</label>
+                <label><input id="fix-ordered" type="checkbox" checked={ord_on} onchange={toggle("ordered")} />
+                    { " per-resource ordering: the instances note each event they start on; one is written only when no earlier event of its record is unwritten, otherwise not acked" }</label>
             </fieldset>
         </section>
     }

@@ -129,7 +129,7 @@ pub enum Msg {
     Load(String),
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
     /// same scenario and seed with them, back to the same time.
-    LabFixes { version_check: Option<bool>, idempotent: Option<bool> },
+    LabFixes { version_check: Option<bool>, idempotent: Option<bool>, ordered: Option<bool> },
     /// Select a client.
     Select(Option<String>),
     /// Highlight a message's journey.
@@ -391,7 +391,7 @@ impl PlaygroundState {
                 *self.session.borrow_mut() = Session::new(sc);
                 self.seek(now);
             }
-            Msg::LabFixes { version_check, idempotent } => {
+            Msg::LabFixes { version_check, idempotent, ordered } => {
                 let now = self.session.borrow().now();
                 let mut sc = self.session.borrow().export(now);
                 for a in &mut sc.actions {
@@ -399,6 +399,7 @@ impl PlaygroundState {
                         Verb::Subscribe(spec) if spec.behaviour.app != AppKind::None => {
                             spec.behaviour.version_check = version_check.unwrap_or(spec.behaviour.version_check);
                             spec.behaviour.idempotent = idempotent.unwrap_or(spec.behaviour.idempotent);
+                            spec.behaviour.ordered = ordered.unwrap_or(spec.behaviour.ordered);
                         }
                         Verb::Behave { patch, .. } => {
                             let starts_app = patch.app.is_some_and(|k| k != AppKind::None);
@@ -407,6 +408,9 @@ impl PlaygroundState {
                             }
                             if starts_app || patch.idempotent.is_some() {
                                 patch.idempotent = idempotent.or(patch.idempotent);
+                            }
+                            if starts_app || patch.ordered.is_some() {
+                                patch.ordered = ordered.or(patch.ordered);
                             }
                         }
                         _ => {}

@@ -292,4 +292,9 @@ test('the concurrency lab: the account goes negative, the version check repairs 
   // And off again: the same seed, the same wrong balance as before.
   await page.locator('#fix-version').uncheck();
   await expect(page.locator('#lab-verdict')).toContainText('negative balance × 1');
+  // Per-resource ordering needs no versions: v2 and v3 wait for the failed +$70.
+  await page.locator('#fix-ordered').check();
+  await expect(page.locator('#lab-verdict')).toHaveText('No event applied out of order, twice, or lost so far.');
+  await expect(lab).toContainText('held for an earlier event 2');
+  await expect(lab.locator('tbody tr').first()).toHaveText(/account a1\s*\$10\s*3\s*3/);
 });

@@ -223,13 +223,14 @@ impl Sim {
     /// event is not acked.
     pub(crate) fn work_done(&mut self, p: ProcId, w: Work, sync: bool) {
         let h = &self.handles[w.handle.0 as usize];
-        let (sub, manual) = (h.name.clone(), h.manual_ack);
-        let b = &h.behaviour;
+        let (sub, manual, b) = (h.name.clone(), h.manual_ack, &h.behaviour);
         let (app, fixes) = (b.app, Fixes { version_check: b.version_check, idempotent: b.idempotent, ordered: b.ordered });
         let client = self.procs[p.0 as usize].client.clone();
-        self.emit(TraceKind::Processed { client: client.clone(), sub: sub.clone(), channel: w.channel.clone(), seq: w.seq, ok: w.ok });
         let mut ok = w.ok;
-        if app != AppKind::None {
+        if app == AppKind::None {
+            self.emit(TraceKind::Processed { client, sub, channel: w.channel.clone(), seq: w.seq, ok });
+        } else {
+            self.emit(TraceKind::Processed { client: client.clone(), sub: sub.clone(), channel: w.channel.clone(), seq: w.seq, ok });
             let auto_acked = !manual && !sync;
             if let Some(result) = self.apps.handle(app, fixes, &w.channel, w.seq, &w.data, w.ok, auto_acked) {
                 ok = result.outcome.acks();

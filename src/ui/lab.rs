@@ -85,13 +85,18 @@ pub fn LabPanel() -> Html {
     let pg = use_playground();
     let session = pg.session.borrow();
     let sim = session.sim();
-    let s = summary(sim);
     let rows: Vec<(AppKind, String, i64, u64, u64)> = sim.apps().rows().map(|(k, n, r)| (k, n.to_string(), r.value, r.version, r.applied)).collect();
     let planned = session.actions().iter().any(|a| match &a.verb {
         Verb::Subscribe(spec) => spec.behaviour.app != AppKind::None,
         Verb::Behave { patch, .. } => patch.app.is_some_and(|k| k != AppKind::None),
         _ => false,
     });
+    // Every scenario renders this panel: leave before reading the trace when there is no lab.
+    let live = sim.handles().iter().any(|h| h.open && h.behaviour.app != AppKind::None);
+    if !live && rows.is_empty() && !planned {
+        return html! {};
+    }
+    let s = summary(sim);
     // Before any listener runs, the switches show what the scenario's subscriptions will do.
     let app_subs: Vec<&crate::engine::Behaviour> = session
         .actions()
@@ -107,9 +112,6 @@ pub fn LabPanel() -> Html {
     } else {
         (planned_fix(|b| b.version_check), planned_fix(|b| b.idempotent), planned_fix(|b| b.ordered))
     };
-    if s.listeners == 0 && rows.is_empty() && !planned {
-        return html! {};
-    }
     let now = sim.now();
     drop(session);
     let toggle = |which: &'static str| {

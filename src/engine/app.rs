@@ -239,7 +239,7 @@ impl AppDb {
             }
             return Some(res);
         }
-        if fixes.version_check && ev.version.is_some_and(|v| v != row.version + 1) {
+        if fixes.version_check && ev.version.is_some_and(|v| v != row.version.saturating_add(1)) {
             res.outcome = Outcome::Rejected;
             if auto_acked {
                 res.anomalies.push(Anomaly::Lost);
@@ -256,14 +256,14 @@ impl AppDb {
             res.anomalies.push(Anomaly::AppliedTwice);
         }
         let out_of_order = match ev.version {
-            Some(v) => v != row.version + 1 && !twice,
+            Some(v) => v != row.version.saturating_add(1) && !twice,
             None => seq < row.last_seq && !twice,
         };
         if out_of_order {
             res.anomalies.push(Anomaly::OutOfOrder);
         }
         match kind {
-            AppKind::Account => row.value += ev.number,
+            AppKind::Account => row.value = row.value.saturating_add(ev.number),
             AppKind::Tickets => row.value = ev.number,
             AppKind::None => {}
         }
@@ -273,7 +273,7 @@ impl AppDb {
             }
             row.version = v;
         } else {
-            row.version += 1;
+            row.version = row.version.saturating_add(1);
         }
         if kind == AppKind::Account && row.value < 0 {
             res.anomalies.push(Anomaly::NegativeBalance);
@@ -349,6 +349,23 @@ mod tests {
         assert_eq!((r.after, r.anomalies.clone()), (20, vec![Anomaly::OutOfOrder, Anomaly::VersionWentBack]));
         let r = db.handle(AppKind::Tickets, NONE, "t", 4, "not json", true, false).unwrap();
         assert_eq!(r.outcome, Outcome::Ignored);
+        // a float amount, a negative version, a string amount: not events of this application
+        for body in [r#"{"account":"a1","amount":1.5}"#, r#"{"account":"a1","amount":1,"version":-1}"#, r#"{"account":"a1","amount":"70"}"#] {
+            assert_eq!(db.handle(AppKind::Account, NONE, "c", 5, body, true, false).unwrap().outcome, Outcome::Ignored);
+        }
+    }
+
+    #[test]
+    fn extreme_amounts_and_versions_saturate_instead_of_overflowing() {
+        let mut db = AppDb::default();
+        let max = format!(r#"{{"account":"a1","amount":{},"version":{}}}"#, i64::MAX, u64::MAX);
+        db.handle(AppKind::Account, VERSIONED, "c", 1, &max, true, false);
+        let r = db.handle(AppKind::Account, NONE, "c", 2, &max, true, false).unwrap();
+        assert_eq!((r.after, r.anomalies.contains(&Anomaly::AppliedTwice)), (i64::MAX, false));
+        let min = format!(r#"{{"account":"b","amount":{}}}"#, i64::MIN);
+        db.handle(AppKind::Account, NONE, "c", 3, &min, true, false);
+        let r = db.handle(AppKind::Account, NONE, "c", 4, &min, true, false).unwrap();
+        assert_eq!(r.after, i64::MIN);
     }
 }
 

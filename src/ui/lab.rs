@@ -74,7 +74,7 @@ pub fn summary(sim: &crate::engine::Sim) -> LabSummary {
 
 fn money(kind: AppKind, v: i64) -> String {
     match kind {
-        AppKind::Account if v < 0 => format!("−${}", -v),
+        AppKind::Account if v < 0 => format!("−${}", v.unsigned_abs()),
         _ => format!("${v}"),
     }
 }

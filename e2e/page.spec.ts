@@ -298,3 +298,39 @@ test('the concurrency lab: the account goes negative, the version check repairs 
   await expect(lab).toContainText('held for an earlier event 2');
   await expect(lab.locator('tbody tr').first()).toHaveText(/account a1\s*\$10\s*3\s*3/);
 });
+
+test('a share link opens the same run at the same moment; a truncated one says why and the page still works', async ({ page, context }) => {
+  await ready(page);
+  await page.locator('#example').selectOption({ label: 'Concurrency lab: +$70, +$40, −$100 on two instances' });
+  await page.locator('#fix-version').check();
+  // a gesture with its time: l2 is killed at 1.15 s
+  await page.evaluate(() => (window as any).natsPlayground.seek(1150));
+  await page.locator('g.node[data-client="l2"] rect.node__box').click();
+  await page.getByRole('button', { name: 'Kill (crash)' }).click();
+  await page.evaluate(() => (window as any).natsPlayground.seek(9000));
+  const trace = await page.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()));
+  expect(trace).toContain('"event":"killed","client":"l2"');
+  await page.locator('#share').click();
+  const link = await page.locator('#share-link').inputValue();
+  expect(link).toMatch(/#s=[A-Za-z0-9+$-]+&t=9000$/);
+  expect(page.url()).toBe(link);
+
+  const other = await context.newPage();
+  await other.goto(link);
+  await other.waitForFunction(() => (window as any).natsPlayground);
+  await expect(other.locator('#clock')).toHaveText('9.000 s');
+  expect(await other.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()))).toBe(trace);
+  await expect(other.locator('#fix-version')).toBeChecked();
+  await expect(other.locator('g.node[data-client="l2"]')).toContainText('killed');
+
+  const broken = await context.newPage();
+  await broken.goto(link.replace(/&t=9000$/, '').slice(0, -40) + '&t=9000');
+  await broken.waitForFunction(() => (window as any).natsPlayground);
+  await expect(broken.locator('#error')).toHaveText(/This share link could not be opened: the link is truncated or was changed\. Showing the default scenario instead\./);
+  await broken.keyboard.press(' ');
+  await expect.poll(async () => broken.evaluate(() => (window as any).natsPlayground.now()), { timeout: 5000 }).toBeGreaterThan(0);
+  const tampered = await context.newPage();
+  await tampered.goto('/#s=<img src=x onerror=alert(1)>');
+  await tampered.waitForFunction(() => (window as any).natsPlayground);
+  await expect(tampered.locator('#error')).toContainText('the link has a character that cannot be in it (at position 1)');
+});

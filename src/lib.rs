@@ -6,5 +6,6 @@
 pub mod engine;
 pub mod lesson;
 pub mod output;
+pub mod share;
 #[cfg(feature = "ui")]
 pub mod ui;

@@ -37,10 +37,23 @@ enum Dialog {
     None,
     Import,
     Export(String),
+    Share(String),
 }
 
+/// The first run: the scenario of a share link in the URL fragment (at its time), or the
+/// first example — with the reason when the link cannot be opened.
 fn initial() -> PlaygroundState {
-    PlaygroundState::new(Scenario::parse(EXAMPLES[0].1).expect("built-in example is valid"))
+    let default = || PlaygroundState::new(Scenario::parse(EXAMPLES[0].1).expect("built-in example is valid"));
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    match crate::share::from_fragment(&hash) {
+        None => default(),
+        Some(Ok((scenario, t))) => PlaygroundState::opened_at(scenario, t),
+        Some(Err(e)) => {
+            let mut s = default();
+            s.error = Some(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
+            s
+        }
+    }
 }
 
 /// Root component.
@@ -139,6 +152,22 @@ pub fn App() -> Html {
             dialog.set(Dialog::Export(s.export(s.now()).to_json_pretty()));
         })
     };
+    let on_share = {
+        let (dialog, pg) = (dialog.clone(), pg.clone());
+        Callback::from(move |_| {
+            let frag = {
+                let s = pg.session.borrow();
+                crate::share::fragment(&s.export(s.now()), s.now())
+            };
+            let Some(w) = web_sys::window() else { return };
+            // The address bar shows the link too; no reload, no history entry.
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&frag));
+            }
+            let href = w.location().href().unwrap_or_default();
+            dialog.set(Dialog::Share(href));
+        })
+    };
     html! {
         <ContextProvider<Playground> context={pg.clone()}>
             <main class="app">
@@ -146,7 +175,7 @@ pub fn App() -> Html {
                     <h1>{ "NATS Streaming Playground" }</h1>
                     <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
                 </header>
-                <Toolbar examples={EXAMPLES.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} />
+                <Toolbar examples={EXAMPLES.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
@@ -174,6 +203,29 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
     };
     match &**dialog {
         Dialog::None => html! {},
+        Dialog::Share(link) => {
+            let copy = {
+                let link = link.clone();
+                Callback::from(move |_| {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.navigator().clipboard().write_text(&link);
+                    }
+                })
+            };
+            html! {
+                <div class="modal" role="dialog" aria-label="Share this run">
+                    <div class="modal__box">
+                        <h2>{ "Share: a link that opens this run" }</h2>
+                        <p>{ format!("The scenario, its seed and every action so far are in the link ({} characters, compressed with lz-string). It opens at the same moment, with the same trace.", link.len()) }</p>
+                        <input id="share-link" class="modal__link" type="text" readonly=true value={link.clone()} />
+                        <div class="inspector__row">
+                            <button id="share-copy" class="btn btn--primary" onclick={copy}>{ "Copy link" }</button>
+                            <button class="btn" onclick={close}>{ "Close" }</button>
+                        </div>
+                    </div>
+                </div>
+            }
+        }
         Dialog::Export(text) => {
             let href = format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(text));
             html! {

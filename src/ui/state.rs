@@ -189,6 +189,15 @@ pub enum Msg {
 }
 
 impl PlaygroundState {
+    /// A run of `scenario` with the cursor moved to `t` (a share link's moment).
+    pub fn opened_at(scenario: Scenario, t: SimTime) -> Self {
+        let mut s = PlaygroundState::new(scenario);
+        if t > 0 {
+            s.apply(Msg::Seek(t));
+        }
+        s
+    }
+
     /// A page over `scenario`.
     pub fn new(scenario: Scenario) -> Self {
         let mut session = Session::new(scenario);

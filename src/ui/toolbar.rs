@@ -20,6 +20,8 @@ pub struct ToolbarProps {
     pub on_import: Callback<()>,
     /// Open the export dialog.
     pub on_export: Callback<()>,
+    /// Make a share link.
+    pub on_share: Callback<()>,
 }
 
 fn input_value(e: &Event) -> Option<String> {
@@ -38,7 +40,7 @@ pub fn speed_label(log: f64) -> String {
 
 /// The toolbar.
 #[function_component]
-pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &ToolbarProps) -> Html {
+pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_share }: &ToolbarProps) -> Html {
     let pg = use_playground();
     let (now, horizon) = {
         let s = pg.session.borrow();
@@ -74,7 +76,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &Too
             }
         })
     };
-    let (imp, exp) = (on_import.clone(), on_export.clone());
+    let (imp, exp, share) = (on_import.clone(), on_export.clone(), on_share.clone());
     html! {
         <div class="toolbar" role="toolbar" aria-label="Time controls">
             <button id="play" class="toolbar__play" onclick={d(Msg::TogglePlay)} title="Play / pause (space)">{ if pg.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
@@ -95,6 +97,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export }: &Too
             <LessonPicker />
             <button id="import" onclick={Callback::from(move |_| imp.emit(()))}>{ "Import" }</button>
             <button id="export" onclick={Callback::from(move |_| exp.emit(()))}>{ "Export" }</button>
+            <button id="share" onclick={Callback::from(move |_| share.emit(()))} title="A link that opens this run">{ "Share" }</button>
             <button id="help" onclick={d(Msg::ToggleHelp)} title="Keyboard help (?)">{ "?" }</button>
         </div>
     }

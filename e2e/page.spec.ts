@@ -334,3 +334,23 @@ test('a share link opens the same run at the same moment; a truncated one says w
   await tampered.waitForFunction(() => (window as any).natsPlayground);
   await expect(tampered.locator('#error')).toContainText('the link has a character that cannot be in it (at position 1)');
 });
+
+test('back to real code: the TypeScript of a listener and the server deployment, copied as shown', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await ready(page);
+  await page.locator('g.node[data-client="l1"] rect.node__box').click();
+  await page.locator('#show-code').click();
+  const src = page.locator('#code-source');
+  await expect(src).toContainText("const stan: Stan = nats.connect('ticketing', 'l1', { url: 'http://localhost:4222' });");
+  await expect(src).toContainText(".setManualAckMode(true)\n      .setAckWait(5 * 1000)\n      .setDeliverAllAvailable()\n      .setDurableName('orders-service');");
+  await expect(src).toContainText("stan.subscribe('ticket:created', 'orders-service-queue-group', options);");
+  await page.locator('#code-copy').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await src.textContent());
+  // The server: command line and a Deployment + Service like the course's.
+  await page.keyboard.press('Escape');
+  await page.locator('#k8s summary').click();
+  await expect(page.locator('#k8s-source')).toContainText('image: nats-streaming:0.17.0');
+  await expect(page.locator('#k8s-source')).toContainText("'-hbi',\n              '5s',");
+  await page.locator('#k8s-copy').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('name: nats-srv');
+});

@@ -36,8 +36,8 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   cargo install trunk --version "$TRUNK_VERSION" --locked --force
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ]; then
-  log "installing npm dev dependencies (binaryen for wasm-opt, @playwright/test)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/node-nats-streaming ]; then
+  log "installing npm dev dependencies (binaryen for wasm-opt, @playwright/test, typescript + node-nats-streaming typings)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 log "toolchain ready"

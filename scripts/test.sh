@@ -23,6 +23,9 @@ cargo clippy --lib --bins --target wasm32-unknown-unknown -- -D warnings
 step "native tests without web crates (engine, CLI, properties, golden traces)"
 cargo test --no-default-features
 
+step "generated node-nats-streaming TypeScript of every lesson type-checks (tsc --noEmit, published typings)"
+npx tsc -p target/codegen-ts
+
 step "native tests with the UI feature (view models)"
 cargo test --lib
 

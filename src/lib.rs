@@ -3,6 +3,7 @@
 //! [`engine`] is the deterministic simulation (native and wasm); [`output`] renders a run as
 //! the contract's JSON; `ui` (feature `ui`) is the browser page.
 
+pub mod codegen;
 pub mod engine;
 pub mod lesson;
 pub mod output;

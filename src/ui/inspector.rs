@@ -165,6 +165,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             <h2>{ "Listener " }<span class="inspector__id">{ n.id.clone() }</span></h2>
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ code }</code>
+            <RealCode client={n.id.clone()} />
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
                 <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
@@ -266,6 +267,7 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
             <h2>{ "Publisher " }<span class="inspector__id">{ n.id.clone() }</span></h2>
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ format!("stan.publish('{}', data, cb)", *channel) }</code>
+            <RealCode client={n.id.clone()} />
             <label>{ "channel " }<input id="pub-channel" type="text" value={(*channel).clone()} onchange={set(channel.clone())} /></label>
             <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} title="{n} is replaced by the message's number in its series" /></label>
             <div class="inspector__row">
@@ -323,6 +325,7 @@ fn ServerPanel() -> Html {
             <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} onchange={set_state(typed.clone())} /></label>
             <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} onchange={set_state(channel.clone())} /></label>
             <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
+            <CodeBlock id="k8s" title="Kubernetes: nats-depl.yaml (Deployment + Service)" source={crate::codegen::k8s_yaml(&cfg)} warnings={Vec::<String>::new()} />
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>
                 <label>{ "version " }
@@ -343,5 +346,60 @@ fn ServerPanel() -> Html {
             </fieldset>
             <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RealCodeProps {
+    client: String,
+}
+
+/// The node-nats-streaming TypeScript of a client, generated on demand.
+#[function_component]
+fn RealCode(RealCodeProps { client }: &RealCodeProps) -> Html {
+    let pg = super::hooks::use_playground();
+    let open = use_state(|| false);
+    if !*open {
+        let open = open.clone();
+        return html! {
+            <button id="show-code" class="btn realcode__show" onclick={Callback::from(move |_| open.set(true))}>{ "Show the real code (TypeScript)" }</button>
+        };
+    }
+    let code = {
+        let s = pg.session.borrow();
+        crate::codegen::client_ts(&s.export(s.now()), client)
+    };
+    match code {
+        Some(c) => html! { <CodeBlock id="code" title={c.file} source={c.source} warnings={c.warnings} /> },
+        None => html! { <p class="realcode__none">{ "This client has not connected yet." }</p> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeBlockProps {
+    id: &'static str,
+    title: String,
+    source: String,
+    warnings: Vec<String>,
+}
+
+/// Generated source with a copy button.
+#[function_component]
+fn CodeBlock(CodeBlockProps { id, title, source, warnings }: &CodeBlockProps) -> Html {
+    let copy = {
+        let source = source.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&source);
+            }
+        })
+    };
+    html! {
+        <details id={*id} class="realcode" open={*id == "code"}>
+            <summary>{ title.clone() }</summary>
+            { for warnings.iter().map(|w| html! { <p class="inspector__error" role="note">{ w.clone() }</p> }) }
+            <pre id={format!("{id}-source")} class="realcode__src">{ source.clone() }</pre>
+            <button id={format!("{id}-copy")} class="btn" onclick={copy}>{ "Copy" }</button>
+        </details>
     }
 }

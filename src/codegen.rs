@@ -1,0 +1,260 @@
+//! Back to real code: what a learner would write for the real thing — a node-nats-streaming
+//! TypeScript file per client, as the course writes it, the server's command line, and a
+//! Kubernetes Deployment + Service like the course's. No web dependency: the generated
+//! TypeScript of every lesson is type-checked against the published typings by
+//! `scripts/test.sh` (`tsc --noEmit`).
+
+use crate::engine::scenario::{AppKind, Handler, SubscribeSpec};
+use crate::engine::{Scenario, ServerConfig, ServerVersion, StartPosition, Verb};
+
+/// Generated code for one client, and what the learner should know about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientCode {
+    /// `<client id>.ts`.
+    pub file: String,
+    /// The TypeScript.
+    pub source: String,
+    /// Where the playground's settings have no faithful stan.js equivalent.
+    pub warnings: Vec<String>,
+}
+
+/// A TypeScript string literal (single quotes, escaped).
+fn lit(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A comment line that cannot end the comment early.
+fn comment(s: &str) -> String {
+    s.replace("*/", "* /").replace('\n', " ")
+}
+
+fn options_chain(s: &SubscribeSpec, warnings: &mut Vec<String>) -> String {
+    let mut chain = String::from("stan\n      .subscriptionOptions()");
+    let mut add = |call: String| chain.push_str(&format!("\n      .{call}"));
+    if s.manual_ack {
+        add("setManualAckMode(true)".into());
+    }
+    if s.ack_wait_ms != 30_000 {
+        if s.ack_wait_ms % 1000 == 0 {
+            add(format!("setAckWait({} * 1000)", s.ack_wait_ms / 1000));
+        } else {
+            add(format!("setAckWait({})", s.ack_wait_ms));
+            warnings.push(format!(
+                "{}: setAckWait({}) — stan.js sends the ack wait to the server in whole seconds (ackWaitInSecs, an int32), so {} ms is not a value it can send; use a multiple of 1000",
+                s.sub, s.ack_wait_ms, s.ack_wait_ms
+            ));
+        }
+        if s.ack_wait_ms < 1000 {
+            warnings.push(format!("{}: the server refuses an ack wait under 1 s (stan: invalid ack wait time, should be >= 1s)", s.sub));
+        }
+    }
+    if s.max_inflight != 16_384 {
+        add(format!("setMaxInFlight({})", s.max_inflight));
+    }
+    match &s.start {
+        StartPosition::NewOnly => {}
+        StartPosition::LastReceived => add("setStartWithLastReceived()".into()),
+        StartPosition::All => add("setDeliverAllAvailable()".into()),
+        StartPosition::Seq(n) => add(format!("setStartAtSequence({n})")),
+        StartPosition::TimeDelta(d) => add(format!("setStartAtTimeDelta({d})")),
+    }
+    if let Some(d) = &s.durable {
+        add(format!("setDurableName({})", lit(d)));
+    }
+    chain
+}
+
+fn handler(s: &SubscribeSpec, var: &str) -> String {
+    let b = &s.behaviour;
+    let mut notes = Vec::new();
+    if b.handler == Handler::Sync {
+        notes.push("a synchronous handler: it blocks the event loop while it works".to_string());
+    }
+    if b.process_ms > 0 {
+        notes.push(format!("the work takes {} ms", b.process_ms));
+    }
+    if !b.fail_seqs.is_empty() {
+        let times = if b.fail_times == 0 { "always".to_string() } else { format!("{} time(s)", b.fail_times) };
+        notes.push(format!("it fails on #{} ({times})", b.fail_seqs.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", #")));
+    }
+    if b.fail_rate > 0.0 {
+        notes.push(format!("it fails {:.0} % of the time", b.fail_rate * 100.0));
+    }
+    if b.app != AppKind::None {
+        let mut fixes = Vec::new();
+        if b.version_check {
+            fixes.push("applies only version = last + 1");
+        }
+        if b.idempotent {
+            fixes.push("skips event ids it applied");
+        }
+        if b.ordered {
+            fixes.push("holds an event while an earlier one of its record is unwritten");
+        }
+        notes.push(format!("it runs the {} app{}", b.app.as_str(), if fixes.is_empty() { String::new() } else { format!(" and {}", fixes.join(", ")) }));
+    }
+    let mut out = format!("  {var}.on('message', {}(msg: Message) => {{\n", if b.handler == Handler::Async { "async " } else { "" });
+    for n in &notes {
+        out.push_str(&format!("    // In the playground: {}.\n", comment(n)));
+    }
+    out.push_str("    const data = msg.getData();\n");
+    out.push_str("    if (typeof data === 'string') {\n");
+    out.push_str("      console.log(`Received event #${msg.getSequence()}, with data: ${data}`);\n");
+    out.push_str("    }\n");
+    if s.manual_ack {
+        out.push_str("    // ...do the work, then:\n    msg.ack();\n");
+    }
+    out.push_str("  });\n");
+    out
+}
+
+/// The TypeScript for `client` in `scenario` (its connect, subscriptions and publishes), or
+/// `None` when the scenario never connects it.
+pub fn client_ts(scenario: &Scenario, client: &str) -> Option<ClientCode> {
+    let mut connect = None;
+    let (mut subs, mut pubs) = (Vec::new(), Vec::new());
+    for a in &scenario.actions {
+        match &a.verb {
+            Verb::Connect { client: c, ping_interval_ms, ping_max_out, cluster_id } if &**c == client => {
+                connect = Some((*ping_interval_ms, *ping_max_out, cluster_id.clone()))
+            }
+            Verb::Subscribe(s) if &*s.client == client && !subs.iter().any(|x: &&SubscribeSpec| x.sub == s.sub) => subs.push(s),
+            Verb::Publish { client: c, channel, data, .. } if &**c == client && !pubs.iter().any(|(ch, _): &(String, String)| ch == &**channel) => {
+                pubs.push((channel.to_string(), data.to_string()))
+            }
+            _ => {}
+        }
+    }
+    let (ping_interval, ping_max_out, cluster) = connect?;
+    let cluster = cluster.map_or_else(|| scenario.server.cluster_id.to_string(), |c| c.to_string());
+    let mut warnings = Vec::new();
+    let mut opts = vec!["url: 'http://localhost:4222'".to_string()];
+    if ping_interval != 5000 {
+        opts.push(format!("stanPingInterval: {ping_interval}"));
+    }
+    if ping_max_out != 3 {
+        opts.push(format!("stanMaxPingOut: {ping_max_out}"));
+    }
+    let role = match (subs.is_empty(), pubs.is_empty()) {
+        (false, true) => "Listener",
+        (true, false) => "Publisher",
+        _ => "Client",
+    };
+    let mut src = String::from("import nats, { Message, Stan } from 'node-nats-streaming';\n\n");
+    src.push_str(&format!("const stan: Stan = nats.connect({}, {}, {{ {} }});\n\n", lit(&cluster), lit(client), opts.join(", ")));
+    src.push_str(&format!("stan.on('connect', () => {{\n  console.log({});\n", lit(&format!("{role} connected to NATS"))));
+    src.push_str("\n  stan.on('close', () => {\n    console.log('NATS connection closed!');\n    process.exit();\n  });\n");
+    for (i, s) in subs.iter().enumerate() {
+        let (o, sub) =
+            if subs.len() == 1 { ("options".to_string(), "subscription".to_string()) } else { (format!("options{}", i + 1), format!("subscription{}", i + 1)) };
+        src.push_str(&format!("\n  const {o} = {};\n", options_chain(s, &mut warnings)));
+        match &s.queue {
+            Some(q) => src.push_str(&format!("  const {sub} = stan.subscribe({}, {}, {o});\n\n", lit(&s.channel), lit(q))),
+            None => src.push_str(&format!("  const {sub} = stan.subscribe({}, {o});\n\n", lit(&s.channel))),
+        }
+        src.push_str(&handler(s, &sub));
+    }
+    for (i, (channel, data)) in pubs.iter().enumerate() {
+        let var = if pubs.len() == 1 { "data".to_string() } else { format!("data{}", i + 1) };
+        src.push_str(&format!("\n  const {var} = {};\n", lit(data)));
+        src.push_str(&format!("  stan.publish({}, {var}, () => {{\n    console.log('Event published');\n  }});\n", lit(channel)));
+    }
+    src.push_str("});\n\nprocess.on('SIGINT', () => stan.close());\nprocess.on('SIGTERM', () => stan.close());\n");
+    Some(ClientCode { file: format!("{client}.ts"), source: src, warnings })
+}
+
+/// Every client the scenario connects, in first-connect order.
+pub fn clients(scenario: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in &scenario.actions {
+        if let Verb::Connect { client, .. } = &a.verb {
+            if !out.iter().any(|c| c == &**client) {
+                out.push(client.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn image(v: ServerVersion) -> &'static str {
+    match v {
+        ServerVersion::V0_17 => "nats-streaming:0.17.0",
+        ServerVersion::V0_25 => "nats-streaming:0.25.6",
+    }
+}
+
+/// A Kubernetes Deployment + Service for the server, like the course's `nats-depl.yaml`.
+pub fn k8s_yaml(c: &ServerConfig) -> String {
+    let line = c.command_line();
+    let args: Vec<String> = line.split_whitespace().skip(1).map(|a| format!("              '{a}',")).collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nats-depl\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: nats\n  template:\n    metadata:\n      labels:\n        app: nats\n    spec:\n      containers:\n        - name: nats\n          image: {}\n          args:\n            [\n{}\n            ]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: nats-srv\nspec:\n  selector:\n    app: nats\n  ports:\n    - name: client\n      protocol: TCP\n      port: 4222\n      targetPort: 4222\n    - name: monitoring\n      protocol: TCP\n      port: 8222\n      targetPort: 8222\n",
+        image(c.version),
+        args.join("\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        Scenario::parse(include_str!("../www/scenarios/course-queue-kill-0.17.json")).unwrap()
+    }
+
+    #[test]
+    fn a_listener_reads_like_the_course() {
+        let s = scenario();
+        let code = client_ts(&s, "l1").unwrap();
+        assert_eq!(code.file, "l1.ts");
+        assert!(code.source.starts_with("import nats, { Message, Stan } from 'node-nats-streaming';\n\nconst stan: Stan = nats.connect('ticketing', 'l1', { url: 'http://localhost:4222' });"), "{}", code.source);
+        assert!(
+            code.source.contains("  const options = stan\n      .subscriptionOptions()\n      .setManualAckMode(true)\n      .setAckWait(5 * 1000)\n      .setDeliverAllAvailable()\n      .setDurableName('orders-service');\n  const subscription = stan.subscribe('ticket:created', 'orders-service-queue-group', options);"),
+            "{}",
+            code.source
+        );
+        assert!(code.source.contains("    msg.ack();\n"));
+        assert!(code.source.ends_with("process.on('SIGINT', () => stan.close());\nprocess.on('SIGTERM', () => stan.close());\n"));
+        assert!(code.warnings.is_empty());
+        assert_eq!(clients(&s)[0], "pub");
+    }
+
+    #[test]
+    fn an_ack_wait_stan_js_cannot_send_is_flagged_and_text_is_escaped() {
+        let s = Scenario::parse(
+            r#"{"until_ms": 10, "actions": [
+              {"at_ms": 0, "do": "connect", "client": "x"},
+              {"at_ms": 0, "do": "subscribe", "client": "x", "sub": "s", "channel": "c", "ack_wait_ms": 1500},
+              {"at_ms": 0, "do": "publish", "client": "x", "channel": "c", "data": "it's */ \n ${x}"}]}"#,
+        )
+        .unwrap();
+        let code = client_ts(&s, "x").unwrap();
+        assert!(code.source.contains(".setAckWait(1500)"));
+        assert_eq!(code.warnings.len(), 1);
+        assert!(code.warnings[0].starts_with("s: setAckWait(1500) — stan.js sends the ack wait to the server in whole seconds"));
+        assert!(code.source.contains(r"const data = 'it\'s */ \n ${x}';"), "{}", code.source);
+        assert!(client_ts(&s, "nobody").is_none());
+    }
+
+    #[test]
+    fn the_deployment_carries_the_server_options() {
+        let y = k8s_yaml(&scenario().server);
+        assert!(y.contains("image: nats-streaming:0.17.0\n"));
+        assert!(y.contains("              '-hbi',\n              '5s',\n"), "{y}");
+        assert!(y.contains("              '-cid',\n              'ticketing',\n"));
+        assert!(y.contains("              '-SD',\n"));
+        assert!(y.contains("name: nats-srv"));
+    }
+}

@@ -1,0 +1,49 @@
+//! Generates the node-nats-streaming TypeScript of every client of every lesson variant and
+//! example into `target/codegen-ts/`, with a `tsconfig.json`; `scripts/test.sh` then
+//! type-checks it against the published typings (`tsc --noEmit -p target/codegen-ts`).
+
+use natsim::codegen::{client_ts, clients};
+use natsim::engine::Scenario;
+use natsim::lesson::Lesson;
+use std::path::Path;
+
+#[test]
+fn every_lesson_and_example_generates_typescript_for_each_client() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = root.join("target/codegen-ts");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut runs: Vec<(String, Scenario)> = Vec::new();
+    for e in std::fs::read_dir(root.join("www/lessons")).unwrap() {
+        let path = e.unwrap().path();
+        if path.file_name().unwrap() == "index.json" {
+            continue;
+        }
+        let l = Lesson::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for i in 0..l.variants.len() {
+            runs.push((format!("{}-{}", l.id, i + 1), l.scenario(i)));
+        }
+    }
+    for e in std::fs::read_dir(root.join("www/scenarios")).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().replace('.', "_");
+        runs.push((format!("example-{name}"), Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap()));
+    }
+    let mut files = 0;
+    for (name, s) in &runs {
+        let dir = out.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for c in clients(s) {
+            let code = client_ts(s, &c).expect("a connected client has code");
+            assert!(code.source.contains(&format!("nats.connect('{}', '{c}'", s.server.cluster_id)), "{name}/{c}");
+            std::fs::write(dir.join(&code.file), &code.source).unwrap();
+            files += 1;
+        }
+    }
+    std::fs::write(
+        out.join("tsconfig.json"),
+        r#"{ "compilerOptions": { "strict": true, "esModuleInterop": true, "module": "commonjs", "target": "es2019", "noEmit": true, "types": ["node"] }, "include": ["**/*.ts"] }
+"#,
+    )
+    .unwrap();
+    assert!(files >= 60, "{files} files");
+}

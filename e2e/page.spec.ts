@@ -322,6 +322,16 @@ test('a share link opens the same run at the same moment; a truncated one says w
   expect(await other.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()))).toBe(trace);
   await expect(other.locator('#fix-version')).toBeChecked();
   await expect(other.locator('g.node[data-client="l2"]')).toContainText('killed');
+  // A link pasted into the same tab (only the fragment changes) opens too; a broken one keeps the run.
+  await page.locator('.modal button', { hasText: 'Close' }).click();
+  await page.evaluate(() => (window as any).natsPlayground.seek(2000));
+  await page.locator('#share').click();
+  const link2 = await page.locator('#share-link').inputValue();
+  await other.evaluate((h) => { location.hash = h; }, new URL(link2).hash);
+  await expect(other.locator('#clock')).toHaveText('2.000 s');
+  await other.evaluate(() => { location.hash = '#s=N4Ig!'; });
+  await expect(other.locator('#error')).toContainText('The current run is kept.');
+  await expect(other.locator('#clock')).toHaveText('2.000 s');
 
   const broken = await context.newPage();
   await broken.goto(link.replace(/&t=9000$/, '').slice(0, -40) + '&t=9000');

@@ -120,6 +120,25 @@ pub fn App() -> Html {
     }
     // window.natsPlayground: installed on mount, removed on unmount.
     {
+        // A share link pasted into this tab changes only the fragment: open it.
+        let pg = pg.clone();
+        use_effect_with((), move |_| {
+            let hash = DocumentListener::window("hashchange", move |_| {
+                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                match crate::share::from_fragment(&hash) {
+                    None => {}
+                    Some(Ok((scenario, t))) => {
+                        pg.dispatch(Msg::CloseLesson);
+                        pg.dispatch(Msg::Load(scenario.to_value().to_string()));
+                        pg.dispatch(Msg::Seek(t));
+                    }
+                    Some(Err(e)) => pg.dispatch(Msg::Error(format!("This share link could not be opened: {e}. The current run is kept."))),
+                }
+            });
+            move || drop(hash)
+        });
+    }
+    {
         let pg = pg.clone();
         use_effect_with((), move |_| {
             let api = install_api(pg);

@@ -28,7 +28,7 @@ pub fn use_refresh_gate(playing: bool, ms: f64) -> bool {
 
 /// A listener on `document`, removed when dropped (hold it in an effect's cleanup).
 pub struct DocumentListener {
-    doc: Option<web_sys::Document>,
+    doc: Option<web_sys::EventTarget>,
     event: &'static str,
     cb: wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
 }
@@ -36,8 +36,16 @@ pub struct DocumentListener {
 impl DocumentListener {
     /// Listens for `event` on the document.
     pub fn new(event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
+        Self::on(web_sys::window().and_then(|w| w.document()).map(Into::into), event, f)
+    }
+
+    /// Listens for `event` on the window (`hashchange`).
+    pub fn window(event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
+        Self::on(web_sys::window().map(Into::into), event, f)
+    }
+
+    fn on(doc: Option<web_sys::EventTarget>, event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
         use wasm_bindgen::JsCast;
-        let doc = web_sys::window().and_then(|w| w.document());
         let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(f);
         if let Some(d) = &doc {
             let _ = d.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());

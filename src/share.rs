@@ -41,7 +41,11 @@ pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> 
         decompress_from_uri(data, MAX_SCENARIO_CHARS)
             .map_err(|e| e.to_string())
             .and_then(|text| Scenario::parse(&text).map_err(|e| format!("the scenario in it is invalid: {e}")))
-            .map(|s| (s, t)),
+            // a link made here never points past its scenario's end; a tampered one may not either
+            .map(|s| {
+                let t = t.min(s.until_ms);
+                (s, t)
+            }),
     )
 }
 
@@ -302,6 +306,9 @@ mod tests {
         let (back, t) = from_fragment(&f).unwrap().unwrap();
         assert_eq!((back, t), (s, 7000));
         assert!(from_fragment("#intro").is_none());
+        // a time past the scenario's end opens at its end
+        let late = format!("#s={}&t=999999999", compress_to_uri("{\"until_ms\": 10, \"actions\": []}"));
+        assert_eq!(from_fragment(&late).unwrap().unwrap().1, 10);
         assert!(from_fragment("").is_none());
     }
 

@@ -40,6 +40,17 @@ fn comment(s: &str) -> String {
     s.replace("*/", "* /").replace('\n', " ")
 }
 
+/// The stan.js call that sets a start position (`None` for the default, new only).
+pub fn start_call(start: &StartPosition) -> Option<String> {
+    Some(match start {
+        StartPosition::NewOnly => return None,
+        StartPosition::LastReceived => "setStartWithLastReceived()".into(),
+        StartPosition::All => "setDeliverAllAvailable()".into(),
+        StartPosition::Seq(n) => format!("setStartAtSequence({n})"),
+        StartPosition::TimeDelta(d) => format!("setStartAtTimeDelta({d})"),
+    })
+}
+
 fn options_chain(s: &SubscribeSpec, warnings: &mut Vec<String>) -> String {
     let mut chain = String::from("stan\n      .subscriptionOptions()");
     let mut add = |call: String| chain.push_str(&format!("\n      .{call}"));
@@ -63,12 +74,8 @@ fn options_chain(s: &SubscribeSpec, warnings: &mut Vec<String>) -> String {
     if s.max_inflight != 16_384 {
         add(format!("setMaxInFlight({})", s.max_inflight));
     }
-    match &s.start {
-        StartPosition::NewOnly => {}
-        StartPosition::LastReceived => add("setStartWithLastReceived()".into()),
-        StartPosition::All => add("setDeliverAllAvailable()".into()),
-        StartPosition::Seq(n) => add(format!("setStartAtSequence({n})")),
-        StartPosition::TimeDelta(d) => add(format!("setStartAtTimeDelta({d})")),
+    if let Some(call) = start_call(&s.start) {
+        add(call);
     }
     if let Some(d) = &s.durable {
         add(format!("setDurableName({})", lit(d)));

@@ -91,6 +91,11 @@ impl Anomaly {
             Anomaly::Lost => "lost",
         }
     }
+
+    /// The page's words for it (`negative balance`).
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
 }
 
 /// One resource's row in the shared database.

@@ -225,11 +225,7 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
         Dialog::Share(link) => {
             let copy = {
                 let link = link.clone();
-                Callback::from(move |_| {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.navigator().clipboard().write_text(&link);
-                    }
-                })
+                Callback::from(move |_| super::hooks::copy_to_clipboard(&link))
             };
             html! {
                 <div class="modal" role="dialog" aria-label="Share this run">

@@ -62,3 +62,11 @@ impl Drop for DocumentListener {
         }
     }
 }
+
+/// Writes `text` to the system clipboard (the copy buttons); silently does nothing where the
+/// browser refuses.
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}

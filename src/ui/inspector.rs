@@ -151,13 +151,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         if opts.manual_ack { ".setManualAckMode(true)" } else { "" },
         if opts.ack_wait_ms != 30_000 { format!(".setAckWait({})", opts.ack_wait_ms) } else { String::new() },
         if opts.max_inflight != 16_384 { format!(".setMaxInFlight({})", opts.max_inflight) } else { String::new() },
-        match &opts.start {
-            StartPosition::NewOnly => String::new(),
-            StartPosition::LastReceived => ".setStartWithLastReceived()".into(),
-            StartPosition::All => ".setDeliverAllAvailable()".into(),
-            StartPosition::Seq(n) => format!(".setStartAtSequence({n})"),
-            StartPosition::TimeDelta(d) => format!(".setStartAtTimeDelta({d})"),
-        },
+        crate::codegen::start_call(&opts.start).map_or(String::new(), |c| format!(".{c}")),
         opts.durable.as_ref().map_or(String::new(), |d| format!(".setDurableName('{d}')")),
     );
     html! {
@@ -388,11 +382,7 @@ struct CodeBlockProps {
 fn CodeBlock(CodeBlockProps { id, title, source, warnings }: &CodeBlockProps) -> Html {
     let copy = {
         let source = source.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&source);
-            }
-        })
+        Callback::from(move |_: MouseEvent| super::hooks::copy_to_clipboard(&source))
     };
     html! {
         <details id={*id} class="realcode" open={*id == "code"}>

@@ -61,7 +61,7 @@ pub fn summary(sim: &crate::engine::Sim) -> LabSummary {
             }
         }
         if !result.anomalies.is_empty() {
-            let names: Vec<String> = result.anomalies.iter().map(|a| a.as_str().replace('_', " ")).collect();
+            let names: Vec<String> = result.anomalies.iter().map(|a| a.label()).collect();
             let text = format!("{} {} #{seq} via {sub}: {} → {} ({})", app.as_str(), result.resource, result.before, result.after, names.join(", "));
             s.recent.push((e.t, text));
         }
@@ -151,7 +151,7 @@ pub fn LabPanel() -> Html {
                 <p id="lab-verdict" class="lab__ok">{ "No event applied out of order, twice, or lost so far." }</p>
             } else {
                 <ul id="lab-verdict" class="lab__problems">
-                    { for s.anomalies.iter().map(|(a, n)| html! { <li>{ format!("{} × {}", a.as_str().replace('_', " "), n) }</li> }) }
+                    { for s.anomalies.iter().map(|(a, n)| html! { <li>{ format!("{} × {}", a.label(), n) }</li> }) }
                 </ul>
                 <ol class="lab__recent">
                     { for s.recent.iter().map(|(t, text)| html! { <li><span class="lab__t">{ seconds(*t) }</span>{ " " }{ text.clone() }</li> }) }

@@ -129,11 +129,7 @@ pub fn MonitorPanel() -> Html {
     let text = if *tab == 6 { body.clone() } else { format!("GET {request}\n{body}") };
     let copy = {
         let body = body.clone();
-        Callback::from(move |_| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&body);
-            }
-        })
+        Callback::from(move |_| super::hooks::copy_to_clipboard(&body))
     };
     let on_pick = {
         let pick = pick.clone();

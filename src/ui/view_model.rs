@@ -95,7 +95,7 @@ fn detail(k: &TraceKind) -> String {
                 s.push_str(&format!(" ({} → {})", result.before, result.after));
             }
             for a in &result.anomalies {
-                s.push_str(&format!(" · {}", a.as_str().replace('_', " ")));
+                s.push_str(&format!(" · {}", a.label()));
             }
             s
         }

@@ -5,6 +5,7 @@
 use super::api::install_api;
 use super::board::Board;
 use super::board_model::board;
+use super::embed::{listen, Bridge};
 use super::hooks::{DocumentListener, Playground};
 use super::inspector::Inspector;
 use super::lab::LabPanel;
@@ -13,20 +14,22 @@ use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
 use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
+use crate::embed::{EmbedCode, Source, View};
 use crate::engine::Scenario;
 use gloo_timers::callback::Interval;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
-/// The built-in example scenarios (also served as files under `scenarios/`).
-pub const EXAMPLES: &[(&str, &str)] = &[
-    ("Course: durable queue group, a listener killed (0.17)", include_str!("../../www/scenarios/course-queue-kill-0.17.json")),
-    ("Course: the same on the latest server (0.25)", include_str!("../../www/scenarios/course-queue-kill-0.25.json")),
-    ("Auto ack loses an event when async work fails", include_str!("../../www/scenarios/auto-ack-loss.json")),
-    ("Concurrency lab: +$70, +$40, −$100 on two instances", include_str!("../../www/scenarios/account-lab.json")),
-    ("Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
-    ("Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
+/// The built-in example scenarios: (file name, title, body), also served under `scenarios/`.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("course-queue-kill-0.17", "Course: durable queue group, a listener killed (0.17)", include_str!("../../www/scenarios/course-queue-kill-0.17.json")),
+    ("course-queue-kill-0.25", "Course: the same on the latest server (0.25)", include_str!("../../www/scenarios/course-queue-kill-0.25.json")),
+    ("auto-ack-loss", "Auto ack loses an event when async work fails", include_str!("../../www/scenarios/auto-ack-loss.json")),
+    ("account-lab", "Concurrency lab: +$70, +$40, −$100 on two instances", include_str!("../../www/scenarios/account-lab.json")),
+    ("server-restart", "Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
+    ("empty", "Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
 
 /// Real milliseconds between ticks while playing (each advances by the real time elapsed).
@@ -41,19 +44,41 @@ enum Dialog {
 }
 
 /// The first run: the scenario of a share link in the URL fragment (at its time), or the
-/// first example — with the reason when the link cannot be opened.
+/// example the URL names, or the first example — with the reason when the link or an option
+/// cannot be used. The URL's embed options set what is shown and locked.
 fn initial() -> PlaygroundState {
-    let default = || PlaygroundState::new(Scenario::parse(EXAMPLES[0].1).expect("built-in example is valid"));
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-    match crate::share::from_fragment(&hash) {
-        None => default(),
+    let loc = web_sys::window().map(|w| w.location());
+    let (view, mut problems) = View::from_query(&loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default());
+    let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let example = |name: &str| EXAMPLES.iter().find(|e| e.0 == name).map(|e| e.2);
+    let parse = |body: &str| Scenario::parse(body).expect("built-in example is valid");
+    let mut s = match crate::share::from_fragment(&hash) {
         Some(Ok((scenario, t))) => PlaygroundState::opened_at(scenario, t),
         Some(Err(e)) => {
-            let mut s = default();
-            s.error = Some(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
+            problems.push(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
+            PlaygroundState::new(parse(EXAMPLES[0].2))
+        }
+        None => {
+            let named = view.start.example.as_deref().map(|n| example(n).ok_or(n));
+            if let Some(Err(n)) = named {
+                problems.push(format!("scenario: no example '{n}' (known: {})", EXAMPLES.iter().map(|e| e.0).collect::<Vec<_>>().join(", ")));
+            }
+            let scenario = parse(named.and_then(Result::ok).unwrap_or(EXAMPLES[0].2));
+            // A lesson's time and play are applied once it has been fetched.
+            let lesson = view.start.lesson.is_some();
+            let mut s = PlaygroundState::opened_at(scenario, if lesson { 0 } else { view.start.t.unwrap_or(0) });
+            s.playing = view.start.play && !lesson;
             s
         }
+    };
+    if let Some(f) = view.start.speed {
+        s.speed_log = f.log10();
     }
+    if !problems.is_empty() {
+        s.error = Some(problems.join(" · "));
+    }
+    s.view = Rc::new(view);
+    s
 }
 
 /// Root component.
@@ -92,10 +117,11 @@ pub fn App() -> Html {
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
+                let v = &pg.view;
                 let msg = match e.key().as_str() {
-                    " " => Msg::TogglePlay,
-                    "ArrowRight" => Msg::Step,
-                    "ArrowLeft" => Msg::StepBack,
+                    " " if !v.locks("play") => Msg::TogglePlay,
+                    "ArrowRight" if !v.locks("step") => Msg::Step,
+                    "ArrowLeft" if !v.locks("step") => Msg::StepBack,
                     "?" => Msg::ToggleHelp,
                     "Escape" => Msg::Select(None),
                     _ => return,
@@ -118,9 +144,8 @@ pub fn App() -> Html {
             move || drop(hidden)
         });
     }
-    // window.natsPlayground: installed on mount, removed on unmount.
+    // A share link pasted into this tab changes only the fragment: open it.
     {
-        // A share link pasted into this tab changes only the fragment: open it.
         let pg = pg.clone();
         use_effect_with((), move |_| {
             let hash = DocumentListener::window("hashchange", move |_| {
@@ -138,12 +163,40 @@ pub fn App() -> Html {
             move || drop(hash)
         });
     }
+    // window.natsPlayground: installed on mount, removed on unmount.
     {
         let pg = pg.clone();
         use_effect_with((), move |_| {
             let api = install_api(pg);
             move || drop(api)
         });
+    }
+    // The URL's lesson is fetched after the first render, then moved to its time.
+    {
+        let pg = pg.clone();
+        use_effect_with((), move |_| {
+            let start = pg.view.start.clone();
+            if let Some(name) = start.lesson {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(e) = super::embed::open(&pg, Source::Lesson(name, start.variant), start.t, start.play).await {
+                        pg.dispatch(Msg::Error(format!("lesson: {e}")));
+                    }
+                });
+            }
+        });
+    }
+    // Embedded: the host page's commands in, and after every change, events out.
+    let bridge = use_state(|| Bridge::new(&pg.view));
+    {
+        let (pg, bridge) = (pg.clone(), (*bridge).clone());
+        use_effect_with((), move |_| {
+            let l = super::embed::parent_origin().is_some().then(|| listen(pg.clone(), pg.view.clone(), bridge));
+            move || drop(l)
+        });
+    }
+    {
+        let (pg, bridge) = (pg.clone(), (*bridge).clone());
+        use_effect(move || bridge.borrow_mut().sync(&pg));
     }
 
     // Dots cross an edge in 400 ms of real time, up to 2 s of virtual time (beyond that they
@@ -154,7 +207,7 @@ pub fn App() -> Html {
     let on_example = {
         let pg = pg.clone();
         Callback::from(move |i: usize| {
-            if let Some((_, body)) = EXAMPLES.get(i) {
+            if let Some((_, _, body)) = EXAMPLES.get(i) {
                 pg.dispatch(Msg::CloseLesson);
                 pg.dispatch(Msg::Load(body.to_string()));
             }
@@ -187,14 +240,36 @@ pub fn App() -> Html {
             dialog.set(Dialog::Share(href));
         })
     };
+    // "Open in the playground": the full page with this run, in a new tab.
+    let open_full = {
+        let pg = pg.clone();
+        Callback::from(move |e: MouseEvent| {
+            let frag = {
+                let s = pg.session.borrow();
+                crate::share::fragment(&s.export(s.now()), s.now())
+            };
+            if let Some(a) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+                a.set_href(&format!("./{frag}"));
+            }
+        })
+    };
+    let v = pg.view.clone();
+    let side = v.has_panel("lab") || v.has_panel("inspector");
     html! {
         <ContextProvider<Playground> context={pg.clone()}>
-            <main class="app">
-                <header class="app__header">
-                    <h1>{ "NATS Streaming Playground" }</h1>
-                    <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
-                </header>
-                <Toolbar examples={EXAMPLES.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
+            <main class={classes!("app", v.embed.then_some("app--embed"), v.compact.then_some("app--compact"), v.height.map(|_| "app--fixed"))}
+                  style={v.height.map(|h| format!("--h:{h}px"))}>
+                if v.embed {
+                    <header class="app__embedbar">
+                        <a id="open-full" href="./" target="_blank" rel="noopener" onclick={open_full}>{ "NATS Streaming Playground ↗" }</a>
+                    </header>
+                } else {
+                    <header class="app__header">
+                        <h1>{ "NATS Streaming Playground" }</h1>
+                        <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
+                    </header>
+                }
+                <Toolbar examples={EXAMPLES.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
@@ -202,12 +277,24 @@ pub fn App() -> Html {
                         <button class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::DismissError))}>{ "Dismiss" }</button>
                     </div>
                 }
-                <div class="app__main">
-                    <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
-                    <aside class="app__side"><LabPanel /><Inspector node={selected_node} /></aside>
+                <div class={classes!("app__main", (!side).then_some("app__main--wide"))}>
+                    if v.has_panel("board") {
+                        <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
+                    }
+                    if side {
+                        <aside class="app__side">
+                            if v.has_panel("lab") { <LabPanel /> }
+                            if v.has_panel("inspector") { <Inspector node={selected_node} /> }
+                        </aside>
+                    }
                 </div>
-                <TimelineView selected={pg.selected.clone()} />
-                <div class="app__panels"><EventLog /><MonitorPanel /></div>
+                if v.has_panel("timeline") { <TimelineView selected={pg.selected.clone()} /> }
+                if v.has_panel("log") || v.has_panel("monitor") {
+                    <div class="app__panels">
+                        if v.has_panel("log") { <EventLog /> }
+                        if v.has_panel("monitor") { <MonitorPanel /> }
+                    </div>
+                }
                 { dialog_view(&dialog, &pg) }
                 if pg.help { { help(&pg) } }
             </main>
@@ -235,8 +322,9 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
                         <input id="share-link" class="modal__link" type="text" readonly=true value={link.clone()} />
                         <div class="inspector__row">
                             <button id="share-copy" class="btn btn--primary" onclick={copy}>{ "Copy link" }</button>
-                            <button class="btn" onclick={close}>{ "Close" }</button>
                         </div>
+                        <EmbedCodeBox link={link.clone()} />
+                        <div class="inspector__row"><button class="btn" onclick={close}>{ "Close" }</button></div>
                     </div>
                 </div>
             }
@@ -301,6 +389,64 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
                 </div>
             }
         }
+    }
+}
+
+/// Props of the embed code box.
+#[derive(Properties, PartialEq)]
+struct EmbedCodeProps {
+    /// The share link of this run.
+    link: String,
+}
+
+/// "Embed in a course page": a few options and the `<iframe>` to paste, with a Copy button.
+/// In a lesson the frame opens the lesson (and its variant, at this moment); otherwise it
+/// carries this run like the share link.
+#[function_component]
+fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
+    let pg = super::hooks::use_playground();
+    let code = use_state(EmbedCode::default);
+    let split = link.find(['?', '#']).unwrap_or(link.len());
+    let (page, fragment) = (&link[..split], link.find('#').map_or("", |i| &link[i..]));
+    let lesson = pg.lesson.as_ref().map(|r| (r.lesson.id.as_str(), r.variant));
+    let snippet = code.snippet(&code.url(page, lesson, pg.session.borrow().now(), fragment));
+    let toggle = |f: fn(&mut EmbedCode, bool)| {
+        let code = code.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked());
+            let mut c = (*code).clone();
+            f(&mut c, on);
+            code.set(c);
+        })
+    };
+    let on_height = {
+        let code = code.clone();
+        Callback::from(move |e: Event| {
+            if let Some(h) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse::<u32>().ok()) {
+                code.set(EmbedCode { height: h.clamp(200, 4000), ..(*code).clone() });
+            }
+        })
+    };
+    let copy = {
+        let snippet = snippet.clone();
+        Callback::from(move |_| super::hooks::copy_to_clipboard(&snippet))
+    };
+    html! {
+        <section class="embedcode" aria-label="Embed in a course page">
+            <h3>{ "Embed in a course page" }</h3>
+            <div class="inspector__row">
+                <label><input id="embed-play" type="checkbox" checked={code.play} onchange={toggle(|c, on| c.play = on)} />{ " start playing" }</label>
+                <label><input id="embed-lock" type="checkbox" checked={code.lock_board} onchange={toggle(|c, on| c.lock_board = on)} />{ " lock the board" }</label>
+                <label><input id="embed-lock-time" type="checkbox" checked={code.lock_time} onchange={toggle(|c, on| c.lock_time = on)} />{ " lock the time controls" }</label>
+                <label><input id="embed-compact" type="checkbox" checked={code.compact} onchange={toggle(|c, on| c.compact = on)} />{ " compact" }</label>
+                <label>{ "height " }<input id="embed-height" type="number" min="200" max="4000" step="20" value={code.height.to_string()} onchange={on_height} />{ " px" }</label>
+            </div>
+            <textarea id="embed-code" class="modal__text modal__text--short" readonly=true value={snippet} />
+            <div class="inspector__row">
+                <button id="embed-copy" class="btn btn--primary" onclick={copy}>{ "Copy embed code" }</button>
+                <a class="btn" href="embed-example.html" target="_blank" rel="noopener">{ "Example host page and its postMessage API" }</a>
+            </div>
+        </section>
     }
 }
 

@@ -107,7 +107,8 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
             if e.button() != 0 {
                 return;
             }
-            let Some(handle) = handle.clone() else {
+            // A locked board only selects (to read the inspector).
+            let Some(handle) = handle.clone().filter(|_| !pg.view.locks("board")) else {
                 pg.dispatch(Msg::Select(Some(client.clone())));
                 return;
             };
@@ -123,7 +124,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
     let dragging = (*drag).clone().filter(|d| d.moved);
     let height = vm.height.max(zone.1 + zone.3 + 20.0);
     html! {
-        <svg ref={svg.clone()} class="board" viewBox={format!("0 0 {WIDTH} {height}")} role="img"
+        <svg ref={svg.clone()} class={classes!("board", pg.view.locks("board").then_some("board--locked"))} viewBox={format!("0 0 {WIDTH} {height}")} role="img"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
             <rect class="board__bg" x="0" y="0" width={WIDTH.to_string()} height={height.to_string()} />

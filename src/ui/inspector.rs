@@ -160,6 +160,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ code }</code>
             <RealCode client={n.id.clone()} />
+            <fieldset class="inspector__edit" disabled={pg.view.locks("board")}>
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
                 <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
@@ -235,6 +236,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <button class="btn" onclick={sub_act(Verb::CloseSub { sub: s.handle.as_str().into() })}>{ "subscription.close()" }</button>
             </div>
             <ClientActions node={n.clone()} />
+            </fieldset>
         </section>
     }
 }
@@ -262,6 +264,7 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ format!("stan.publish('{}', data, cb)", *channel) }</code>
             <RealCode client={n.id.clone()} />
+            <fieldset class="inspector__edit" disabled={pg.view.locks("board")}>
             <label>{ "channel " }<input id="pub-channel" type="text" value={(*channel).clone()} onchange={set(channel.clone())} /></label>
             <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} title="{n} is replaced by the message's number in its series" /></label>
             <div class="inspector__row">
@@ -274,6 +277,7 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <button id="publish-every" class="btn" onclick={publish(None)}>{ "Publish every…" }</button>
             </div>
             <ClientActions node={n.clone()} />
+            </fieldset>
         </section>
     }
 }
@@ -309,17 +313,21 @@ fn ServerPanel() -> Html {
         })
     };
     let set_state = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
+    let locked = pg.view.locks("board");
     html! {
         <section class="inspector" aria-label="Server">
             <h2>{ "Server" }</h2>
+            <fieldset class="inspector__edit" disabled={locked}>
             <div class="inspector__row">
                 <button id="add-publisher" class="btn btn--primary" onclick={add(false)}>{ "+ Publisher" }</button>
                 <button id="add-listener" class="btn btn--primary" onclick={add(true)}>{ "+ Listener" }</button>
             </div>
             <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} onchange={set_state(typed.clone())} /></label>
             <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} onchange={set_state(channel.clone())} /></label>
+            </fieldset>
             <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
             <CodeBlock id="k8s" title="Kubernetes: nats-depl.yaml (Deployment + Service)" source={crate::codegen::k8s_yaml(&cfg)} warnings={Vec::<String>::new()} />
+            <fieldset class="inspector__edit" disabled={locked}>
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>
                 <label>{ "version " }
@@ -339,6 +347,7 @@ fn ServerPanel() -> Html {
                 <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| c.max_inactivity_ms = v.parse().unwrap_or(c.max_inactivity_ms))} /></label>
             </fieldset>
             <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
+            </fieldset>
         </section>
     }
 }

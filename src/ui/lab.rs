@@ -157,7 +157,7 @@ pub fn LabPanel() -> Html {
                     { for s.recent.iter().map(|(t, text)| html! { <li><span class="lab__t">{ seconds(*t) }</span>{ " " }{ text.clone() }</li> }) }
                 </ol>
             }
-            <fieldset class="lab__fixes">
+            <fieldset class="lab__fixes" disabled={pg.view.locks("lab")}>
                 <legend>{ "the course's fixes (re-run the same seed)" }</legend>
                 <label><input id="fix-version" type="checkbox" checked={vc_on} onchange={toggle("version")} />
                     { " version check: apply only version = last + 1, otherwise do not ack" }</label>

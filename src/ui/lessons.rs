@@ -43,6 +43,23 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     text.as_string().ok_or_else(|| "not text".into())
 }
 
+/// Starts the lesson `name` (its id, `manual-ack`, or its file name, `04-manual-ack`) at
+/// `variant`, with the answers saved in this browser. Only files the index lists are fetched.
+pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: usize) -> Result<(), String> {
+    let index: Vec<LessonEntry> = serde_json::from_str(&fetch_text("lessons/index.json").await?).map_err(|e| format!("lessons/index.json: {e}"))?;
+    let entry = index.iter().find(|e| e.id == name || e.file.strip_suffix(".json") == Some(name)).ok_or_else(|| format!("no lesson '{name}'"))?;
+    if variant >= entry.variants.len() {
+        return Err(format!("lesson '{name}' has {} variant(s); variant {variant} does not exist", entry.variants.len()));
+    }
+    let l = Lesson::parse(&fetch_text(&format!("lessons/{}", entry.file)).await?)?;
+    let saved = load_progress().remove(&l.id).unwrap_or_default();
+    pg.dispatch(Msg::StartLesson(Rc::new(l), saved));
+    if variant > 0 {
+        pg.dispatch(Msg::LessonVariant(variant));
+    }
+    Ok(())
+}
+
 /// All saved answers: lesson id → checkpoint index → choice.
 pub fn load_progress() -> BTreeMap<String, BTreeMap<usize, usize>> {
     web_sys::window()
@@ -60,9 +77,17 @@ fn save_progress(id: &str, answers: &BTreeMap<usize, usize>) {
     }
 }
 
+/// Props of the lesson picker.
+#[derive(Properties, PartialEq)]
+pub struct PickerProps {
+    /// Locked by the page's options.
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
 /// The lesson picker.
 #[function_component]
-pub fn LessonPicker() -> Html {
+pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
     let pg = use_playground();
     let index = use_state(Vec::<LessonEntry>::new);
     {
@@ -95,7 +120,7 @@ pub fn LessonPicker() -> Html {
         })
     };
     html! {
-        <select id="lesson-pick" aria-label="Lessons" onchange={on_pick}>
+        <select id="lesson-pick" aria-label="Lessons" disabled={*disabled} onchange={on_pick}>
             <option value="" selected=true disabled=true>{ "Lessons…" }</option>
             { for index.iter().enumerate().map(|(i, e)| {
                 let done = progress.get(&e.id).is_some_and(|a| !a.is_empty());
@@ -128,19 +153,25 @@ pub fn LessonPanel() -> Html {
         Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
     };
     let variant = &l.variants[run.variant];
+    let locked = pg.view.locks("lesson");
     let cps: Vec<(usize, &crate::lesson::Checkpoint)> = l.checkpoints.iter().enumerate().filter(|(_, c)| c.variant == run.variant).collect();
     html! {
         <section id="lesson" class="lesson" aria-label="Lesson">
             <header class="lesson__head">
                 <span class="lesson__section">{ l.section.clone() }</span>
                 <h2>{ l.title.clone() }</h2>
-                <button class="btn" onclick={d(Msg::CloseLesson)} aria-label="Close the lesson">{ "✕" }</button>
+                <button class="btn" disabled={locked} onclick={d(Msg::CloseLesson)} aria-label="Close the lesson">{ "✕" }</button>
             </header>
-            { for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }
+            // In a course page the text is usually next to the frame: compact folds it.
+            if pg.view.compact {
+                <details class="lesson__text"><summary>{ "The lesson's text" }</summary>{ for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }</details>
+            } else {
+                { for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }
+            }
             if l.variants.len() > 1 {
                 <div class="lesson__variants" role="tablist">
                     { for l.variants.iter().enumerate().map(|(i, v)| html! {
-                        <button role="tab" aria-selected={(i == run.variant).to_string()} class={classes!("btn", (i == run.variant).then_some("btn--on"))} onclick={d(Msg::LessonVariant(i))}>{ v.name.clone() }</button>
+                        <button role="tab" disabled={locked} aria-selected={(i == run.variant).to_string()} class={classes!("btn", (i == run.variant).then_some("btn--on"))} onclick={d(Msg::LessonVariant(i))}>{ v.name.clone() }</button>
                     }) }
                 </div>
             }

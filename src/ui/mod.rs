@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod board;
 pub mod board_model;
+pub mod embed;
 pub mod hooks;
 pub mod inspector;
 pub mod lab;

@@ -2,6 +2,7 @@
 //! place the run changes. The engine session is shared (`Rc<RefCell<_>>`) so that a state
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
+use crate::embed::View;
 use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
 use crate::engine::{AppKind, Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
 use std::cell::RefCell;
@@ -57,6 +58,8 @@ pub struct PlaygroundState {
     pub next_name: u64,
     /// The lesson being followed, if any.
     pub lesson: Option<LessonRun>,
+    /// What is shown and what is locked (the URL's embed options).
+    pub view: Rc<View>,
 }
 
 impl PartialEq for PlaygroundState {
@@ -70,6 +73,7 @@ impl PartialEq for PlaygroundState {
             && self.error == o.error
             && self.help == o.help
             && self.lesson == o.lesson
+            && Rc::ptr_eq(&self.view, &o.view)
     }
 }
 
@@ -215,6 +219,7 @@ impl PlaygroundState {
             help: false,
             next_name: 1,
             lesson: None,
+            view: Rc::new(View::default()),
         }
     }
 
@@ -305,7 +310,29 @@ impl PlaygroundState {
         s.sim().handles().iter().find(|h| &*h.name == handle).map(|h| h.behaviour.clone()).unwrap_or_default()
     }
 
+    /// Whether the page's options lock what `msg` would change: a locked board refuses every
+    /// edit of the run, a locked lab its switches (the host page's commands — load, play,
+    /// pause, seek — are never edits; a locked lesson only disables its tabs).
+    pub fn refuses(&self, msg: &Msg) -> bool {
+        let v = &self.view;
+        match msg {
+            Msg::Act(_)
+            | Msg::ActAll(_)
+            | Msg::AddPublisher(_)
+            | Msg::AddListener(..)
+            | Msg::Regroup { .. }
+            | Msg::Resubscribe { .. }
+            | Msg::Restart { .. }
+            | Msg::SetServer(_) => v.locks("board"),
+            Msg::LabFixes { .. } => v.locks("lab"),
+            _ => false,
+        }
+    }
+
     fn apply(&mut self, msg: Msg) {
+        if self.refuses(&msg) {
+            return;
+        }
         match msg {
             Msg::Tick(real_ms) => {
                 if !self.playing {

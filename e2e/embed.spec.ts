@@ -1,0 +1,163 @@
+import { test, expect, Page, Frame } from '@playwright/test';
+
+// The playground's own origin (playwright.config.ts serves dist/ there).
+const PLAYGROUND = 'http://127.0.0.1:8082';
+
+async function playgroundFrame(page: Page): Promise<Frame> {
+  await expect.poll(() => page.frame({ name: 'playground' })?.url() ?? '').toContain('embed=1');
+  const frame = page.frame({ name: 'playground' })!;
+  await frame.waitForFunction(() => (window as any).natsPlayground);
+  return frame;
+}
+
+const now = (f: Frame) => f.evaluate(() => (window as any).natsPlayground.now());
+const actions = (f: Frame) => f.evaluate(() => JSON.parse((window as any).natsPlayground.exportScenario()).actions.length);
+
+test('embed mode on the example host page: the lesson opens, controls are locked, the page drives it by postMessage', async ({ page }) => {
+  await page.goto('/embed-example.html');
+  const frame = await playgroundFrame(page);
+  const ui = page.frameLocator('#playground');
+  await expect(ui.locator('#lesson')).toContainText('Auto ack loses an event when the work fails');
+  await expect(page.locator('#host-log')).toContainText('ready (API version 1)');
+
+  // Embed defaults: time controls only, no header; lock=board,lab: the board is read-only.
+  await expect(ui.locator('#play')).toBeEnabled();
+  await expect(ui.locator('#example')).toHaveCount(0);
+  await expect(ui.locator('#import')).toHaveCount(0);
+  await expect(ui.locator('h1')).toHaveCount(0);
+  await expect(ui.locator('#add-publisher')).toBeDisabled();
+  await expect(ui.locator('#restart-server')).toBeDisabled();
+  const before = await actions(frame);
+  // A drag on the locked board selects the listener but does not move it into a group.
+  const box = (await ui.locator('g.node[data-client="l1"] rect.node__box').boundingBox())!;
+  const zone = (await ui.locator('.board__zone rect').boundingBox())!;
+  await page.mouse.move(box.x + 30, box.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(zone.x + zone.width / 2, zone.y + zone.height / 2, { steps: 10 });
+  await page.mouse.up();
+  await expect(ui.locator('.group')).toHaveCount(0);
+  await ui.locator('g.node[data-client="l1"] rect.node__box').click();
+  await expect(ui.locator('.inspector__id')).toHaveText('l1');
+  await expect(ui.getByRole('button', { name: 'Kill (crash)' })).toBeDisabled();
+  expect(await actions(frame)).toBe(before);
+  // The time controls are not locked: the learner's space bar plays.
+  await ui.locator('#clock').click();
+  await page.keyboard.press(' ');
+  await expect.poll(() => now(frame)).toBeGreaterThan(0);
+  await page.keyboard.press(' ');
+
+  // Commands in: watch, seek; events out: trace events and the time, shown by the host page.
+  await page.locator('#host-watch').click();
+  await page.locator('#host-seek').click();
+  await expect(page.locator('#host-time')).toHaveText('2.400 s');
+  expect(await now(frame)).toBe(2400);
+  await expect(page.locator('#host-log')).toContainText('1000 ms delivered ticket:created seq 1 l1\n1000 ms acked ticket:created seq 1 l1\n2000 ms delivered ticket:created seq 2 l1');
+  await page.locator('#host-get').click();
+  await expect(page.locator('#host-log')).toContainText('state: {"t":2400,"playing":false,"speed":1,"horizon":2400,"lesson":{"id":"manual-ack","variant":0,"asking":null}}');
+
+  // The checkpoint answer goes out: back to 2 s, play at 1×, the run stops at 2.4 s and asks.
+  await page.evaluate(() => (document.getElementById('playground') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'seek', t: 2000 }, '*'));
+  await expect(page.locator('#host-time')).toHaveText('2.000 s');
+  await page.locator('#host-play').click();
+  await expect(ui.locator('#checkpoint')).toContainText('Paused at 2.400 s');
+  await expect(page.locator('#host-time')).toHaveText('2.400 s');
+  await ui.getByRole('button', { name: 'yes, after the ack wait' }).click();
+  await expect(page.locator('#host-log')).toContainText('checkpoint 0 of manual-ack: chose "yes, after the ack wait" (wrong)');
+
+  // Load by message; a bad message is answered with an error naming the problem.
+  await page.locator('#host-lab').click();
+  await expect(page.locator('#host-log')).toContainText(/loaded \(request \d+\)/);
+  await expect(page.locator('#host-time')).toHaveText('1.400 s');
+  await expect(ui.locator('#lab')).toContainText('−$60');
+  await page.evaluate((o) => (document.getElementById('playground') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'eval', id: 99 }, o), PLAYGROUND);
+  await expect(page.locator('#host-log')).toContainText("error: unknown message type 'eval' (load, play, pause, seek, speed, watch, get)");
+  await page.screenshot({ path: 'test-results/embed-host.png', fullPage: true });
+});
+
+// A course page on one origin embeds the playground served from another (both public
+// names, so Chromium's local-network rules stay out of it; the files are dist/'s), with a
+// second frame from a third origin that tries to drive the playground.
+const HOSTED = 'http://playground.test';
+const COURSE = (query: string) => `<!DOCTYPE html><html><body>
+<iframe name="playground" src="${HOSTED}/?embed=1&${query}" style="width:1000px;height:600px"></iframe>
+<iframe name="evil" src="http://evil.test/attack.html"></iframe>
+<script>
+  window.got = [];
+  addEventListener('message', (e) => { if (e.origin === '${HOSTED}') window.got.push(e.data); });
+</script></body></html>`;
+
+async function courseOn(page: Page, query: string) {
+  await page.route(`${HOSTED}/**`, (r) => {
+    const path = new URL(r.request().url()).pathname;
+    return r.fulfill({ path: `dist${path.endsWith('/') ? path + 'index.html' : path}` });
+  });
+  await page.route('http://course.test/**', (r) => r.fulfill({ contentType: 'text/html', body: COURSE(query) }));
+  await page.route('http://evil.test/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><p>evil</p>' }));
+  await page.goto('http://course.test/lesson.html');
+  return playgroundFrame(page);
+}
+
+const got = (page: Page, type: string) => page.evaluate((t) => (window as any).got.filter((m: any) => m.type === t), type);
+
+test('a page on another origin drives its frame; a message from a third origin is ignored', async ({ page }) => {
+  const frame = await courseOn(page, 'scenario=account-lab');
+  await expect.poll(async () => (await got(page, 'ready')).length).toBe(1);
+  expect((await got(page, 'ready'))[0]).toEqual({ type: 'ready', version: 1, t: 0, source: 'nats-playground' });
+
+  // evil.test posts to the playground frame with a wildcard target: ignored.
+  const evil = page.frame({ name: 'evil' })!;
+  await evil.evaluate(() => (parent as any).frames.playground.postMessage({ type: 'seek', t: 9000 }, '*'));
+  await evil.evaluate(() => (parent as any).frames.playground.postMessage({ type: 'load', example: 'empty' }, '*'));
+  await page.waitForTimeout(400);
+  expect(await now(frame)).toBe(0);
+  await expect(page.frameLocator('[name=playground]').locator('g.node[data-client="l2"]')).toHaveCount(1);
+
+  // The embedding page (course.test) is obeyed, and told the time.
+  await page.evaluate((o) => (window as any).frames.playground.postMessage({ type: 'seek', t: 1400, id: 'a' }, o), HOSTED);
+  await expect.poll(() => now(frame)).toBe(1400);
+  await expect.poll(async () => (await got(page, 'time')).at(-1)).toEqual({ type: 'time', t: 1400, playing: false, source: 'nats-playground' });
+  await page.evaluate((o) => (window as any).frames.playground.postMessage({ type: 'get', what: 'monitor', id: 'm' }, o), HOSTED);
+  await expect.poll(async () => (await got(page, 'reply'))[0]?.id).toBe('m');
+  expect((await got(page, 'reply'))[0].value.channelsz.channels[0].name).toBe('account:updated');
+});
+
+test('origin= restricts who may drive the frame: the embedding page itself is refused when not listed', async ({ page }) => {
+  const frame = await courseOn(page, 'scenario=account-lab&origin=https://other.example');
+  await page.evaluate((o) => (window as any).frames.playground.postMessage({ type: 'seek', t: 5000 }, o), HOSTED);
+  await page.waitForTimeout(400);
+  expect(await now(frame)).toBe(0);
+  // Nothing is posted to a page that is not allowed (the browser drops it: wrong target origin).
+  expect(await page.evaluate(() => (window as any).got.length)).toBe(0);
+});
+
+test('copy embed code: the snippet opens the same run embedded, with the chosen options; bad options are named', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.locator('#example').selectOption({ label: 'Concurrency lab: +$70, +$40, −$100 on two instances' });
+  await page.evaluate(() => (window as any).natsPlayground.seek(3000));
+  const trace = await page.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()));
+  await page.locator('#share').click();
+  await page.locator('#embed-lock').check();
+  await page.locator('#embed-height').fill('480');
+  await page.locator('#embed-height').dispatchEvent('change');
+  const code = await page.locator('#embed-code').inputValue();
+  expect(code).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:8082\/\?embed=1&amp;lock=board,lab&amp;height=480#s=[A-Za-z0-9+$-]+&amp;t=3000" width="100%" height="480" /);
+  await page.locator('#embed-copy').click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+
+  // The snippet in a page of its own: the same run at the same moment, board locked.
+  await page.setContent(`<!DOCTYPE html><body style="margin:0">${code.replace('<iframe ', '<iframe name="playground" ')}</body>`);
+  const frame = await playgroundFrame(page);
+  expect(await now(frame)).toBe(3000);
+  expect(await frame.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()))).toBe(trace);
+  await expect(page.frameLocator('[name=playground]').locator('#fix-version')).toBeDisabled();
+  await expect(page.frameLocator('[name=playground]').locator('#open-full')).toBeVisible();
+
+  const bad = await context.newPage();
+  await bad.goto('/?embed=1&lock=bord&height=9');
+  await bad.waitForFunction(() => (window as any).natsPlayground);
+  await expect(bad.locator('#error')).toContainText("lock: unknown name 'bord'");
+  await expect(bad.locator('#error')).toContainText("height: expected pixels from 200 to 4000, got '9'");
+  await expect(bad.locator('#play')).toBeEnabled();
+});

@@ -1,0 +1,226 @@
+//! The `postMessage` bridge of an embedded page: commands in from the embedding page (only
+//! from the parent window, only from allowed origins — see [`crate::embed::View::accepts`]),
+//! and events out to it (only to its origin): `ready`, `time`, `trace`, `checkpoint`,
+//! `loaded`, `reply` and `error`, each tagged `source: "nats-playground"`.
+
+use super::hooks::{DocumentListener, Playground};
+use super::state::Msg;
+use crate::embed::{parse_command, Command, Source, View, Watch};
+use crate::engine::{Scenario, SimTime, TraceEvent};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+
+/// At most this many trace events per `trace` message (a long run is sent in several).
+const TRACE_CHUNK: usize = 5_000;
+
+/// What the host page was last told, and what it asked for.
+#[derive(Default)]
+pub struct Bridge {
+    /// Where our messages go (none: not embedded, or no allowed parent).
+    target: Option<String>,
+    watch: Watch,
+    sent_t: Option<(SimTime, bool)>,
+    sent_len: usize,
+    sent_generation: u64,
+    /// The lesson and the answers already reported.
+    answers: Option<(String, BTreeMap<usize, usize>)>,
+    /// The page state's latest values the shared session does not hold.
+    state: Value,
+}
+
+/// The embedding page's origin, as the browser reports it.
+pub fn parent_origin() -> Option<String> {
+    let w = web_sys::window()?;
+    let framed = w.parent().ok().flatten().is_some_and(|p| !js_sys::Object::is(&p, &w));
+    if !framed {
+        return None;
+    }
+    // Chromium and WebKit tell the embedding page's origin; elsewhere the referrer does.
+    let ancestors = js_sys::Reflect::get(&w.location(), &"ancestorOrigins".into()).ok().and_then(|l| l.dyn_into::<web_sys::DomStringList>().ok());
+    if let Some(o) = ancestors.and_then(|l| l.item(0)) {
+        return Some(o);
+    }
+    let referrer = w.document()?.referrer();
+    web_sys::Url::new(&referrer).ok().map(|u| u.origin()).filter(|o| o != "null")
+}
+
+fn post(target: &Option<String>, msg: Value) {
+    let (Some(target), Some(w)) = (target, web_sys::window()) else { return };
+    let Some(parent) = w.parent().ok().flatten() else { return };
+    let mut msg = msg;
+    msg["source"] = json!("nats-playground");
+    if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
+        let _ = parent.post_message(&v, target);
+    }
+}
+
+fn events(evs: &[TraceEvent], watch: &Watch) -> Vec<Value> {
+    evs.iter().filter(|e| watch.wants(e.kind.name())).filter_map(|e| serde_json::to_value(e).ok()).collect()
+}
+
+impl Bridge {
+    /// A bridge for `view`, posting to the parent when it is allowed.
+    pub fn new(view: &View) -> Rc<RefCell<Bridge>> {
+        Rc::new(RefCell::new(Bridge { target: view.target(parent_origin().as_deref()), ..Bridge::default() }))
+    }
+
+    /// Tells the host what changed since the last call (after every state change).
+    pub fn sync(&mut self, pg: &Playground) {
+        if self.target.is_none() {
+            return;
+        }
+        let s = pg.session.borrow();
+        let (t, playing) = (s.now(), pg.playing);
+        let lesson = pg.lesson.as_ref().map(|r| json!({"id": r.lesson.id, "variant": r.variant, "asking": r.asking}));
+        self.state = json!({"t": t, "playing": playing, "speed": pg.speed(), "horizon": s.horizon(), "lesson": lesson});
+        if self.sent_t != Some((t, playing)) {
+            self.sent_t = Some((t, playing));
+            post(&self.target, json!({"type": "time", "t": t, "playing": playing}));
+        }
+        if self.watch != Watch::Off {
+            let trace = s.sim().trace();
+            let reset = s.generation() != self.sent_generation || trace.len() < self.sent_len;
+            let from = if reset { 0 } else { self.sent_len };
+            let new = &trace[from..];
+            if reset || !new.is_empty() {
+                let chunks: Vec<&[TraceEvent]> = if new.is_empty() { vec![new] } else { new.chunks(TRACE_CHUNK).collect() };
+                for (i, c) in chunks.iter().enumerate() {
+                    let evs = events(c, &self.watch);
+                    if (reset && i == 0) || !evs.is_empty() {
+                        post(&self.target, json!({"type": "trace", "reset": reset && i == 0, "t": t, "events": evs}));
+                    }
+                }
+            }
+            self.sent_len = trace.len();
+            self.sent_generation = s.generation();
+        }
+        drop(s);
+        // Checkpoint answers, once each, as the learner gives them.
+        match &pg.lesson {
+            Some(run) => {
+                let known = match &self.answers {
+                    Some((id, a)) if *id == run.lesson.id => a.clone(),
+                    _ => run.answers.clone(),
+                };
+                for (i, choice) in run.answers.iter().filter(|(i, _)| !known.contains_key(i)) {
+                    let Some(c) = run.lesson.checkpoints.get(*i) else { continue };
+                    post(
+                        &self.target,
+                        json!({"type": "checkpoint", "lesson": run.lesson.id, "variant": c.variant, "checkpoint": i, "at_ms": c.at_ms,
+                               "question": c.question, "choice": choice, "chosen": c.choices.get(*choice), "answer": c.choices.get(c.answer),
+                               "correct": *choice == c.answer}),
+                    );
+                }
+                self.answers = Some((run.lesson.id.clone(), run.answers.clone()));
+            }
+            None => self.answers = None,
+        }
+    }
+
+    fn reply(&self, id: &Option<Value>, msg: Value) {
+        let mut msg = msg;
+        if let Some(id) = id {
+            msg["id"] = id.clone();
+        }
+        post(&self.target, msg);
+    }
+}
+
+/// Listens for the host page's commands; dropping it stops listening.
+pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> DocumentListener {
+    // The `ready` message: the host may send commands from now on.
+    {
+        let b = bridge.borrow();
+        post(&b.target, json!({"type": "ready", "version": 1, "t": pg.session.borrow().now()}));
+    }
+    DocumentListener::window("message", move |e| {
+        let Ok(e) = e.dyn_into::<web_sys::MessageEvent>() else { return };
+        let Some(w) = web_sys::window() else { return };
+        let from_parent = matches!((e.source(), w.parent().ok().flatten()), (Some(s), Some(p)) if js_sys::Object::is(&s, &p) && !js_sys::Object::is(&p, &w));
+        let origin = e.origin();
+        if !from_parent || !view.accepts(&origin, parent_origin().as_deref()) {
+            web_sys::console::warn_1(&format!("nats-playground: ignored a message from {origin} (not the embedding page, or not an allowed origin)").into());
+            return;
+        }
+        let data: Value =
+            js_sys::JSON::stringify(&e.data()).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
+        let (id, cmd) = match parse_command(&data) {
+            Ok(x) => x,
+            Err(message) => {
+                let id = data.get("id").cloned();
+                bridge.borrow().reply(&id, json!({"type": "error", "message": message}));
+                return;
+            }
+        };
+        run(&pg, &bridge, id, cmd);
+    })
+}
+
+fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Command) {
+    match cmd {
+        Command::Play => pg.dispatch(Msg::Play),
+        Command::Pause => pg.dispatch(Msg::Pause),
+        Command::Seek(t) => {
+            pg.dispatch(Msg::Pause);
+            pg.dispatch(Msg::Seek(t));
+        }
+        Command::Speed(f) => pg.dispatch(Msg::SetSpeed(f.log10())),
+        Command::Watch(w) => {
+            let mut b = bridge.borrow_mut();
+            b.watch = w;
+            // The next sync sends everything up to the cursor.
+            b.sent_len = 0;
+            b.sent_generation = 0;
+        }
+        Command::Get(what) => {
+            let s = pg.session.borrow();
+            let value = match what.as_str() {
+                "trace" => serde_json::to_value(s.sim().trace()).unwrap_or(Value::Null),
+                "monitor" => serde_json::to_value(s.sim().monitor()).unwrap_or(Value::Null),
+                "scenario" => s.export(s.now()).to_value(),
+                _ => bridge.borrow().state.clone(),
+            };
+            drop(s);
+            bridge.borrow().reply(&id, json!({"type": "reply", "what": what, "value": value}));
+        }
+        Command::Load { source, t, play } => {
+            let (pg, bridge) = (pg.clone(), bridge.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let r = open(&pg, source, t, play).await;
+                let b = bridge.borrow();
+                match r {
+                    Ok(()) => b.reply(&id, json!({"type": "loaded"})),
+                    Err(message) => b.reply(&id, json!({"type": "error", "message": message})),
+                }
+            });
+        }
+    }
+}
+
+/// Opens a scenario, a built-in example or a lesson (fetched), then moves to `t` and plays
+/// if asked. An error leaves the current run as it is.
+pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: bool) -> Result<(), String> {
+    match source {
+        Source::Scenario(text) => {
+            Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
+            pg.dispatch(Msg::CloseLesson);
+            pg.dispatch(Msg::Load(text));
+        }
+        Source::Example(name) => {
+            let (_, _, body) = super::app::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
+            pg.dispatch(Msg::CloseLesson);
+            pg.dispatch(Msg::Load(body.to_string()));
+        }
+        Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,
+    }
+    if let Some(t) = t.filter(|t| *t > 0) {
+        pg.dispatch(Msg::Seek(t));
+    }
+    if play {
+        pg.dispatch(Msg::Play);
+    }
+    Ok(())
+}

@@ -160,4 +160,16 @@ test('copy embed code: the snippet opens the same run embedded, with the chosen 
   await expect(bad.locator('#error')).toContainText("lock: unknown name 'bord'");
   await expect(bad.locator('#error')).toContainText("height: expected pixels from 200 to 4000, got '9'");
   await expect(bad.locator('#play')).toBeEnabled();
+
+  // A lesson by URL: its variant, at its time, playing; the lesson tabs locked.
+  const lesson = await context.newPage();
+  await lesson.goto('/?embed=1&lesson=04-manual-ack&variant=1&t=7s&lock=lesson&speed=0.1&play=1');
+  await lesson.waitForFunction(() => (window as any).natsPlayground);
+  await expect(lesson.getByRole('tab', { name: 'manual ack', exact: true })).toHaveAttribute('aria-selected', 'true');
+  await expect(lesson.getByRole('tab', { name: 'auto ack', exact: true })).toBeDisabled();
+  await expect(lesson.locator('#play')).toHaveText('❚❚ Pause');
+  await expect(lesson.locator('#speed + output')).toHaveText('0.1×');
+  await expect.poll(() => lesson.evaluate(() => (window as any).natsPlayground.now())).toBeGreaterThan(7000);
+  const redelivered = await lesson.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.redelivered).map((e: any) => [e.t, e.seq]));
+  expect(redelivered).toEqual([[7000, 2]]);
 });

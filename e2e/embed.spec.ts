@@ -154,6 +154,18 @@ test('copy embed code: the snippet opens the same run embedded, with the chosen 
   await expect(page.frameLocator('[name=playground]').locator('#fix-version')).toBeDisabled();
   await expect(page.frameLocator('[name=playground]').locator('#open-full')).toBeVisible();
 
+  // In a lesson, the snippet opens the lesson (or, unticked, this exact run).
+  const teacher = await context.newPage();
+  await teacher.goto('/');
+  await teacher.waitForFunction(() => (window as any).natsPlayground);
+  await teacher.locator('#lesson-pick').selectOption({ label: 'Manual ack mode — Auto ack loses an event when the work fails' });
+  await teacher.getByRole('tab', { name: 'manual ack' }).click();
+  await teacher.evaluate(() => (window as any).natsPlayground.seek(7000));
+  await teacher.locator('#share').click();
+  await expect(teacher.locator('#embed-code')).toHaveValue(/src="http:\/\/127\.0\.0\.1:8082\/\?embed=1&amp;lesson=manual-ack&amp;variant=1&amp;t=7000&amp;height=560"/);
+  await teacher.locator('#embed-as-lesson').uncheck();
+  await expect(teacher.locator('#embed-code')).toHaveValue(/\?embed=1&amp;height=560#s=[A-Za-z0-9+$-]+&amp;t=7000"/);
+
   const bad = await context.newPage();
   await bad.goto('/?embed=1&lock=bord&height=9');
   await bad.waitForFunction(() => (window as any).natsPlayground);

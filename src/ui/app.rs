@@ -408,7 +408,10 @@ fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
     let code = use_state(EmbedCode::default);
     let split = link.find(['?', '#']).unwrap_or(link.len());
     let (page, fragment) = (&link[..split], link.find('#').map_or("", |i| &link[i..]));
-    let lesson = pg.lesson.as_ref().map(|r| (r.lesson.id.as_str(), r.variant));
+    // In a lesson the frame can open the lesson itself (a teacher's usual wish) or this run.
+    let in_lesson = pg.lesson.as_ref().map(|r| (r.lesson.id.as_str(), r.variant));
+    let as_lesson = use_state(|| true);
+    let lesson = in_lesson.filter(|_| *as_lesson);
     let snippet = code.snippet(&code.url(page, lesson, pg.session.borrow().now(), fragment));
     let toggle = |f: fn(&mut EmbedCode, bool)| {
         let code = code.clone();
@@ -434,6 +437,11 @@ fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
     html! {
         <section class="embedcode" aria-label="Embed in a course page">
             <h3>{ "Embed in a course page" }</h3>
+            if in_lesson.is_some() {
+                <label><input id="embed-as-lesson" type="checkbox" checked={*as_lesson}
+                    onchange={{ let a = as_lesson.clone(); Callback::from(move |_: Event| a.set(!*a)) }} />
+                    { " open the lesson (its text, variants and checkpoints) rather than this exact run" }</label>
+            }
             <div class="inspector__row">
                 <label><input id="embed-play" type="checkbox" checked={code.play} onchange={toggle(|c, on| c.play = on)} />{ " start playing" }</label>
                 <label><input id="embed-lock" type="checkbox" checked={code.lock_board} onchange={toggle(|c, on| c.lock_board = on)} />{ " lock the board" }</label>

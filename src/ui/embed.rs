@@ -47,18 +47,32 @@ pub fn parent_origin() -> Option<String> {
     web_sys::Url::new(&referrer).ok().map(|u| u.origin()).filter(|o| o != "null")
 }
 
-fn post(target: &Option<String>, msg: Value) {
+/// Posts a message (JSON text) to the embedding page, if it may have it.
+fn post_text(target: &Option<String>, text: &str) {
     let (Some(target), Some(w)) = (target, web_sys::window()) else { return };
     let Some(parent) = w.parent().ok().flatten() else { return };
-    let mut msg = msg;
-    msg["source"] = json!("nats-playground");
-    if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
+    if let Ok(v) = js_sys::JSON::parse(text) {
         let _ = parent.post_message(&v, target);
     }
 }
 
-fn events(evs: &[TraceEvent], watch: &Watch) -> Vec<Value> {
-    evs.iter().filter(|e| watch.wants(e.kind.name())).filter_map(|e| serde_json::to_value(e).ok()).collect()
+fn post(target: &Option<String>, msg: Value) {
+    let mut msg = msg;
+    msg["source"] = json!("nats-playground");
+    post_text(target, &msg.to_string());
+}
+
+/// A message with a large JSON payload, written as text (no intermediate `Value`).
+fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
+    let mut head = head;
+    head["source"] = json!("nats-playground");
+    let head = head.to_string();
+    post_text(target, &format!("{},\"{key}\":{payload}}}", &head[..head.len() - 1]));
+}
+
+fn events(evs: &[TraceEvent], watch: &Watch) -> String {
+    let picked: Vec<&TraceEvent> = evs.iter().filter(|e| watch.wants(e.kind.name())).collect();
+    serde_json::to_string(&picked).unwrap_or_else(|_| "[]".into())
 }
 
 impl Bridge {
@@ -89,8 +103,8 @@ impl Bridge {
                 let chunks: Vec<&[TraceEvent]> = if new.is_empty() { vec![new] } else { new.chunks(TRACE_CHUNK).collect() };
                 for (i, c) in chunks.iter().enumerate() {
                     let evs = events(c, &self.watch);
-                    if (reset && i == 0) || !evs.is_empty() {
-                        post(&self.target, json!({"type": "trace", "reset": reset && i == 0, "t": t, "events": evs}));
+                    if (reset && i == 0) || evs != "[]" {
+                        post_raw(&self.target, json!({"type": "trace", "reset": reset && i == 0, "t": t}), "events", &evs);
                     }
                 }
             }
@@ -178,13 +192,17 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
         Command::Get(what) => {
             let s = pg.session.borrow();
             let value = match what.as_str() {
-                "trace" => serde_json::to_value(s.sim().trace()).unwrap_or(Value::Null),
-                "monitor" => serde_json::to_value(s.sim().monitor()).unwrap_or(Value::Null),
-                "scenario" => s.export(s.now()).to_value(),
-                _ => bridge.borrow().state.clone(),
+                "trace" => serde_json::to_string(s.sim().trace()),
+                "monitor" => serde_json::to_string(&s.sim().monitor()),
+                "scenario" => Ok(s.export(s.now()).to_value().to_string()),
+                _ => Ok(bridge.borrow().state.to_string()),
             };
             drop(s);
-            bridge.borrow().reply(&id, json!({"type": "reply", "what": what, "value": value}));
+            let mut head = json!({"type": "reply", "what": what});
+            if let Some(id) = id {
+                head["id"] = id;
+            }
+            post_raw(&bridge.borrow().target, head, "value", &value.unwrap_or_else(|_| "null".into()));
         }
         Command::Load { source, t, play } => {
             let (pg, bridge) = (pg.clone(), bridge.clone());

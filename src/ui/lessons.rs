@@ -109,12 +109,8 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
             sel.set_selected_index(0);
             let pg = pg.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match fetch_text(&format!("lessons/{}", entry.file)).await.and_then(|t| Lesson::parse(&t)) {
-                    Ok(l) => {
-                        let saved = load_progress().remove(&l.id).unwrap_or_default();
-                        pg.dispatch(Msg::StartLesson(Rc::new(l), saved));
-                    }
-                    Err(e) => pg.dispatch(Msg::Error(format!("This lesson could not be loaded: {e}"))),
+                if let Err(e) = start_lesson(&pg, &entry.id, 0).await {
+                    pg.dispatch(Msg::Error(format!("This lesson could not be loaded: {e}")));
                 }
             });
         })

@@ -83,7 +83,11 @@ const COURSE = (query: string) => `<!DOCTYPE html><html><body>
 <iframe name="evil" src="http://evil.test/attack.html"></iframe>
 <script>
   window.got = [];
-  addEventListener('message', (e) => { if (e.origin === '${HOSTED}') window.got.push(e.data); });
+  addEventListener('message', (e) => {
+    if (e.origin !== '${HOSTED}') return;
+    window.got.push(e.data);
+    if (e.data.type === 'resize') document.querySelector('[name=playground]').style.height = e.data.height + 'px';
+  });
 </script></body></html>`;
 
 async function courseOn(page: Page, query: string) {
@@ -119,6 +123,11 @@ test('a page on another origin drives its frame; a message from a third origin i
   await page.evaluate((o) => (window as any).frames.playground.postMessage({ type: 'get', what: 'monitor', id: 'm' }, o), HOSTED);
   await expect.poll(async () => (await got(page, 'reply'))[0]?.id).toBe('m');
   expect((await got(page, 'reply'))[0].value.channelsz.channels[0].name).toBe('account:updated');
+
+  // No height option: the frame reports its content's height, the host sizes the frame to
+  // it, and nothing scrolls inside.
+  await expect.poll(async () => (await got(page, 'resize')).at(-1)?.height ?? 0).toBeGreaterThan(500);
+  await expect.poll(() => frame.evaluate(() => document.documentElement.scrollHeight - innerHeight)).toBeLessThanOrEqual(0);
 });
 
 test('origin= restricts who may drive the frame: the embedding page itself is refused when not listed', async ({ page }) => {

@@ -23,6 +23,12 @@ pub struct Bridge {
     target: Option<String>,
     watch: Watch,
     sent_t: Option<(SimTime, bool)>,
+    /// Report the page's height (no fixed `height` option): the last one sent, and when it
+    /// was measured (real ms; measuring forces a layout, so while playing at most 4 times a
+    /// second; every render when paused, which also catches the last one).
+    auto_height: bool,
+    sent_height: i32,
+    measured_at: f64,
     sent_len: usize,
     sent_generation: u64,
     /// The lesson and the answers already reported.
@@ -78,7 +84,7 @@ fn events(evs: &[TraceEvent], watch: &Watch) -> String {
 impl Bridge {
     /// A bridge for `view`, posting to the parent when it is allowed.
     pub fn new(view: &View) -> Rc<RefCell<Bridge>> {
-        Rc::new(RefCell::new(Bridge { target: view.target(parent_origin().as_deref()), ..Bridge::default() }))
+        Rc::new(RefCell::new(Bridge { target: view.target(parent_origin().as_deref()), auto_height: view.height.is_none(), ..Bridge::default() }))
     }
 
     /// Tells the host what changed since the last call (after every state change).
@@ -90,6 +96,16 @@ impl Bridge {
         let (t, playing) = (s.now(), pg.playing);
         let lesson = pg.lesson.as_ref().map(|r| json!({"id": r.lesson.id, "variant": r.variant, "asking": r.asking}));
         self.state = json!({"t": t, "playing": playing, "speed": pg.speed(), "horizon": s.horizon(), "lesson": lesson});
+        // The content's height, so that the host can size the frame to it (no inner scroll).
+        let real = js_sys::Date::now();
+        if self.auto_height && (!playing || real - self.measured_at >= 250.0) {
+            self.measured_at = real;
+            let h = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()).map_or(0, |b| b.scroll_height());
+            if h != self.sent_height {
+                self.sent_height = h;
+                post(&self.target, json!({"type": "resize", "height": h}));
+            }
+        }
         if self.sent_t != Some((t, playing)) {
             self.sent_t = Some((t, playing));
             post(&self.target, json!({"type": "time", "t": t, "playing": playing}));

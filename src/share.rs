@@ -7,6 +7,7 @@
 //! stream that ends early or points at a dictionary entry that does not exist, and output
 //! larger than the caller's limit (a small link must not expand into a frozen tab).
 
+use crate::engine::vecmap::VecMap;
 use crate::engine::scenario::MAX_UNTIL_MS;
 use crate::engine::{Scenario, SimTime};
 use std::collections::BTreeMap;
@@ -105,12 +106,12 @@ impl BitWriter {
 pub fn compress_to_uri(text: &str) -> String {
     let units: Vec<u16> = text.encode_utf16().collect();
     let mut dict: BTreeMap<Vec<u16>, u32> = BTreeMap::new();
-    let mut to_create: BTreeMap<u16, ()> = BTreeMap::new();
+    let mut to_create: VecMap<u16, ()> = VecMap::new();
     let (mut enlarge_in, mut dict_size, mut num_bits) = (2u32, 3u32, 2u32);
     let mut w = BitWriter { out: String::new(), val: 0, pos: 0 };
     let mut cur: Vec<u16> = Vec::new();
     let emit_w =
-        |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut BTreeMap<u16, ()>, enlarge_in: &mut u32, num_bits: &mut u32| {
+        |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecMap<u16, ()>, enlarge_in: &mut u32, num_bits: &mut u32| {
             if cur.len() == 1 && to_create.remove(&cur[0]).is_some() {
                 let c = cur[0] as u32;
                 if c < 256 {

@@ -23,10 +23,11 @@
 //! A handler that fails (`processed ok: false`) applies nothing; with auto ack the event is
 //! `lost`.
 
+use crate::engine::vecmap::{VecMap, VecSet};
 use super::ids::Name;
 use super::scenario::AppKind;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// What the application did with one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub struct Record {
     pub ids: BTreeSet<String>,
     /// With per-resource ordering: (channel, seq) of the events an instance has started on
     /// and not yet written.
-    pub in_progress: BTreeSet<(Name, u64)>,
+    pub in_progress: VecSet<(Name, u64)>,
 }
 
 /// The result of handing one event to the application.
@@ -149,7 +150,7 @@ pub struct Fixes {
 /// The databases of every application in a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppDb {
-    rows: BTreeMap<(AppKind, Name), Record>,
+    rows: VecMap<(AppKind, Name), Record>,
 }
 
 struct Parsed {

@@ -42,6 +42,7 @@ pub mod session;
 pub mod sim;
 pub mod time;
 pub mod trace;
+pub mod vecmap;
 
 pub use broker::StartPosition;
 pub use config::{ServerConfig, ServerVersion};

@@ -6,6 +6,7 @@
 //! between server and clients take no time: they are handled, in FIFO order, right after
 //! the step that sent them.
 
+use crate::engine::vecmap::{VecMap, VecSet};
 use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
 use super::config::ServerConfig;
@@ -24,13 +25,13 @@ use std::fmt;
 #[derive(Clone, Debug, Default)]
 pub struct TraceIndex {
     /// Messages dropped by limits (or channel deletion), per channel.
-    pub dropped: BTreeMap<Name, usize>,
+    pub dropped: VecMap<Name, usize>,
     /// The last error text each client got (cleared when it connects again).
-    pub last_error: BTreeMap<Name, Name>,
+    pub last_error: VecMap<Name, Name>,
     /// (client, channel) pairs that published.
-    pub published: std::collections::BTreeSet<(Name, Name)>,
+    pub published: VecSet<(Name, Name)>,
     /// Time of each client's last heartbeat outcome.
-    pub last_heartbeat: BTreeMap<Name, SimTime>,
+    pub last_heartbeat: VecMap<Name, SimTime>,
 }
 
 impl TraceIndex {
@@ -130,11 +131,11 @@ pub struct Sim {
     pub(crate) fx: Fx,
     pub(crate) pending: VecDeque<Effect>,
     pub(crate) procs: Vec<Process>,
-    pub(crate) current: BTreeMap<Name, ProcId>,
+    pub(crate) current: VecMap<Name, ProcId>,
     pub(crate) handles: Vec<HandleState>,
-    pub(crate) handle_ids: BTreeMap<Name, HandleId>,
+    pub(crate) handle_ids: VecMap<Name, HandleId>,
     /// For a process started by a reconnect, the one it may replace.
-    pub(crate) prev_of: BTreeMap<ProcId, ProcId>,
+    pub(crate) prev_of: VecMap<ProcId, ProcId>,
     trace: Vec<TraceEvent>,
     log: Vec<(SimTime, String)>,
     pub(crate) fail_rng: Rng,
@@ -164,10 +165,10 @@ impl Sim {
             fx: Fx::default(),
             pending: VecDeque::new(),
             procs: Vec::new(),
-            current: BTreeMap::new(),
+            current: VecMap::new(),
             handles: Vec::new(),
-            handle_ids: BTreeMap::new(),
-            prev_of: BTreeMap::new(),
+            handle_ids: VecMap::new(),
+            prev_of: VecMap::new(),
             trace: Vec::new(),
             log: Vec::new(),
             fail_rng: Rng::new(seed, 1),

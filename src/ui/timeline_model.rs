@@ -7,6 +7,7 @@
 use crate::engine::app::Anomaly;
 use crate::engine::trace::CloseReason;
 use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
+use crate::engine::vecmap::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a lane shows.
@@ -168,17 +169,17 @@ pub struct Timeline {
     pub restarts: Vec<SimTime>,
     built: usize,
     generation: u64,
-    handles: BTreeMap<String, HandleInfo>,
-    lane_of: BTreeMap<(LaneKind, String), usize>,
+    handles: VecMap<String, HandleInfo>,
+    lane_of: VecMap<(LaneKind, String), usize>,
     /// Ack-wait spans still open, by (handle, seq) → (lane, span index).
     open_waits: BTreeMap<(String, u64), (usize, usize)>,
     /// Processed-ok count per (scope, seq), and the highest processed seq per scope.
     processed_ok: BTreeMap<(String, u64), u32>,
-    max_processed: BTreeMap<String, u64>,
+    max_processed: VecMap<String, u64>,
     /// Seqs acked by an auto-ack handle (to spot "acked, then failed").
     auto_acked: BTreeSet<(String, u64)>,
     /// Open offline spans by durable identity.
-    offline: BTreeMap<String, (usize, usize)>,
+    offline: VecMap<String, (usize, usize)>,
     warned_stalled: BTreeSet<String>,
 }
 
@@ -474,8 +475,8 @@ impl Timeline {
     }
 }
 
-fn handle_infos(sim: &Sim) -> BTreeMap<String, HandleInfo> {
-    let mut out = BTreeMap::new();
+fn handle_infos(sim: &Sim) -> VecMap<String, HandleInfo> {
+    let mut out = VecMap::new();
     for a in &sim.scenario().actions {
         if let Verb::Subscribe(s) = &a.verb {
             let scope = match (&s.queue, &s.durable) {

@@ -2,12 +2,13 @@
 //! (`stores/memstore.go`), and its subscription store (plain subs, durables, queue groups).
 //! Owns sequence numbers and message bytes; never sends anything to a client.
 
+use crate::engine::vecmap::VecMap;
 use super::queue_group::QueueGroup;
 use crate::engine::ids::{Name, SubId};
 use crate::engine::proto::msg_proto_size;
 use crate::engine::time::{timestamp_ns, SimTime};
 use crate::engine::trace::DropReason;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A stored message (`MsgProto` without the per-delivery fields).
@@ -119,9 +120,9 @@ pub struct Channel {
     /// Plain subscriptions (including online durables), in list order.
     pub psubs: Vec<SubId>,
     /// Plain durables (online and offline) by `clientID-channel-durable`.
-    pub durables: BTreeMap<String, SubId>,
+    pub durables: VecMap<String, SubId>,
     /// Queue groups by key (`queue`, or `durable:queue` for durable groups).
-    pub qsubs: BTreeMap<Name, QueueGroup>,
+    pub qsubs: VecMap<Name, QueueGroup>,
     /// Next per-channel subscription id (`subid=` in logs).
     pub next_subid: u64,
     /// `max_age` timer generation and whether it is armed.
@@ -139,8 +140,8 @@ impl Channel {
             name,
             store: MsgStore::default(),
             psubs: Vec::new(),
-            durables: BTreeMap::new(),
-            qsubs: BTreeMap::new(),
+            durables: VecMap::new(),
+            qsubs: VecMap::new(),
             next_subid: 1,
             age_gen: 0,
             age_armed: false,

@@ -27,11 +27,12 @@ pub use queue_group::QueueGroup;
 pub use subscribe::stored_sub_count as subscribe_count;
 pub use subscription::{Sub, SubSlab};
 
+use crate::engine::vecmap::{VecMap, VecSet};
 use super::config::ServerConfig;
 use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::time::SimTime;
 use super::trace::TraceKind;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A timer the server arms; it comes back through [`Broker::timer`].
@@ -218,14 +219,14 @@ pub struct Broker {
     pub(crate) start: SimTime,
     pub(crate) server_id: String,
     pub(crate) nuid: Nuid,
-    pub(crate) clients: BTreeMap<Name, ClientRec>,
-    pub(crate) channels: BTreeMap<Name, Channel>,
+    pub(crate) clients: VecMap<Name, ClientRec>,
+    pub(crate) channels: VecMap<Name, Channel>,
     pub(crate) subs: SubSlab,
     pub(crate) stats: Stats,
     next_req: u64,
     next_reg: u64,
     reqs: BTreeMap<u64, PendingReq>,
-    dup_checking: BTreeSet<Name>,
+    dup_checking: VecSet<Name>,
 }
 
 impl Broker {
@@ -237,14 +238,14 @@ impl Broker {
             start: now,
             server_id,
             nuid,
-            clients: BTreeMap::new(),
-            channels: BTreeMap::new(),
+            clients: VecMap::new(),
+            channels: VecMap::new(),
             subs: SubSlab::starting_at(sub_base),
             stats: Stats::default(),
             next_req: 1,
             next_reg: 1,
             reqs: BTreeMap::new(),
-            dup_checking: BTreeSet::new(),
+            dup_checking: VecSet::new(),
         }
     }
 
@@ -261,11 +262,11 @@ impl Broker {
         self.subs.get(id)
     }
     /// Registered clients by id.
-    pub fn clients(&self) -> &BTreeMap<Name, ClientRec> {
+    pub fn clients(&self) -> &VecMap<Name, ClientRec> {
         &self.clients
     }
     /// Channels by name.
-    pub fn channels(&self) -> &BTreeMap<Name, Channel> {
+    pub fn channels(&self) -> &VecMap<Name, Channel> {
         &self.channels
     }
     /// Statistics.

@@ -1,0 +1,285 @@
+//! Small ordered maps and sets as sorted vectors. The engine's maps keyed by names (clients,
+//! channels, queue groups, processes) hold tens of entries: a sorted `Vec` searches them as
+//! fast as a B-tree, iterates in the same (key) order — so traces do not change — and costs
+//! far less code per key/value type, which matters in the page's WebAssembly. Maps that grow
+//! with the traffic (pending messages, redeliveries, snapshots) stay `BTreeMap`s.
+
+use std::borrow::Borrow;
+
+/// An ordered map on a sorted vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecMap<K, V> {
+    items: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap { items: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    /// An empty map.
+    pub const fn new() -> Self {
+        VecMap { items: Vec::new() }
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.items.binary_search_by(|(x, _)| x.borrow().cmp(k))
+    }
+
+    /// The value of `k`.
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k).ok().map(|i| &self.items[i].1)
+    }
+
+    /// The value of `k`, to change.
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k).ok().map(|i| &mut self.items[i].1)
+    }
+
+    /// Whether `k` is in the map.
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k).is_ok()
+    }
+
+    /// Sets `k` to `v`; the old value, if any.
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        match self.find(&k) {
+            Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
+            Err(i) => {
+                self.items.insert(i, (k, v));
+                None
+            }
+        }
+    }
+
+    /// Removes `k`; its value, if any.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(k).ok().map(|i| self.items.remove(i).1)
+    }
+
+    /// The value of `k`, inserted with `f` first if missing.
+    pub fn or_insert_with(&mut self, k: K, f: impl FnOnce() -> V) -> &mut V {
+        let i = match self.find(&k) {
+            Ok(i) => i,
+            Err(i) => {
+                self.items.insert(i, (k, f()));
+                i
+            }
+        };
+        &mut self.items[i].1
+    }
+
+    /// The place of `k`, like `BTreeMap::entry` (`or_default`, `or_insert_with`, `or_insert`).
+    pub fn entry(&mut self, k: K) -> Entry<'_, K, V> {
+        Entry { map: self, key: k }
+    }
+
+    /// Keeps the entries for which `f` is true.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.items.retain_mut(|(k, v)| f(k, v));
+    }
+}
+
+/// A key's place in a [`VecMap`].
+pub struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    key: K,
+}
+
+impl<'a, K: Ord, V> Entry<'a, K, V> {
+    /// Its value, made with `f` if missing.
+    pub fn or_insert_with(self, f: impl FnOnce() -> V) -> &'a mut V {
+        self.map.or_insert_with(self.key, f)
+    }
+
+    /// Its value, `v` if missing.
+    pub fn or_insert(self, v: V) -> &'a mut V {
+        self.map.or_insert_with(self.key, || v)
+    }
+
+    /// Its value, the default if missing.
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.map.or_insert_with(self.key, V::default)
+    }
+}
+
+impl<K, V> VecMap<K, V> {
+    /// Entries in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Entries in key order, values changeable.
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
+        self.items.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
+        self.items.iter().map(|(k, _)| k)
+    }
+
+    /// Values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
+        self.items.iter().map(|(_, v)| v)
+    }
+
+    /// Values in key order, changeable.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
+        self.items.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for VecMap<K, V> {
+    type Output = V;
+    /// The value of a key that must be there (like `BTreeMap`'s index: panics otherwise).
+    fn index(&self, k: &Q) -> &V {
+        self.get(k).expect("key in the map")
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = VecMap::new();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m
+    }
+}
+
+/// An ordered set on a sorted vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecSet<T> {
+    map: VecMap<T, ()>,
+}
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet { map: VecMap::default() }
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    /// An empty set.
+    pub const fn new() -> Self {
+        VecSet { map: VecMap::new() }
+    }
+
+    /// Adds `t`; whether it was new.
+    pub fn insert(&mut self, t: T) -> bool {
+        self.map.insert(t, ()).is_none()
+    }
+
+    /// Removes `t`; whether it was there.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, t: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.map.remove(t).is_some()
+    }
+
+    /// Whether `t` is in the set.
+    pub fn contains<Q: Ord + ?Sized>(&self, t: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.map.contains_key(t)
+    }
+
+    /// Keeps the members for which `f` is true.
+    pub fn retain(&mut self, mut f: impl FnMut(&T) -> bool) {
+        self.map.retain(|t, _| f(t));
+    }
+}
+
+impl<T> VecSet<T> {
+    /// Members in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.map.keys()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// No members.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vec_map_keeps_key_order_like_a_btree_map() {
+        let mut m = VecMap::new();
+        let mut b = std::collections::BTreeMap::new();
+        for (i, k) in ["orders", "payments", "expiration", "tickets", "orders", "auth", "payments"].iter().enumerate() {
+            assert_eq!(m.insert(k.to_string(), i), b.insert(k.to_string(), i), "{k}");
+        }
+        assert_eq!(m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(), b.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>());
+        assert_eq!(m.keys().rev().next().map(String::as_str), Some("tickets"));
+        assert_eq!(m.get("orders"), Some(&4));
+        assert_eq!(m.remove("orders"), Some(4));
+        assert_eq!(m.remove("orders"), None);
+        assert!(!m.contains_key("orders") && m.contains_key("auth"));
+        *m.or_insert_with("zz".into(), || 9) += 1;
+        *m.or_insert_with("zz".into(), || 0) += 1;
+        assert_eq!(m.get("zz"), Some(&11));
+        m.retain(|k, _| k.starts_with('p') || k == "zz");
+        assert_eq!(m.keys().cloned().collect::<Vec<_>>(), ["payments", "zz"]);
+        assert_eq!((m.len(), m.is_empty()), (2, false));
+    }
+
+    #[test]
+    fn a_vec_set_counts_each_member_once() {
+        let mut s = VecSet::new();
+        assert!(s.insert(("l1", 3)) && s.insert(("l1", 1)) && !s.insert(("l1", 3)));
+        assert_eq!(s.iter().collect::<Vec<_>>(), [&("l1", 1), &("l1", 3)]);
+        assert!(s.contains(&("l1", 1)) && s.remove(&("l1", 1)) && !s.remove(&("l1", 1)));
+        s.retain(|(_, n)| *n > 5);
+        assert!(s.is_empty() && s.len() == 0);
+    }
+}

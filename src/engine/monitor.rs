@@ -5,7 +5,7 @@
 use super::broker::{subscribe_count, Broker, Channel, Sub};
 use super::time::{go_uptime, rfc3339_nano, SimTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use super::vecmap::VecMap;
 
 /// `Serverz`.
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -84,8 +84,8 @@ pub struct Clientz {
     pub hb_inbox: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subs_count: Option<usize>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub subscriptions: BTreeMap<String, Vec<Subscriptionz>>,
+    #[serde(skip_serializing_if = "VecMap::is_empty")]
+    pub subscriptions: VecMap<String, Vec<Subscriptionz>>,
 }
 
 /// The paging header that `/clientsz` and `/channelsz` lists start with.
@@ -246,7 +246,7 @@ impl<'a> MonitorView<'a> {
     /// `/streaming/clientsz?client=ID[&subs=1]`: `None` is the 404 `Client ID not found`.
     pub fn client(&self, id: &str, subs: bool) -> Option<Clientz> {
         let c = self.b.clients().get(id)?;
-        let mut map: BTreeMap<String, Vec<Subscriptionz>> = BTreeMap::new();
+        let mut map: VecMap<String, Vec<Subscriptionz>> = VecMap::new();
         if subs {
             for s in c.subs.iter().filter_map(|id| self.b.sub(*id)) {
                 map.entry(s.channel.to_string()).or_default().push(Self::subz(s));

@@ -6,7 +6,7 @@
 use super::scenario::{Action, Scenario, Verb, MAX_UNTIL_MS};
 use super::sim::{RunError, Sim};
 use super::time::SimTime;
-use std::collections::BTreeMap;
+use crate::engine::vecmap::VecMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes runs: a new session or a fork gets a new number (views cache by it).
@@ -24,7 +24,7 @@ pub const SNAPSHOT_EVERY_MS: u64 = 5_000;
 pub struct Session {
     recorded: Scenario,
     sim: Sim,
-    snapshots: BTreeMap<SimTime, Sim>,
+    snapshots: VecMap<SimTime, Sim>,
     /// The furthest time simulated since the last fork (the end of the scrub bar).
     horizon: SimTime,
     generation: u64,
@@ -39,7 +39,7 @@ impl Session {
         // to the cursor" is a prefix of the recording.
         recorded.actions.sort_by_key(|a| a.at_ms);
         let sim = Sim::new(recorded.clone());
-        let mut snapshots = BTreeMap::new();
+        let mut snapshots = VecMap::new();
         snapshots.insert(0, sim.clone());
         Session { recorded, sim, snapshots, horizon: 0, generation: next_generation() }
     }
@@ -94,7 +94,7 @@ impl Session {
     /// Moves the cursor to `t`, backwards (from the nearest snapshot) or forwards.
     pub fn seek(&mut self, t: SimTime) -> Result<(), RunError> {
         if t < self.sim.now() {
-            let (_, snap) = self.snapshots.range(..=t).next_back().expect("a snapshot at 0");
+            let (_, snap) = self.snapshots.up_to(&t, true).next_back().expect("a snapshot at 0");
             self.sim = snap.clone();
         }
         self.advance_to(t)
@@ -116,8 +116,8 @@ impl Session {
         let idx = self.recorded.actions.len() - 1;
         // Everything before `now` is unchanged: keep the snapshots strictly before it and replay
         // from the last of them with the new future.
-        let mut keep: BTreeMap<SimTime, Sim> = self.snapshots.range(..now).map(|(t, s)| (*t, s.clone())).collect();
-        self.sim = match keep.iter().next_back() {
+        self.snapshots.retain(|t, _| *t < now);
+        self.sim = match self.snapshots.iter().next_back() {
             Some((&from, base)) => {
                 let mut sim = base.clone();
                 sim.replace_future_actions(&self.recorded.actions, from);
@@ -125,8 +125,7 @@ impl Session {
             }
             None => Sim::new(self.recorded.clone()),
         };
-        keep.entry(0).or_insert_with(|| self.sim.clone());
-        self.snapshots = keep;
+        self.snapshots.entry(0).or_insert_with(|| self.sim.clone());
         self.horizon = 0;
         self.generation = next_generation();
         self.advance_to(now)?;

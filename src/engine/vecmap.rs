@@ -91,6 +91,18 @@ impl<K: Ord, V> VecMap<K, V> {
         Entry { map: self, key: k }
     }
 
+    /// Entries with keys up to `end` (inclusive or not), in order.
+    pub fn up_to<Q: Ord + ?Sized>(&self, end: &Q, inclusive: bool) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator
+    where
+        K: Borrow<Q>,
+    {
+        let n = match self.find(end) {
+            Ok(i) => i + usize::from(inclusive),
+            Err(i) => i,
+        };
+        self.items[..n].iter().map(|(k, v)| (k, v))
+    }
+
     /// Keeps the entries for which `f` is true.
     pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
         self.items.retain_mut(|(k, v)| f(k, v));
@@ -183,6 +195,13 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
             m.insert(k, v);
         }
         m
+    }
+}
+
+/// Serialises as a JSON object in key order, like a `BTreeMap`.
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
     }
 }
 

@@ -9,7 +9,7 @@ use crate::embed::{parse_command, Command, Source, View, Watch};
 use crate::engine::{Scenario, SimTime, TraceEvent};
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use crate::engine::vecmap::VecMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
@@ -32,7 +32,7 @@ pub struct Bridge {
     sent_len: usize,
     sent_generation: u64,
     /// The lesson and the answers already reported.
-    answers: Option<(String, BTreeMap<usize, usize>)>,
+    answers: Option<(String, VecMap<usize, usize>)>,
     /// The page state's latest values the shared session does not hold.
     state: Value,
 }

@@ -8,7 +8,7 @@ use super::state::Msg;
 use super::view_model::seconds;
 use crate::lesson::Lesson;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use crate::engine::vecmap::VecMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -61,15 +61,15 @@ pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: us
 }
 
 /// All saved answers: lesson id → checkpoint index → choice.
-pub fn load_progress() -> BTreeMap<String, BTreeMap<usize, usize>> {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+/// What is stored: `{"manual-ack": {"0": 1}}`; anything else stored there reads as nothing.
+pub fn load_progress() -> VecMap<String, VecMap<usize, usize>> {
+    let text = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten()).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let answers = |a: &serde_json::Value| a.as_object().map(|a| a.iter().filter_map(|(k, c)| Some((k.parse().ok()?, c.as_u64()? as usize))).collect()).unwrap_or_default();
+    v.as_object().map(|o| o.iter().map(|(id, a)| (id.clone(), answers(a))).collect()).unwrap_or_default()
 }
 
-fn save_progress(id: &str, answers: &BTreeMap<usize, usize>) {
+fn save_progress(id: &str, answers: &VecMap<usize, usize>) {
     let mut all = load_progress();
     all.insert(id.to_string(), answers.clone());
     if let (Some(s), Ok(t)) = (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(&all)) {

@@ -3,6 +3,7 @@
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
 use crate::embed::View;
+use crate::engine::vecmap::VecMap;
 use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
 use crate::engine::{AppKind, Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
 use std::cell::RefCell;
@@ -26,7 +27,7 @@ pub struct LessonRun {
     /// The checkpoint the run stopped at.
     pub asking: Option<usize>,
     /// Answers given, by checkpoint index.
-    pub answers: std::collections::BTreeMap<usize, usize>,
+    pub answers: VecMap<usize, usize>,
 }
 
 impl PartialEq for LessonRun {
@@ -175,7 +176,7 @@ pub enum Msg {
     /// Replace the server options (the run is replayed from 0 with them).
     SetServer(ServerConfig),
     /// Start a lesson (with answers saved earlier).
-    StartLesson(Rc<crate::lesson::Lesson>, std::collections::BTreeMap<usize, usize>),
+    StartLesson(Rc<crate::lesson::Lesson>, VecMap<usize, usize>),
     /// Switch the lesson to another variant (broken / fixed).
     LessonVariant(usize),
     /// Answer the checkpoint being asked.

@@ -32,7 +32,6 @@ use super::config::ServerConfig;
 use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::time::SimTime;
 use super::trace::TraceKind;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A timer the server arms; it comes back through [`Broker::timer`].
@@ -225,7 +224,7 @@ pub struct Broker {
     pub(crate) stats: Stats,
     next_req: u64,
     next_reg: u64,
-    reqs: BTreeMap<u64, PendingReq>,
+    reqs: VecMap<u64, PendingReq>,
     dup_checking: VecSet<Name>,
 }
 
@@ -244,7 +243,7 @@ impl Broker {
             stats: Stats::default(),
             next_req: 1,
             next_reg: 1,
-            reqs: BTreeMap::new(),
+            reqs: VecMap::new(),
             dup_checking: VecSet::new(),
         }
     }

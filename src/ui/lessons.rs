@@ -7,7 +7,6 @@ use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
 use crate::lesson::Lesson;
-use serde::Deserialize;
 use crate::engine::vecmap::VecMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -18,7 +17,7 @@ use yew::prelude::*;
 const PROGRESS_KEY: &str = "nats-playground.progress";
 
 /// One entry of `lessons/index.json`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LessonEntry {
     /// File name.
     pub file: String,
@@ -30,6 +29,17 @@ pub struct LessonEntry {
     pub title: String,
     /// Variant names.
     pub variants: Vec<String>,
+}
+
+/// Reads `lessons/index.json` (entries that are not complete are left out).
+fn parse_index(text: &str) -> Vec<LessonEntry> {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let s = |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    let entry = |e: &serde_json::Value| {
+        let variants = e.get("variants")?.as_array()?.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
+        Some(LessonEntry { file: s(e, "file")?, id: s(e, "id")?, section: s(e, "section")?, title: s(e, "title")?, variants })
+    };
+    v.as_array().map(|a| a.iter().filter_map(entry).collect()).unwrap_or_default()
 }
 
 async fn fetch_text(url: &str) -> Result<String, String> {
@@ -46,7 +56,7 @@ async fn fetch_text(url: &str) -> Result<String, String> {
 /// Starts the lesson `name` (its id, `manual-ack`, or its file name, `04-manual-ack`) at
 /// `variant`, with the answers saved in this browser. Only files the index lists are fetched.
 pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: usize) -> Result<(), String> {
-    let index: Vec<LessonEntry> = serde_json::from_str(&fetch_text("lessons/index.json").await?).map_err(|e| format!("lessons/index.json: {e}"))?;
+    let index = parse_index(&fetch_text("lessons/index.json").await?);
     let entry = index.iter().find(|e| e.id == name || e.file.strip_suffix(".json") == Some(name)).ok_or_else(|| format!("no lesson '{name}'"))?;
     if variant >= entry.variants.len() {
         return Err(format!("lesson '{name}' has {} variant(s); variant {variant} does not exist", entry.variants.len()));
@@ -95,7 +105,7 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(t) = fetch_text("lessons/index.json").await {
-                    index.set(serde_json::from_str(&t).unwrap_or_default());
+                    index.set(parse_index(&t));
                 }
             });
         });

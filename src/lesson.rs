@@ -93,7 +93,11 @@ impl Lesson {
                 let path = format!("variants[{i}]");
                 let o = obj(v, &path, &["name", "text", "scenario", "claims"])?;
                 let scenario = o.get("scenario").cloned().ok_or_else(|| format!("{path}: missing field `scenario`"))?;
-                let claims = list(o, "claims", &path, true)?.iter().enumerate().map(|(k, c)| Claim::from_value(c, &format!("{path}.claims[{k}]"))).collect::<Result<_, _>>()?;
+                let claims = list(o, "claims", &path, true)?
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| Claim::from_value(c, &format!("{path}.claims[{k}]")))
+                    .collect::<Result<_, _>>()?;
                 Ok(Variant { name: string(o, "name", &path)?, text: string(o, "text", &path)?, scenario, claims })
             })
             .collect::<Result<_, String>>()?;
@@ -114,7 +118,14 @@ impl Lesson {
                 })
             })
             .collect::<Result<_, String>>()?;
-        Ok(Lesson { id: string(o, "id", "lesson")?, section: string(o, "section", "lesson")?, title: string(o, "title", "lesson")?, text: strings(o, "text", "lesson")?, variants, checkpoints })
+        Ok(Lesson {
+            id: string(o, "id", "lesson")?,
+            section: string(o, "section", "lesson")?,
+            title: string(o, "title", "lesson")?,
+            text: strings(o, "text", "lesson")?,
+            variants,
+            checkpoints,
+        })
     }
 
     /// The scenario of variant `i`.
@@ -155,7 +166,11 @@ fn strings(o: &Map<String, Value>, k: &str, path: &str) -> Result<Vec<String>, S
 impl Claim {
     fn from_value(v: &Value, path: &str) -> Result<Claim, String> {
         let o = obj(v, path, &["say", "event", "count", "subscriptions_at"])?;
-        let count = o.get("count").filter(|c| !c.is_null()).map(|c| c.as_u64().map(|n| n as usize).ok_or_else(|| format!("{path}: `count` must be a whole number"))).transpose()?;
+        let count = o
+            .get("count")
+            .filter(|c| !c.is_null())
+            .map(|c| c.as_u64().map(|n| n as usize).ok_or_else(|| format!("{path}: `count` must be a whole number")))
+            .transpose()?;
         let subscriptions_at = match o.get("subscriptions_at").filter(|c| !c.is_null()) {
             None => None,
             Some(Value::Array(a)) if a.len() == 3 => match (a[0].as_u64(), a[1].as_str(), a[2].as_u64()) {

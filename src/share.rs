@@ -7,8 +7,8 @@
 //! stream that ends early or points at a dictionary entry that does not exist, and output
 //! larger than the caller's limit (a small link must not expand into a frozen tab).
 
-use crate::engine::vecmap::VecMap;
 use crate::engine::scenario::MAX_UNTIL_MS;
+use crate::engine::vecmap::VecMap;
 use crate::engine::{Scenario, SimTime};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -110,31 +110,30 @@ pub fn compress_to_uri(text: &str) -> String {
     let (mut enlarge_in, mut dict_size, mut num_bits) = (2u32, 3u32, 2u32);
     let mut w = BitWriter { out: String::new(), val: 0, pos: 0 };
     let mut cur: Vec<u16> = Vec::new();
-    let emit_w =
-        |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecMap<u16, ()>, enlarge_in: &mut u32, num_bits: &mut u32| {
-            if cur.len() == 1 && to_create.remove(&cur[0]).is_some() {
-                let c = cur[0] as u32;
-                if c < 256 {
-                    w.bits(0, *num_bits);
-                    w.bits(c, 8);
-                } else {
-                    w.bits(1, *num_bits);
-                    w.bits(c, 16);
-                }
-                *enlarge_in -= 1;
-                if *enlarge_in == 0 {
-                    *enlarge_in = 1 << *num_bits;
-                    *num_bits += 1;
-                }
+    let emit_w = |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecMap<u16, ()>, enlarge_in: &mut u32, num_bits: &mut u32| {
+        if cur.len() == 1 && to_create.remove(&cur[0]).is_some() {
+            let c = cur[0] as u32;
+            if c < 256 {
+                w.bits(0, *num_bits);
+                w.bits(c, 8);
             } else {
-                w.bits(dict[cur], *num_bits);
+                w.bits(1, *num_bits);
+                w.bits(c, 16);
             }
             *enlarge_in -= 1;
             if *enlarge_in == 0 {
                 *enlarge_in = 1 << *num_bits;
                 *num_bits += 1;
             }
-        };
+        } else {
+            w.bits(dict[cur], *num_bits);
+        }
+        *enlarge_in -= 1;
+        if *enlarge_in == 0 {
+            *enlarge_in = 1 << *num_bits;
+            *num_bits += 1;
+        }
+    };
     for &c in &units {
         if !dict.contains_key(&[c][..]) {
             dict.insert(vec![c], dict_size);

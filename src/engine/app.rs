@@ -23,9 +23,9 @@
 //! A handler that fails (`processed ok: false`) applies nothing; with auto ack the event is
 //! `lost`.
 
-use crate::engine::vecmap::{VecMap, VecSet};
 use super::ids::Name;
 use super::scenario::AppKind;
+use crate::engine::vecmap::{VecMap, VecSet};
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -4,8 +4,8 @@
 
 use super::broker::{subscribe_count, Broker, Channel, Sub};
 use super::time::{go_uptime, rfc3339_nano, SimTime};
-use serde::Serialize;
 use super::vecmap::VecMap;
+use serde::Serialize;
 
 /// `Serverz`.
 #[derive(Serialize, Debug, Clone, PartialEq)]

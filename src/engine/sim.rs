@@ -6,7 +6,6 @@
 //! between server and clients take no time: they are handled, in FIFO order, right after
 //! the step that sent them.
 
-use crate::engine::vecmap::{VecMap, VecSet};
 use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
 use super::config::ServerConfig;
@@ -16,6 +15,7 @@ use super::rng::Rng;
 use super::scenario::{Action, Scenario, Verb};
 use super::time::SimTime;
 use super::trace::{TraceEvent, TraceKind};
+use crate::engine::vecmap::{VecMap, VecSet};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt;
@@ -28,8 +28,8 @@ pub struct TraceIndex {
     pub dropped: VecMap<Name, usize>,
     /// The last error text each client got (cleared when it connects again).
     pub last_error: VecMap<Name, Name>,
-    /// (client, channel) pairs that published.
-    pub published: VecSet<(Name, Name)>,
+    /// The channels each client published on.
+    pub published: VecMap<Name, VecSet<Name>>,
     /// Time of each client's last heartbeat outcome.
     pub last_heartbeat: VecMap<Name, SimTime>,
 }
@@ -48,7 +48,16 @@ impl TraceIndex {
                 self.last_error.remove(client);
             }
             TraceKind::Published { client, channel, .. } => {
-                self.published.insert((client.clone(), channel.clone()));
+                // Looked up by reference: no name is cloned for a pair already known.
+                match self.published.get_mut(&**client) {
+                    Some(chs) if chs.contains(&**channel) => {}
+                    Some(chs) => {
+                        chs.insert(channel.clone());
+                    }
+                    None => {
+                        self.published.or_insert_with(client.clone(), VecSet::new).insert(channel.clone());
+                    }
+                }
             }
             TraceKind::Heartbeat { client, .. } => {
                 self.last_heartbeat.insert(client.clone(), t);

@@ -6,29 +6,31 @@
 
 use std::borrow::Borrow;
 
-/// An ordered map on a sorted vector.
+/// An ordered map on sorted vectors: the keys apart from the values, so that a search reads
+/// only keys (like a B-tree node does).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VecMap<K, V> {
-    items: Vec<(K, V)>,
+    keys: Vec<K>,
+    vals: Vec<V>,
 }
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
-        VecMap { items: Vec::new() }
+        VecMap { keys: Vec::new(), vals: Vec::new() }
     }
 }
 
 impl<K: Ord, V> VecMap<K, V> {
     /// An empty map.
     pub const fn new() -> Self {
-        VecMap { items: Vec::new() }
+        VecMap { keys: Vec::new(), vals: Vec::new() }
     }
 
     fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
     {
-        self.items.binary_search_by(|(x, _)| x.borrow().cmp(k))
+        self.keys.binary_search_by(|x| x.borrow().cmp(k))
     }
 
     /// The value of `k`.
@@ -36,7 +38,7 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(k).ok().map(|i| &self.items[i].1)
+        self.find(k).ok().map(|i| &self.vals[i])
     }
 
     /// The value of `k`, to change.
@@ -44,7 +46,7 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(k).ok().map(|i| &mut self.items[i].1)
+        self.find(k).ok().map(|i| &mut self.vals[i])
     }
 
     /// Whether `k` is in the map.
@@ -58,9 +60,10 @@ impl<K: Ord, V> VecMap<K, V> {
     /// Sets `k` to `v`; the old value, if any.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         match self.find(&k) {
-            Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
+            Ok(i) => Some(std::mem::replace(&mut self.vals[i], v)),
             Err(i) => {
-                self.items.insert(i, (k, v));
+                self.keys.insert(i, k);
+                self.vals.insert(i, v);
                 None
             }
         }
@@ -71,7 +74,9 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(k).ok().map(|i| self.items.remove(i).1)
+        let i = self.find(k).ok()?;
+        self.keys.remove(i);
+        Some(self.vals.remove(i))
     }
 
     /// The value of `k`, inserted with `f` first if missing.
@@ -79,11 +84,12 @@ impl<K: Ord, V> VecMap<K, V> {
         let i = match self.find(&k) {
             Ok(i) => i,
             Err(i) => {
-                self.items.insert(i, (k, f()));
+                self.keys.insert(i, k);
+                self.vals.insert(i, f());
                 i
             }
         };
-        &mut self.items[i].1
+        &mut self.vals[i]
     }
 
     /// The place of `k`, like `BTreeMap::entry` (`or_default`, `or_insert_with`, `or_insert`).
@@ -100,12 +106,21 @@ impl<K: Ord, V> VecMap<K, V> {
             Ok(i) => i + usize::from(inclusive),
             Err(i) => i,
         };
-        self.items[..n].iter().map(|(k, v)| (k, v))
+        self.keys[..n].iter().zip(&self.vals[..n])
     }
 
     /// Keeps the entries for which `f` is true.
     pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
-        self.items.retain_mut(|(k, v)| f(k, v));
+        let mut keep = 0;
+        for i in 0..self.keys.len() {
+            if f(&self.keys[i], &mut self.vals[i]) {
+                self.keys.swap(keep, i);
+                self.vals.swap(keep, i);
+                keep += 1;
+            }
+        }
+        self.keys.truncate(keep);
+        self.vals.truncate(keep);
     }
 }
 
@@ -138,37 +153,37 @@ impl<'a, K: Ord, V> Entry<'a, K, V> {
 impl<K, V> VecMap<K, V> {
     /// Entries in key order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator {
-        self.items.iter().map(|(k, v)| (k, v))
+        self.keys.iter().zip(&self.vals)
     }
 
     /// Entries in key order, values changeable.
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
-        self.items.iter_mut().map(|(k, v)| (&*k, v))
+        self.keys.iter().zip(&mut self.vals)
     }
 
     /// Keys in order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
-        self.items.iter().map(|(k, _)| k)
+        self.keys.iter()
     }
 
     /// Values in key order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
-        self.items.iter().map(|(_, v)| v)
+        self.vals.iter()
     }
 
     /// Values in key order, changeable.
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
-        self.items.iter_mut().map(|(_, v)| v)
+        self.vals.iter_mut()
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.keys.len()
     }
 
     /// No entries.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.keys.is_empty()
     }
 }
 
@@ -182,9 +197,9 @@ impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for VecMap<K, V
 
 impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
     type Item = (&'a K, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    type IntoIter = std::iter::Zip<std::slice::Iter<'a, K>, std::slice::Iter<'a, V>>;
     fn into_iter(self) -> Self::IntoIter {
-        self.items.iter().map(|(k, v)| (k, v))
+        self.keys.iter().zip(&self.vals)
     }
 }
 

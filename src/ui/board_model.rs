@@ -440,7 +440,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     }
     let mut edges = Vec::new();
     for n in nodes.iter().filter(|n| !n.listener) {
-        for (_, ch) in sim.index().published.iter().filter(|(c, _)| **c == *n.id) {
+        for ch in sim.index().published.get(n.id.as_str()).into_iter().flat_map(|chs| chs.iter()) {
             edges.push(EdgeVm { x1: n.x + NODE_W, y1: n.y + 22.0, x2: SERVER_X, y2: channel_y(ch) });
         }
     }

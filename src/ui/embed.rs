@@ -6,10 +6,10 @@
 use super::hooks::{DocumentListener, Playground};
 use super::state::Msg;
 use crate::embed::{parse_command, Command, Source, View, Watch};
+use crate::engine::vecmap::VecMap;
 use crate::engine::{Scenario, SimTime, TraceEvent};
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use crate::engine::vecmap::VecMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 

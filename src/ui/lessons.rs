@@ -6,8 +6,8 @@
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
-use crate::lesson::Lesson;
 use crate::engine::vecmap::VecMap;
+use crate::lesson::Lesson;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -75,7 +75,9 @@ pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: us
 pub fn load_progress() -> VecMap<String, VecMap<usize, usize>> {
     let text = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten()).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let answers = |a: &serde_json::Value| a.as_object().map(|a| a.iter().filter_map(|(k, c)| Some((k.parse().ok()?, c.as_u64()? as usize))).collect()).unwrap_or_default();
+    let answers = |a: &serde_json::Value| {
+        a.as_object().map(|a| a.iter().filter_map(|(k, c)| Some((k.parse().ok()?, c.as_u64()? as usize))).collect()).unwrap_or_default()
+    };
     v.as_object().map(|o| o.iter().map(|(id, a)| (id.clone(), answers(a))).collect()).unwrap_or_default()
 }
 

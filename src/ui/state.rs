@@ -3,8 +3,8 @@
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
 use crate::embed::View;
-use crate::engine::vecmap::VecMap;
 use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
+use crate::engine::vecmap::VecMap;
 use crate::engine::{AppKind, Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -6,8 +6,8 @@
 
 use crate::engine::app::Anomaly;
 use crate::engine::trace::CloseReason;
-use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
 use crate::engine::vecmap::VecMap;
+use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a lane shows.

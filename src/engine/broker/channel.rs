@@ -2,12 +2,12 @@
 //! (`stores/memstore.go`), and its subscription store (plain subs, durables, queue groups).
 //! Owns sequence numbers and message bytes; never sends anything to a client.
 
-use crate::engine::vecmap::VecMap;
 use super::queue_group::QueueGroup;
 use crate::engine::ids::{Name, SubId};
 use crate::engine::proto::msg_proto_size;
 use crate::engine::time::{timestamp_ns, SimTime};
 use crate::engine::trace::DropReason;
+use crate::engine::vecmap::VecMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 

@@ -27,11 +27,11 @@ pub use queue_group::QueueGroup;
 pub use subscribe::stored_sub_count as subscribe_count;
 pub use subscription::{Sub, SubSlab};
 
-use crate::engine::vecmap::{VecMap, VecSet};
 use super::config::ServerConfig;
 use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::time::SimTime;
 use super::trace::TraceKind;
+use crate::engine::vecmap::{VecMap, VecSet};
 use std::sync::Arc;
 
 /// A timer the server arms; it comes back through [`Broker::timer`].

@@ -294,7 +294,7 @@ mod tests {
             assert_eq!(m.insert(k.to_string(), i), b.insert(k.to_string(), i), "{k}");
         }
         assert_eq!(m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(), b.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>());
-        assert_eq!(m.keys().rev().next().map(String::as_str), Some("tickets"));
+        assert_eq!(m.keys().next_back().map(String::as_str), Some("tickets"));
         assert_eq!(m.get("orders"), Some(&4));
         assert_eq!(m.remove("orders"), Some(4));
         assert_eq!(m.remove("orders"), None);
@@ -314,6 +314,7 @@ mod tests {
         assert_eq!(s.iter().collect::<Vec<_>>(), [&("l1", 1), &("l1", 3)]);
         assert!(s.contains(&("l1", 1)) && s.remove(&("l1", 1)) && !s.remove(&("l1", 1)));
         s.retain(|(_, n)| *n > 5);
-        assert!(s.is_empty() && s.len() == 0);
+        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
     }
 }

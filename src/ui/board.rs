@@ -131,7 +131,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
             { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
             { server(vm) }
             { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))))) }
-            if dragging.is_some() || vm.nodes.iter().any(|n| n.listener) {
+            if !pg.view.locks("board") && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
                 <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
                     <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
                     <text x={(zone.0 + zone.2 / 2.0).to_string()} y={(zone.1 + 26.0).to_string()} text-anchor="middle">{ "drop here: new queue group" }</text>

@@ -317,17 +317,19 @@ fn ServerPanel() -> Html {
     html! {
         <section class="inspector" aria-label="Server">
             <h2>{ "Server" }</h2>
-            <fieldset class="inspector__edit" disabled={locked}>
+            // A locked board shows what the server runs (its command line says every option),
+            // not forms nobody may use.
+            if !locked {
             <div class="inspector__row">
                 <button id="add-publisher" class="btn btn--primary" onclick={add(false)}>{ "+ Publisher" }</button>
                 <button id="add-listener" class="btn btn--primary" onclick={add(true)}>{ "+ Listener" }</button>
             </div>
             <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} onchange={set_state(typed.clone())} /></label>
             <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} onchange={set_state(channel.clone())} /></label>
-            </fieldset>
+            }
             <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
             <CodeBlock id="k8s" title="Kubernetes: nats-depl.yaml (Deployment + Service)" source={crate::codegen::k8s_yaml(&cfg)} warnings={Vec::<String>::new()} />
-            <fieldset class="inspector__edit" disabled={locked}>
+            if !locked {
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>
                 <label>{ "version " }
@@ -347,7 +349,7 @@ fn ServerPanel() -> Html {
                 <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| c.max_inactivity_ms = v.parse().unwrap_or(c.max_inactivity_ms))} /></label>
             </fieldset>
             <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
-            </fieldset>
+            }
         </section>
     }
 }

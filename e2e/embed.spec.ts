@@ -150,10 +150,11 @@ test('copy embed code: the snippet opens the same run embedded, with the chosen 
   const trace = await page.evaluate(() => JSON.stringify((window as any).natsPlayground.trace()));
   await page.locator('#share').click();
   await page.locator('#embed-lock').check();
+  await page.locator('#embed-theme').selectOption('dark');
   await page.locator('#embed-height').fill('480');
   await page.locator('#embed-height').dispatchEvent('change');
   const code = await page.locator('#embed-code').inputValue();
-  expect(code).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:8082\/\?embed=1&amp;lock=board,lab&amp;height=480#s=[A-Za-z0-9+$-]+&amp;t=3000" width="100%" height="480" /);
+  expect(code).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:8082\/\?embed=1&amp;lock=board,lab&amp;theme=dark&amp;height=480#s=[A-Za-z0-9+$-]+&amp;t=3000" width="100%" height="480" /);
   await page.locator('#embed-copy').click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
 
@@ -183,6 +184,21 @@ test('copy embed code: the snippet opens the same run embedded, with the chosen 
   await expect(bad.locator('#error')).toContainText("lock: unknown name 'bord'");
   await expect(bad.locator('#error')).toContainText("height: expected pixels from 200 to 4000, got '9'");
   await expect(bad.locator('#play')).toBeEnabled();
+
+  // theme= wins over the reader's system setting, both ways.
+  const bg = (p: Page) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const dark = await context.newPage();
+  await dark.emulateMedia({ colorScheme: 'light' });
+  await dark.goto('/?embed=1&theme=dark');
+  await dark.waitForFunction(() => (window as any).natsPlayground);
+  expect(await bg(dark)).toBe('rgb(13, 17, 23)');
+  await dark.emulateMedia({ colorScheme: 'dark' });
+  await dark.goto('/?embed=1&theme=light');
+  await dark.waitForFunction(() => (window as any).natsPlayground);
+  expect(await bg(dark)).toBe('rgb(246, 247, 249)');
+  await dark.goto('/?embed=1');
+  await dark.waitForFunction(() => (window as any).natsPlayground);
+  expect(await bg(dark)).toBe('rgb(13, 17, 23)');
 
   // A lesson by URL: its variant, at its time, playing; the lesson tabs locked.
   const lesson = await context.newPage();

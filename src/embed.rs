@@ -87,6 +87,8 @@ pub struct View {
     pub height: Option<u32>,
     /// Origins allowed to drive the page by `postMessage` (empty: the embedding page's).
     pub origins: Vec<String>,
+    /// `light` or `dark` whatever the reader's system says (none: follow it).
+    pub theme: Option<&'static str>,
     /// What to open.
     pub start: Start,
 }
@@ -101,6 +103,7 @@ impl Default for View {
             compact: false,
             height: None,
             origins: Vec::new(),
+            theme: None,
             start: Start::default(),
         }
     }
@@ -207,6 +210,11 @@ impl View {
                 "controls" => Names::parse(v, &CONTROLS, 0, k).map(|n| view.shown = n),
                 "lock" => Names::parse(v, &CONTROLS, 0, k).map(|n| view.locked = n),
                 "panels" => Names::parse(v, &PANELS, 16, k).map(|n| view.panels = n),
+                "theme" => ["auto", "light", "dark"]
+                    .iter()
+                    .find(|t| **t == v)
+                    .map(|t| view.theme = (*t != "auto").then_some(*t))
+                    .ok_or_else(|| bad("expected light, dark or auto, got")),
                 "layout" => ["full", "compact"].iter().position(|l| l == v).map(|i| view.compact = i == 1).ok_or_else(|| bad("expected compact or full, got")),
                 "height" => v
                     .trim_end_matches("px")
@@ -290,11 +298,13 @@ pub struct EmbedCode {
     pub compact: bool,
     /// Height of the frame (px).
     pub height: u32,
+    /// A fixed theme (none: the reader's).
+    pub theme: Option<&'static str>,
 }
 
 impl Default for EmbedCode {
     fn default() -> Self {
-        EmbedCode { play: false, lock_board: false, lock_time: false, compact: true, height: 560 }
+        EmbedCode { play: false, lock_board: false, lock_time: false, compact: true, height: 560, theme: None }
     }
 }
 
@@ -325,6 +335,9 @@ impl EmbedCode {
         }
         if !self.compact {
             q += "&layout=full&panels=all";
+        }
+        if let Some(t) = self.theme {
+            q += &format!("&theme={t}");
         }
         q += &format!("&height={}", self.height);
         let frag = if lesson.is_some() { "" } else { fragment };
@@ -488,7 +501,7 @@ mod tests {
 
     #[test]
     fn every_option_is_read() {
-        let q = "embed=1&lesson=manual-ack&variant=1&t=2.4s&play=1&speed=10&controls=play,scrub&lock=board,scrub&panels=board,timeline&layout=full&height=520px&origin=https://Course.Example/,http://127.0.0.1:8080";
+        let q = "embed=1&lesson=manual-ack&variant=1&t=2.4s&play=1&speed=10&controls=play,scrub&lock=board,scrub&panels=board,timeline&layout=full&height=520px&origin=https://Course.Example/,http://127.0.0.1:8080&theme=dark";
         let (v, p) = View::from_query(q);
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(v.start, Start { lesson: Some("manual-ack".into()), variant: 1, example: None, t: Some(2400), play: true, speed: Some(10.0) });
@@ -498,6 +511,9 @@ mod tests {
         assert!(!v.compact);
         assert_eq!(v.height, Some(520));
         assert_eq!(v.origins, ["https://course.example", "http://127.0.0.1:8080"]);
+        assert_eq!(v.theme, Some("dark"));
+        assert_eq!(View::from_query("theme=auto").0.theme, None);
+        assert_eq!(View::from_query("theme=pink").1, ["theme: expected light, dark or auto, got 'pink'"]);
     }
 
     #[test]
@@ -554,18 +570,19 @@ mod tests {
 
     #[test]
     fn the_embed_code_is_an_escaped_iframe_with_the_chosen_options() {
-        let code = EmbedCode { play: true, lock_board: true, lock_time: false, compact: true, height: 480 };
+        let code = EmbedCode { play: true, lock_board: true, lock_time: false, compact: true, height: 480, theme: None };
         let url = code.url("https://play.example/nats/", Some(("manual-ack", 1)), 2400, "#s=ignored");
         assert_eq!(url, "https://play.example/nats/?embed=1&lesson=manual-ack&variant=1&t=2400&play=1&lock=board,lab&height=480");
         assert_eq!(
             code.snippet(&url),
             "<iframe src=\"https://play.example/nats/?embed=1&amp;lesson=manual-ack&amp;variant=1&amp;t=2400&amp;play=1&amp;lock=board,lab&amp;height=480\" width=\"100%\" height=\"480\" style=\"border:1px solid #d5dae1;border-radius:8px\" title=\"NATS Streaming Playground\" loading=\"lazy\" allow=\"clipboard-write\"></iframe>"
         );
-        let code = EmbedCode { lock_time: true, compact: false, ..EmbedCode::default() };
-        assert_eq!(code.url("/", None, 0, "#s=ABC&t=5"), "/?embed=1&lock=play,step,reset,speed,scrub&layout=full&panels=all&height=560#s=ABC&t=5");
+        let code = EmbedCode { lock_time: true, compact: false, theme: Some("light"), ..EmbedCode::default() };
+        assert_eq!(code.url("/", None, 0, "#s=ABC&t=5"), "/?embed=1&lock=play,step,reset,speed,scrub&layout=full&panels=all&theme=light&height=560#s=ABC&t=5");
         // The options it writes read back as chosen.
         let (v, p) = View::from_query(code.url("", None, 0, "").trim_start_matches('?'));
         assert!(p.is_empty() && v.locks("scrub") && !v.locks("board") && !v.compact && v.has_panel("monitor") && v.height == Some(560));
+        assert_eq!(v.theme, Some("light"));
     }
 
     #[test]

@@ -74,6 +74,10 @@ fn initial() -> PlaygroundState {
     if let Some(f) = view.start.speed {
         s.speed_log = f.log10();
     }
+    // The theme option, before the first paint (no flash of the other theme).
+    if let Some(root) = view.theme.and_then(|_| web_sys::window()?.document()?.document_element()) {
+        let _ = root.set_attribute("data-theme", view.theme.unwrap_or_default());
+    }
     if !problems.is_empty() {
         s.error = Some(problems.join(" · "));
     }
@@ -447,6 +451,18 @@ fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
                 <label><input id="embed-lock" type="checkbox" checked={code.lock_board} onchange={toggle(|c, on| c.lock_board = on)} />{ " lock the board" }</label>
                 <label><input id="embed-lock-time" type="checkbox" checked={code.lock_time} onchange={toggle(|c, on| c.lock_time = on)} />{ " lock the time controls" }</label>
                 <label><input id="embed-compact" type="checkbox" checked={code.compact} onchange={toggle(|c, on| c.compact = on)} />{ " compact" }</label>
+                <label>{ "theme " }
+                    <select id="embed-theme" onchange={{
+                        let code = code.clone();
+                        Callback::from(move |e: Event| {
+                            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default();
+                            code.set(EmbedCode { theme: ["light", "dark"].into_iter().find(|t| *t == v), ..(*code).clone() });
+                        })
+                    }}>
+                        <option value="auto" selected={code.theme.is_none()}>{ "the reader's" }</option>
+                        <option value="light" selected={code.theme == Some("light")}>{ "light" }</option>
+                        <option value="dark" selected={code.theme == Some("dark")}>{ "dark" }</option>
+                    </select></label>
                 <label>{ "height " }<input id="embed-height" type="number" min="200" max="4000" step="20" value={code.height.to_string()} onchange={on_height} />{ " px" }</label>
             </div>
             <textarea id="embed-code" class="modal__text modal__text--short" readonly=true value={snippet} />

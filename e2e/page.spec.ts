@@ -364,3 +364,30 @@ test('back to real code: the TypeScript of a listener and the server deployment,
   await page.locator('#k8s-copy').click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('name: nats-srv');
 });
+
+test("a listener with two subscriptions: the inspector has a tab per subscription and edits the chosen one", async ({ page }) => {
+  await ready(page);
+  const two = JSON.stringify({
+    until_ms: 0, seed: 1, server: { cluster_id: 'ticketing' },
+    actions: [
+      { at_ms: 0, do: 'connect', client: 'orders' },
+      { at_ms: 0, do: 'subscribe', client: 'orders', sub: 's1', channel: 'ticket:created', queue: 'orders-service-queue-group' },
+      { at_ms: 0, do: 'subscribe', client: 'orders', sub: 's2', channel: 'ticket:updated', queue: 'orders-service-queue-group' },
+    ],
+  });
+  expect(await page.evaluate((s) => (window as any).natsPlayground.load(s), two)).toBeNull();
+  await page.locator('g.node[data-client="orders"] rect.node__box').click();
+  const tabs = page.locator('.inspector__subs [role=tab]');
+  await expect(tabs).toHaveText(['ticket:created', 'ticket:updated']);
+  await expect(page.locator('.inspector legend').first()).toHaveText('subscription s1 on ticket:created');
+  await tabs.nth(1).click();
+  await expect(page.locator('.inspector legend').first()).toHaveText('subscription s2 on ticket:updated');
+  // Manual ack on ticket:updated: s2 is closed and s3 made with the option; the tab stays there.
+  await page.locator('#opt-manual').check();
+  await expect(page.locator('.inspector legend').first()).toHaveText('subscription s3 on ticket:updated');
+  await expect(page.locator('#opt-manual')).toBeChecked();
+  const subs = await page.evaluate(() => JSON.parse((window as any).natsPlayground.exportScenario()).actions.filter((a: any) => a.do === 'subscribe').map((a: any) => [a.sub, a.channel, a.manual_ack ?? false]));
+  expect(subs).toEqual([['s1', 'ticket:created', false], ['s2', 'ticket:updated', false], ['s3', 'ticket:updated', true]]);
+  await tabs.nth(0).click();
+  await expect(page.locator('#opt-manual')).not.toBeChecked();
+});

@@ -40,7 +40,7 @@ fn value_of(e: &Event) -> String {
 #[function_component]
 pub fn Inspector(InspectorProps { node }: &InspectorProps) -> Html {
     match node {
-        Some(n) if n.listener => html! { <ListenerPanel node={n.clone()} /> },
+        Some(n) if n.listener => html! { <ListenerPanel key={n.id.clone()} node={n.clone()} /> },
         Some(n) => html! { <PublisherPanel node={n.clone()} /> },
         None => html! { <ServerPanel /> },
     }
@@ -97,7 +97,11 @@ fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateH
 fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let pg = use_playground();
     let n = node.clone().expect("a node");
-    let Some(s) = n.subs.first().cloned() else { return html! {} };
+    // A client with several subscriptions (the course's listeners subscribe to a channel
+    // each): one tab per subscription, remembered by channel (a change of options makes a
+    // new handle).
+    let picked = use_state(|| None::<String>);
+    let Some(s) = picked.as_ref().and_then(|c| n.subs.iter().find(|s| &s.channel == c)).or(n.subs.first()).cloned() else { return html! {} };
     let spec = pg.spec_of(&s.handle);
     let opts = spec.as_ref().map(opts_of).unwrap_or_default();
     let behaviour = {
@@ -160,6 +164,16 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ code }</code>
             <RealCode client={n.id.clone()} />
+            if n.subs.len() > 1 {
+                <div class="inspector__subs" role="tablist" aria-label="Subscriptions">
+                    { for n.subs.iter().map(|x| {
+                        let on = x.handle == s.handle;
+                        let (picked, channel) = (picked.clone(), x.channel.clone());
+                        html! { <button role="tab" aria-selected={on.to_string()} class={classes!("btn", on.then_some("btn--on"))}
+                                        onclick={Callback::from(move |_: MouseEvent| picked.set(Some(channel.clone())))}>{ x.channel.clone() }</button> }
+                    }) }
+                </div>
+            }
             <fieldset class="inspector__edit" disabled={pg.view.locks("board")}>
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>

@@ -437,10 +437,15 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), String> {
         }
         "load" => {
             let source = if let Some(s) = obj.get("scenario") {
-                Source::Scenario(match s {
+                let text = match s {
                     Value::String(t) => t.clone(),
                     other => other.to_string(),
-                })
+                };
+                // The same bound as a share link's: a frame is not frozen by a huge message.
+                if text.len() > crate::share::MAX_SCENARIO_CHARS {
+                    return Err(format!("load: the scenario has {} characters, more than the {} allowed", text.len(), crate::share::MAX_SCENARIO_CHARS));
+                }
+                Source::Scenario(text)
             } else if let Some(l) = obj.get("lesson") {
                 let id = l.as_str().and_then(name_of).ok_or("load: lesson must be a lesson id")?;
                 let variant = obj.get("variant").map_or(Some(0), Value::as_u64).ok_or("load: variant must be a number")?;
@@ -455,9 +460,15 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), String> {
         "watch" => Command::Watch(match obj.get("trace") {
             None | Some(Value::Bool(false)) | Some(Value::Null) => Watch::Off,
             Some(Value::Bool(true)) => Watch::All,
-            Some(Value::Array(a)) => {
-                Watch::Kinds(a.iter().map(|k| k.as_str().map(str::to_string).ok_or("watch: trace must list event kinds")).collect::<Result<_, _>>()?)
-            }
+            Some(Value::Array(a)) => Watch::Kinds(
+                a.iter()
+                    .map(|k| match k.as_str() {
+                        Some(k) if crate::engine::trace::EVENT_KINDS.contains(&k) => Ok(k.to_string()),
+                        Some(k) => Err(format!("watch: unknown event kind '{}' (known: {})", clip(k), crate::engine::trace::EVENT_KINDS.join(", "))),
+                        None => Err("watch: trace must list event kinds".to_string()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
             Some(_) => return Err("watch: trace must be true, false or a list of event kinds".into()),
         }),
         "get" => {
@@ -612,6 +623,11 @@ mod tests {
         assert_eq!(c(json!({"type": "load", "lesson": "../../etc"})), Err("load: lesson must be a lesson id".into()));
         assert_eq!(c(json!({"type": "eval"})), Err("unknown message type 'eval' (load, play, pause, seek, speed, watch, get)".into()));
         assert_eq!(c(json!({"type": "get", "what": "cookies"})), Err("get: what must be state, trace, monitor or scenario, not 'cookies'".into()));
+        assert!(c(json!({"type": "watch", "trace": ["delivred"]}))
+            .unwrap_err()
+            .starts_with("watch: unknown event kind 'delivred' (known: connected, connect_failed, published,"));
+        let huge = "x".repeat(2_000_001);
+        assert_eq!(c(json!({"type": "load", "scenario": huge})), Err("load: the scenario has 2000001 characters, more than the 2000000 allowed".into()));
         assert!(Watch::Kinds(vec!["acked".into()]).wants("acked") && !Watch::Off.wants("acked") && Watch::All.wants("x"));
     }
 }

@@ -45,3 +45,20 @@ fn the_seed_is_the_only_source_of_randomness() {
     assert_eq!(output(&text(1)), output(&text(1)));
     assert_ne!(output(&text(1)), output(&text(2)), "failures are drawn from the seed");
 }
+
+#[test]
+fn every_event_name_in_the_golden_traces_is_one_a_host_page_may_watch() {
+    let mut seen = std::collections::BTreeSet::new();
+    for f in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for e in v["trace"].as_array().unwrap() {
+            seen.insert(e["event"].as_str().unwrap().to_string());
+        }
+    }
+    for name in &seen {
+        assert!(natsim::engine::trace::EVENT_KINDS.contains(&name.as_str()), "{name} is missing from EVENT_KINDS");
+    }
+    // The goldens exercise most kinds (the others are checked by the engine tests that make them).
+    assert!(seen.len() >= 15, "{seen:?}");
+}

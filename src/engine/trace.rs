@@ -208,6 +208,34 @@ pub enum TraceKind {
     },
 }
 
+/// Every `event` name [`TraceKind::name`] gives (what a host page may `watch`).
+pub const EVENT_KINDS: [&str; 24] = [
+    "connected",
+    "connect_failed",
+    "published",
+    "publish_failed",
+    "subscribed",
+    "subscribe_failed",
+    "delivered",
+    "acked",
+    "processed",
+    "app",
+    "heartbeat",
+    "killed",
+    "paused",
+    "continued",
+    "server_restarted",
+    "connection_lost",
+    "client_closed",
+    "sub_closed",
+    "msg_dropped",
+    "action_failed",
+    "channel_created",
+    "channel_deleted",
+    "disconnected",
+    "reconnected",
+];
+
 impl TraceKind {
     /// The contract's `event` name.
     pub fn name(&self) -> &'static str {

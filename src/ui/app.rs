@@ -194,7 +194,9 @@ pub fn App() -> Html {
     {
         let (pg, bridge) = (pg.clone(), (*bridge).clone());
         use_effect_with((), move |_| {
-            let l = super::embed::parent_origin().is_some().then(|| listen(pg.clone(), pg.view.clone(), bridge));
+            // In a frame (the embedding page's origin may be unknown when its referrer is
+            // withheld: then only `origin=` lets a page drive it).
+            let l = super::embed::framed().then(|| listen(pg.clone(), pg.view.clone(), bridge));
             move || drop(l)
         });
     }

@@ -37,16 +37,21 @@ pub struct Bridge {
     state: Value,
 }
 
+/// Whether the page is in a frame.
+pub fn framed() -> bool {
+    web_sys::window().is_some_and(|w| w.parent().ok().flatten().is_some_and(|p| !js_sys::Object::is(&p, &w)))
+}
+
 /// The embedding page's origin, as the browser reports it.
 pub fn parent_origin() -> Option<String> {
-    let w = web_sys::window()?;
-    let framed = w.parent().ok().flatten().is_some_and(|p| !js_sys::Object::is(&p, &w));
-    if !framed {
+    if !framed() {
         return None;
     }
+    let w = web_sys::window()?;
     // Chromium and WebKit tell the embedding page's origin; elsewhere the referrer does.
     let ancestors = js_sys::Reflect::get(&w.location(), &"ancestorOrigins".into()).ok().and_then(|l| l.dyn_into::<web_sys::DomStringList>().ok());
-    if let Some(o) = ancestors.and_then(|l| l.item(0)) {
+    // ("null" when the frame's referrer policy withholds it.)
+    if let Some(o) = ancestors.and_then(|l| l.item(0)).filter(|o| o != "null") {
         return Some(o);
     }
     let referrer = w.document()?.referrer();

@@ -6,7 +6,7 @@ use super::api::install_api;
 use super::board::Board;
 use super::board_model::board;
 use super::embed::{listen, Bridge};
-use super::hooks::{DocumentListener, Playground};
+use super::hooks::{value_of, DocumentListener, Playground};
 use super::inspector::Inspector;
 use super::lab::LabPanel;
 use super::lessons::LessonPanel;
@@ -422,16 +422,15 @@ fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
     let toggle = |f: fn(&mut EmbedCode, bool)| {
         let code = code.clone();
         Callback::from(move |e: Event| {
-            let on = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked());
             let mut c = (*code).clone();
-            f(&mut c, on);
+            f(&mut c, value_of(&e) == "true");
             code.set(c);
         })
     };
     let on_height = {
         let code = code.clone();
         Callback::from(move |e: Event| {
-            if let Some(h) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse::<u32>().ok()) {
+            if let Ok(h) = value_of(&e).parse::<u32>() {
                 code.set(EmbedCode { height: h.clamp(200, 4000), ..(*code).clone() });
             }
         })
@@ -457,7 +456,7 @@ fn EmbedCodeBox(EmbedCodeProps { link }: &EmbedCodeProps) -> Html {
                     <select id="embed-theme" onchange={{
                         let code = code.clone();
                         Callback::from(move |e: Event| {
-                            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default();
+                            let v = value_of(&e);
                             code.set(EmbedCode { theme: ["light", "dark"].into_iter().find(|t| *t == v), ..(*code).clone() });
                         })
                     }}>

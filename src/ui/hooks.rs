@@ -63,6 +63,17 @@ impl Drop for DocumentListener {
     }
 }
 
+/// The value of the input or select an event came from (a checkbox gives `"true"` or
+/// `"false"`); empty for anything else.
+pub fn value_of(e: &web_sys::Event) -> String {
+    use wasm_bindgen::JsCast;
+    let t = e.target();
+    if let Some(i) = t.clone().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
+    }
+    t.and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
+}
+
 /// Writes `text` to the system clipboard (the copy buttons); silently does nothing where the
 /// browser refuses.
 pub fn copy_to_clipboard(text: &str) {

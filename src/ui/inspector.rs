@@ -4,13 +4,11 @@
 //! -hbf`, store limits, the command line, restart).
 
 use super::board_model::{Health, NodeVm};
-use super::hooks::use_playground;
+use super::hooks::{use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::engine::scenario::BehaviourPatch;
 use crate::engine::AppKind;
 use crate::engine::{ServerConfig, ServerVersion, StartPosition, Verb};
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Props of the inspector.
@@ -26,14 +24,6 @@ fn app_from(v: &str) -> AppKind {
         "tickets" => AppKind::Tickets,
         _ => AppKind::None,
     }
-}
-
-fn value_of(e: &Event) -> String {
-    let t = e.target();
-    if let Some(i) = t.clone().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
-        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
-    }
-    t.and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
 
 /// The inspector.

@@ -1,12 +1,12 @@
 //! The time bar: play/pause, step, speed on a log scale (0.1×–1000×), the scrub bar (seek
 //! anywhere, act there to fork), and the scenario menu (examples, import, export, help).
 
-use super::hooks::use_playground;
+use super::hooks::{use_playground, value_of};
 use super::lessons::LessonPicker;
 use super::state::{Msg, SPEED_MAX_LOG, SPEED_MIN_LOG};
 use super::view_model::seconds;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Props of the toolbar.
@@ -22,10 +22,6 @@ pub struct ToolbarProps {
     pub on_export: Callback<()>,
     /// Make a share link.
     pub on_share: Callback<()>,
-}
-
-fn input_value(e: &Event) -> Option<String> {
-    e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value())
 }
 
 /// Speed label: `0.1×`, `1×`, `25×`, `1000×`.
@@ -54,7 +50,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
     let on_speed = {
         let pg = pg.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(v) = input_value(&e).and_then(|v| v.parse::<f64>().ok()) {
+            if let Ok(v) = value_of(&e).parse::<f64>() {
                 pg.dispatch(Msg::SetSpeed(v));
             }
         })
@@ -62,7 +58,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
     let on_scrub = {
         let pg = pg.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(v) = input_value(&e).and_then(|v| v.parse::<u64>().ok()) {
+            if let Ok(v) = value_of(&e).parse::<u64>() {
                 pg.dispatch(Msg::Pause);
                 pg.dispatch(Msg::Seek(v));
             }

@@ -245,13 +245,11 @@ pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: boo
     match source {
         Source::Scenario(text) => {
             Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
-            pg.dispatch(Msg::CloseLesson);
-            pg.dispatch(Msg::Load(text));
+            pg.dispatch(Msg::Open(text));
         }
         Source::Example(name) => {
             let (_, _, body) = super::app::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
-            pg.dispatch(Msg::CloseLesson);
-            pg.dispatch(Msg::Load(body.to_string()));
+            pg.dispatch(Msg::Open(body.to_string()));
         }
         Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,
     }

@@ -130,8 +130,10 @@ pub enum Msg {
     SetSpeed(f64),
     /// Move the cursor.
     Seek(SimTime),
-    /// Load a scenario from JSON text (import); errors keep the current run.
+    /// Load a scenario from JSON text (a lesson's variant); errors keep the current run.
     Load(String),
+    /// Leave any lesson and load a scenario (an example, an import, a link, the host page).
+    Open(String),
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
     /// same scenario and seed with them, back to the same time.
     LabFixes { version_check: Option<bool>, idempotent: Option<bool>, ordered: Option<bool> },
@@ -377,6 +379,10 @@ impl PlaygroundState {
                     self.playing = false;
                 }
                 self.seek(t);
+            }
+            Msg::Open(text) => {
+                self.lesson = None;
+                self.apply(Msg::Load(text));
             }
             Msg::Load(text) => match Scenario::parse(&text) {
                 Ok(s) => {
@@ -663,6 +669,21 @@ mod tests {
         let run = s.lesson.as_ref().unwrap();
         assert_eq!((run.variant, run.asking), (1, None));
         assert_eq!(s.session.borrow().now(), 0);
+    }
+
+    #[test]
+    fn open_leaves_the_lesson_and_load_does_not() {
+        let lesson = crate::lesson::Lesson::parse(include_str!("../../www/lessons/04-manual-ack.json")).unwrap();
+        let mut s = state();
+        s.apply(Msg::StartLesson(Rc::new(lesson), Default::default()));
+        s.apply(Msg::Load(include_str!("../../www/scenarios/empty.json").into()));
+        assert!(s.lesson.is_some());
+        s.apply(Msg::Open(include_str!("../../www/scenarios/account-lab.json").into()));
+        assert!(s.lesson.is_none());
+        assert_eq!(
+            s.session.borrow().sim().scenario().actions.len(),
+            Scenario::parse(include_str!("../../www/scenarios/account-lab.json")).unwrap().actions.len()
+        );
     }
 
     #[test]

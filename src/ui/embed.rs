@@ -7,7 +7,8 @@ use super::hooks::{DocumentListener, Playground};
 use super::state::Msg;
 use crate::embed::{parse_command, Command, Source, View, Watch};
 use crate::engine::vecmap::VecMap;
-use crate::engine::{Scenario, SimTime, TraceEvent};
+use crate::engine::{Scenario, Session, SimTime, TraceEvent};
+use crate::lesson::Lesson;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,8 +34,11 @@ pub struct Bridge {
     sent_generation: u64,
     /// The lesson and the answers already reported.
     answers: Option<(String, VecMap<usize, usize>)>,
-    /// The page state's latest values the shared session does not hold.
-    state: Value,
+    /// What the page state holds and the shared session does not (for `get state`): playing,
+    /// speed, and the lesson with its variant and the checkpoint being asked.
+    playing: bool,
+    speed: f64,
+    lesson: Option<(Rc<Lesson>, usize, Option<usize>)>,
 }
 
 /// Whether the page is in a frame.
@@ -99,8 +103,8 @@ impl Bridge {
         }
         let s = pg.session.borrow();
         let (t, playing) = (s.now(), pg.playing);
-        let lesson = pg.lesson.as_ref().map(|r| json!({"id": r.lesson.id, "variant": r.variant, "asking": r.asking}));
-        self.state = json!({"t": t, "playing": playing, "speed": pg.speed(), "horizon": s.horizon(), "lesson": lesson});
+        (self.playing, self.speed) = (playing, pg.speed());
+        self.lesson = pg.lesson.as_ref().map(|r| (r.lesson.clone(), r.variant, r.asking));
         // The content's height, so that the host can size the frame to it (no inner scroll).
         let real = js_sys::Date::now();
         if self.auto_height && (!playing || real - self.measured_at >= 250.0) {
@@ -133,35 +137,44 @@ impl Bridge {
             self.sent_generation = s.generation();
         }
         drop(s);
-        // Checkpoint answers, once each, as the learner gives them.
-        match &pg.lesson {
-            Some(run) => {
-                let known = match &self.answers {
-                    Some((id, a)) if *id == run.lesson.id => a.clone(),
-                    _ => run.answers.clone(),
-                };
-                for (i, choice) in run.answers.iter().filter(|(i, _)| !known.contains_key(i)) {
-                    let Some(c) = run.lesson.checkpoints.get(*i) else { continue };
-                    post(
-                        &self.target,
-                        json!({"type": "checkpoint", "lesson": run.lesson.id, "variant": c.variant, "checkpoint": i, "at_ms": c.at_ms,
-                               "question": c.question, "choice": choice, "chosen": c.choices.get(*choice), "answer": c.choices.get(c.answer),
-                               "correct": *choice == c.answer}),
-                    );
+        // Checkpoint answers, once each, as the learner gives them (answers saved earlier, or
+        // those of a lesson just opened, are not news).
+        let answers = pg.lesson.as_ref().map(|r| (&r.lesson.id, &r.answers));
+        if self.answers.as_ref().map(|(id, a)| (id, a)) != answers {
+            if let (Some(run), Some((id, known))) = (&pg.lesson, &self.answers) {
+                if *id == run.lesson.id {
+                    for (i, choice) in run.answers.iter().filter(|(i, _)| !known.contains_key(i)) {
+                        let Some(c) = run.lesson.checkpoints.get(*i) else { continue };
+                        post(
+                            &self.target,
+                            json!({"type": "checkpoint", "lesson": run.lesson.id, "variant": c.variant, "checkpoint": i, "at_ms": c.at_ms,
+                                   "question": c.question, "choice": choice, "chosen": c.choices.get(*choice), "answer": c.choices.get(c.answer),
+                                   "correct": *choice == c.answer}),
+                        );
+                    }
                 }
-                self.answers = Some((run.lesson.id.clone(), run.answers.clone()));
             }
-            None => self.answers = None,
+            self.answers = answers.map(|(id, a)| (id.clone(), a.clone()));
         }
     }
 
-    fn reply(&self, id: &Option<Value>, msg: Value) {
-        let mut msg = msg;
-        if let Some(id) = id {
-            msg["id"] = id.clone();
-        }
-        post(&self.target, msg);
+    /// `get state`: the cursor and the horizon from the session, the rest as last rendered.
+    fn state(&self, s: &Session) -> Value {
+        let lesson = self.lesson.as_ref().map(|(l, variant, asking)| json!({"id": l.id, "variant": variant, "asking": asking}));
+        json!({"t": s.now(), "playing": self.playing, "speed": self.speed, "horizon": s.horizon(), "lesson": lesson})
     }
+
+    fn reply(&self, id: &Option<Value>, msg: Value) {
+        post(&self.target, with_id(msg, id));
+    }
+}
+
+/// An answer carries the `id` of the command it answers, if it had one.
+fn with_id(mut msg: Value, id: &Option<Value>) -> Value {
+    if let Some(id) = id {
+        msg["id"] = id.clone();
+    }
+    msg
 }
 
 /// Listens for the host page's commands; dropping it stops listening.
@@ -216,13 +229,10 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 "trace" => serde_json::to_string(s.sim().trace()),
                 "monitor" => serde_json::to_string(&s.sim().monitor()),
                 "scenario" => Ok(s.export(s.now()).to_value().to_string()),
-                _ => Ok(bridge.borrow().state.to_string()),
+                _ => Ok(bridge.borrow().state(&s).to_string()),
             };
             drop(s);
-            let mut head = json!({"type": "reply", "what": what});
-            if let Some(id) = id {
-                head["id"] = id;
-            }
+            let head = with_id(json!({"type": "reply", "what": what}), &id);
             post_raw(&bridge.borrow().target, head, "value", &value.unwrap_or_else(|_| "null".into()));
         }
         Command::Load { source, t, play } => {

@@ -8,7 +8,7 @@
 //! larger than the caller's limit (a small link must not expand into a frozen tab).
 
 use crate::engine::scenario::MAX_UNTIL_MS;
-use crate::engine::vecmap::VecMap;
+use crate::engine::vecmap::VecSet;
 use crate::engine::{Scenario, SimTime};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -106,12 +106,12 @@ impl BitWriter {
 pub fn compress_to_uri(text: &str) -> String {
     let units: Vec<u16> = text.encode_utf16().collect();
     let mut dict: BTreeMap<Vec<u16>, u32> = BTreeMap::new();
-    let mut to_create: VecMap<u16, ()> = VecMap::new();
+    let mut to_create: VecSet<u16> = VecSet::new();
     let (mut enlarge_in, mut dict_size, mut num_bits) = (2u32, 3u32, 2u32);
     let mut w = BitWriter { out: String::new(), val: 0, pos: 0 };
     let mut cur: Vec<u16> = Vec::new();
-    let emit_w = |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecMap<u16, ()>, enlarge_in: &mut u32, num_bits: &mut u32| {
-        if cur.len() == 1 && to_create.remove(&cur[0]).is_some() {
+    let emit_w = |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecSet<u16>, enlarge_in: &mut u32, num_bits: &mut u32| {
+        if cur.len() == 1 && to_create.remove(&cur[0]) {
             let c = cur[0] as u32;
             if c < 256 {
                 w.bits(0, *num_bits);
@@ -138,7 +138,7 @@ pub fn compress_to_uri(text: &str) -> String {
         if !dict.contains_key(&[c][..]) {
             dict.insert(vec![c], dict_size);
             dict_size += 1;
-            to_create.insert(c, ());
+            to_create.insert(c);
         }
         let mut wc = cur.clone();
         wc.push(c);

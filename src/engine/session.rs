@@ -94,7 +94,7 @@ impl Session {
     /// Moves the cursor to `t`, backwards (from the nearest snapshot) or forwards.
     pub fn seek(&mut self, t: SimTime) -> Result<(), RunError> {
         if t < self.sim.now() {
-            let (_, snap) = self.snapshots.up_to(&t, true).next_back().expect("a snapshot at 0");
+            let (_, snap) = self.snapshots.up_to(&t).next_back().expect("a snapshot at 0");
             self.sim = snap.clone();
         }
         self.advance_to(t)

@@ -55,7 +55,7 @@ impl TraceIndex {
                         chs.insert(channel.clone());
                     }
                     None => {
-                        self.published.or_insert_with(client.clone(), VecSet::new).insert(channel.clone());
+                        self.published.entry(client.clone()).or_default().insert(channel.clone());
                     }
                 }
             }

@@ -75,14 +75,20 @@ fn initial() -> PlaygroundState {
         s.speed_log = f.log10();
     }
     // The theme option, before the first paint (no flash of the other theme).
-    if let Some(root) = view.theme.and_then(|_| web_sys::window()?.document()?.document_element()) {
-        let _ = root.set_attribute("data-theme", view.theme.unwrap_or_default());
+    if let (Some(theme), Some(root)) = (view.theme, web_sys::window().and_then(|w| w.document()?.document_element())) {
+        let _ = root.set_attribute("data-theme", theme);
     }
     if !problems.is_empty() {
         s.error = Some(problems.join(" · "));
     }
     s.view = Rc::new(view);
     s
+}
+
+/// This run up to the cursor as a share fragment (`#s=…&t=…`).
+fn run_fragment(pg: &Playground) -> String {
+    let s = pg.session.borrow();
+    crate::share::fragment(&s.export(s.now()), s.now())
 }
 
 /// Root component.
@@ -231,10 +237,7 @@ pub fn App() -> Html {
     let on_share = {
         let (dialog, pg) = (dialog.clone(), pg.clone());
         Callback::from(move |_| {
-            let frag = {
-                let s = pg.session.borrow();
-                crate::share::fragment(&s.export(s.now()), s.now())
-            };
+            let frag = run_fragment(&pg);
             let Some(w) = web_sys::window() else { return };
             // The address bar shows the link too; no reload, no history entry.
             if let Ok(h) = w.history() {
@@ -248,10 +251,7 @@ pub fn App() -> Html {
     let open_full = {
         let pg = pg.clone();
         Callback::from(move |e: MouseEvent| {
-            let frag = {
-                let s = pg.session.borrow();
-                crate::share::fragment(&s.export(s.now()), s.now())
-            };
+            let frag = run_fragment(&pg);
             if let Some(a) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
                 a.set_href(&format!("./{frag}"));
             }

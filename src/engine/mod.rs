@@ -32,6 +32,7 @@ mod client;
 pub mod config;
 pub mod errors;
 mod event_loop;
+pub mod history;
 pub mod ids;
 pub mod monitor;
 pub mod process;

@@ -1,8 +1,16 @@
 //! An interactive run: the scenario recorded so far, the simulator at the cursor, and
-//! snapshots every [`SNAPSHOT_EVERY_MS`] so that seeking anywhere in a long run only replays
-//! a few seconds. Acting at the cursor records the action there and discards every action
-//! dated later (a fork), then replays deterministically. Used by the page; no web types.
+//! checkpoints so that seeking anywhere in a long run only replays a little. Acting at the
+//! cursor records the action there and discards every action dated later (a fork), then
+//! replays deterministically. Used by the page; no web types.
+//!
+//! The run's history (trace and log) exists once, inside the simulator at the cursor; a
+//! checkpoint ([`Checkpoint`]) holds the state without it and the history's length then.
+//! Seeking back restores a checkpoint and truncates the history; seeking forward replays.
+//! Checkpoints are taken every [`SNAPSHOT_EVERY_MS`] of virtual time and, in busy stretches,
+//! after every [`SNAPSHOT_EVERY_EVENTS`] trace events (at an instant's end), so that a seek
+//! replays at most about that many events; a long quiet run keeps its checkpoints small.
 
+use super::history::Checkpoint;
 use super::scenario::{Action, Scenario, Verb, MAX_UNTIL_MS};
 use super::sim::{RunError, Sim};
 use super::time::SimTime;
@@ -16,15 +24,17 @@ fn next_generation() -> u64 {
     GENERATION.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Distance between snapshots.
+/// Most virtual time between checkpoints.
 pub const SNAPSHOT_EVERY_MS: u64 = 5_000;
+/// Most trace events between checkpoints (in a stretch busier than this per 5 s).
+pub const SNAPSHOT_EVERY_EVENTS: u64 = 50_000;
 
-/// The page's run: recorded scenario + simulator at the cursor + snapshots.
-#[derive(Clone, Debug)]
+/// The page's run: recorded scenario + simulator at the cursor + checkpoints.
+#[derive(Debug)]
 pub struct Session {
     recorded: Scenario,
     sim: Sim,
-    snapshots: VecMap<SimTime, Sim>,
+    snapshots: VecMap<SimTime, Checkpoint>,
     /// The furthest time simulated since the last fork (the end of the scrub bar).
     horizon: SimTime,
     generation: u64,
@@ -38,15 +48,22 @@ impl Session {
         // In time order (stable: same-time actions keep their order), so that "everything up
         // to the cursor" is a prefix of the recording.
         recorded.actions.sort_by_key(|a| a.at_ms);
-        let sim = Sim::new(recorded.clone());
+        let mut sim = Sim::new(recorded.clone());
         let mut snapshots = VecMap::new();
-        snapshots.insert(0, sim.clone());
+        snapshots.insert(0, Checkpoint::of(&mut sim));
         Session { recorded, sim, snapshots, horizon: 0, generation: next_generation() }
     }
 
     /// The simulator at the cursor.
     pub fn sim(&self) -> &Sim {
         &self.sim
+    }
+    /// Replaces the simulator's run limits (kept across seeks and forks).
+    pub fn set_limits(&mut self, limits: super::sim::RunLimits) {
+        self.sim.set_limits(limits);
+        for (_, c) in self.snapshots.iter_mut() {
+            c.state_mut().set_limits(limits);
+        }
     }
     /// The cursor.
     pub fn now(&self) -> SimTime {
@@ -56,6 +73,10 @@ impl Session {
     /// is rewound.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+    /// How many checkpoints are kept.
+    pub fn checkpoints(&self) -> usize {
+        self.snapshots.len()
     }
 
     /// The furthest time reached since the last fork.
@@ -73,31 +94,55 @@ impl Session {
         &self.recorded.actions
     }
 
-    /// Runs forward to `t`, taking snapshots on the way.
+    /// Runs forward to `t`, taking checkpoints on the way.
     pub fn advance_to(&mut self, t: SimTime) -> Result<(), RunError> {
-        loop {
-            let now = self.sim.now();
-            let next_snap = (now / SNAPSHOT_EVERY_MS + 1) * SNAPSHOT_EVERY_MS;
-            let stop = next_snap.min(t).max(now);
-            self.sim.run_until(stop)?;
-            if stop == next_snap && !self.snapshots.contains_key(&stop) {
-                self.snapshots.insert(stop, self.sim.clone());
-            }
-            if stop >= t {
-                break;
-            }
-        }
-        self.horizon = self.horizon.max(self.sim.now());
+        while !self.advance_some(t, u64::MAX)? {}
         Ok(())
     }
 
-    /// Moves the cursor to `t`, backwards (from the nearest snapshot) or forwards.
-    pub fn seek(&mut self, t: SimTime) -> Result<(), RunError> {
-        if t < self.sim.now() {
-            let (_, snap) = self.snapshots.up_to(&t).next_back().expect("a snapshot at 0");
-            self.sim = snap.clone();
+    /// Runs forward towards `t`, stopping at the end of an instant once about `budget` trace
+    /// events were produced (so that the page can simulate in slices). Returns whether `t`
+    /// was reached.
+    pub fn advance_some(&mut self, t: SimTime, budget: u64) -> Result<bool, RunError> {
+        let start = self.sim.emitted();
+        loop {
+            let now = self.sim.now();
+            let (&last_at, last) = self.snapshots.iter().next_back().expect("a checkpoint at 0");
+            let next_snap = (last_at / SNAPSHOT_EVERY_MS + 1) * SNAPSHOT_EVERY_MS;
+            let stop = next_snap.max(now).min(t);
+            let left = budget.saturating_sub(self.sim.emitted() - start);
+            let events_to_snap = SNAPSHOT_EVERY_EVENTS.saturating_sub(self.sim.trace().len().saturating_sub(last.mark().trace) as u64);
+            let reached = self.sim.run_until_or(stop, left.min(events_to_snap.max(1)))?;
+            let here = self.sim.now();
+            let busy = self.sim.trace().len().saturating_sub(last.mark().trace) as u64 >= SNAPSHOT_EVERY_EVENTS;
+            if ((reached && stop == next_snap) || busy) && here > last_at && !self.snapshots.contains_key(&here) {
+                let cp = Checkpoint::of(&mut self.sim);
+                self.snapshots.insert(here, cp);
+            }
+            self.horizon = self.horizon.max(here);
+            if reached && stop >= t {
+                return Ok(true);
+            }
+            if self.sim.emitted() - start >= budget {
+                return Ok(false);
+            }
         }
+    }
+
+    /// Moves the cursor to `t`, backwards (from the nearest checkpoint) or forwards.
+    pub fn seek(&mut self, t: SimTime) -> Result<(), RunError> {
+        self.rewind(t);
         self.advance_to(t)
+    }
+
+    /// Moves the cursor back to the last checkpoint at or before `t` when `t` is earlier
+    /// than the cursor (the history is truncated, not copied); [`Session::advance_to`] or
+    /// [`Session::advance_some`] then replays to `t`.
+    pub fn rewind(&mut self, t: SimTime) {
+        if t < self.sim.now() {
+            let (_, cp) = self.snapshots.up_to(&t).next_back().expect("a checkpoint at 0");
+            self.sim = cp.restore(&mut self.sim);
+        }
     }
 
     /// Runs to the next instant with events (at most `limit`); returns the new cursor.
@@ -110,22 +155,35 @@ impl Session {
 
     /// Records `verb` at the cursor, discarding later actions (a fork), and replays.
     pub fn act(&mut self, verb: Verb) -> Result<usize, RunError> {
+        self.act_all(vec![verb])
+    }
+
+    /// Records `verbs` at the cursor in order, discarding later actions (a fork), and
+    /// replays once. Returns the index of the first.
+    pub fn act_all(&mut self, verbs: Vec<Verb>) -> Result<usize, RunError> {
         let now = self.now();
         self.recorded.actions.retain(|a| a.at_ms <= now);
-        self.recorded.actions.push(Action { at_ms: now, verb });
-        let idx = self.recorded.actions.len() - 1;
-        // Everything before `now` is unchanged: keep the snapshots strictly before it and replay
-        // from the last of them with the new future.
+        let idx = self.recorded.actions.len();
+        self.recorded.actions.extend(verbs.into_iter().map(|verb| Action { at_ms: now, verb }));
+        // Everything before `now` is unchanged: keep the checkpoints strictly before it and
+        // replay from the last of them with the new future.
         self.snapshots.retain(|t, _| *t < now);
-        self.sim = match self.snapshots.iter().next_back() {
-            Some((&from, base)) => {
-                let mut sim = base.clone();
-                sim.replace_future_actions(&self.recorded.actions, from);
+        let limits = self.sim.limits();
+        // Every kept checkpoint gets the new future too, so that seeking back before the
+        // fork and playing on past it runs the new actions, not the discarded ones.
+        for (&from, cp) in self.snapshots.iter_mut() {
+            cp.state_mut().replace_future_actions(&self.recorded.actions, from);
+        }
+        let restored = self.snapshots.iter().next_back().map(|(_, cp)| cp.restore(&mut self.sim));
+        self.sim = match restored {
+            Some(sim) => sim,
+            None => {
+                let mut sim = Sim::new(self.recorded.clone());
+                sim.set_limits(limits);
+                self.snapshots.insert(0, Checkpoint::of(&mut sim));
                 sim
             }
-            None => Sim::new(self.recorded.clone()),
         };
-        self.snapshots.entry(0).or_insert_with(|| self.sim.clone());
         self.horizon = 0;
         self.generation = next_generation();
         self.advance_to(now)?;
@@ -197,5 +255,60 @@ mod tests {
         straight.run().unwrap();
         assert_eq!(straight.trace(), s.sim().trace());
         assert!(s.sim().trace().iter().any(|e| e.kind.name() == "connected" && e.kind.client().is_some_and(|c| &**c == "extra")));
+    }
+
+    #[test]
+    fn seeking_back_before_a_fork_and_playing_on_runs_the_new_future_not_the_discarded_one() {
+        let mut s = Session::new(course());
+        s.advance_to(12_000).unwrap();
+        s.seek(4_000).unwrap();
+        s.act(Verb::Close { client: "l1".into() }).unwrap();
+        s.advance_to(20_000).unwrap();
+        // Back to 2 s (a checkpoint before the fork), then on past the discarded kill at 5.5 s.
+        s.seek(2_000).unwrap();
+        s.advance_to(20_000).unwrap();
+        let names: Vec<(u64, &str)> = s.sim().trace().iter().map(|e| (e.t, e.kind.name())).filter(|(_, n)| *n == "client_closed" || *n == "killed").collect();
+        assert_eq!(names, vec![(4_000, "client_closed")]);
+        let mut straight = Sim::new(s.export(20_000));
+        straight.run().unwrap();
+        assert_eq!(straight.trace(), s.sim().trace());
+    }
+
+    #[test]
+    fn checkpoints_hold_no_history_and_slices_give_the_same_trace_as_one_run() {
+        let mut s = Session::new(course());
+        let mut slices = 0;
+        while !s.advance_some(40_000, 7).unwrap() {
+            slices += 1;
+        }
+        assert!(slices > 10, "a budget of 7 events cuts the run into many slices ({slices})");
+        let mut straight = Sim::new(s.export(40_000));
+        straight.run().unwrap();
+        assert_eq!(straight.trace(), s.sim().trace());
+        assert_eq!(straight.server_log(), s.sim().server_log());
+        // Checkpoints at 0, 5, 10, ... 40 s, none carrying a trace or a log.
+        assert_eq!(s.snapshots.keys().copied().collect::<Vec<_>>(), (0..=8).map(|i| i * 5_000).collect::<Vec<_>>());
+        assert!(s.snapshots.values().all(|c| c.state().trace().is_empty() && c.state().server_log().is_empty()));
+        // Seeking back truncates the one history; forward again rebuilds the same one.
+        let len = s.sim().trace().len();
+        s.seek(7_500).unwrap();
+        assert_eq!(s.sim().trace(), &straight.trace()[..s.sim().trace().len()]);
+        assert!(s.sim().trace().iter().all(|e| e.t <= 7_500) && s.sim().trace().len() < len);
+        s.seek(40_000).unwrap();
+        assert_eq!(s.sim().trace(), straight.trace());
+    }
+
+    #[test]
+    fn a_busy_stretch_gets_a_checkpoint_every_so_many_events() {
+        let mut sc = course();
+        // 200,000 publishes in 2 s: far more than SNAPSHOT_EVERY_EVENTS between grid points.
+        sc.actions.push(Action { at_ms: 100, verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 200_000, every_ms: 0, template: false } });
+        let mut s = Session::new(sc);
+        s.advance_to(5_000).unwrap();
+        let marks: Vec<usize> = s.snapshots.values().map(|c| c.mark().trace).collect();
+        assert!(marks.windows(2).all(|w| w[1] > w[0]));
+        // Everything at 100 ms is one instant: it cannot be split, so the next checkpoint
+        // follows the instant; after it, at most SNAPSHOT_EVERY_EVENTS apart again.
+        assert!(s.snapshots.contains_key(&100), "{:?}", s.snapshots.keys().collect::<Vec<_>>());
     }
 }

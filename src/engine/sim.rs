@@ -9,6 +9,7 @@
 use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
 use super::config::ServerConfig;
+use super::history::History;
 use super::ids::{HandleId, Name, Nuid, ProcId};
 use super::process::{HandleState, ProcState, ProcTimer, Process};
 use super::rng::Rng;
@@ -145,8 +146,7 @@ pub struct Sim {
     pub(crate) handle_ids: VecMap<Name, HandleId>,
     /// For a process started by a reconnect, the one it may replace.
     pub(crate) prev_of: VecMap<ProcId, ProcId>,
-    trace: Vec<TraceEvent>,
-    log: Vec<(SimTime, String)>,
+    history: History,
     pub(crate) fail_rng: Rng,
     pub(crate) jitter_rng: Rng,
     ids_rng: Rng,
@@ -178,8 +178,7 @@ impl Sim {
             handles: Vec::new(),
             handle_ids: VecMap::new(),
             prev_of: VecMap::new(),
-            trace: Vec::new(),
-            log: Vec::new(),
+            history: History::default(),
             fail_rng: Rng::new(seed, 1),
             jitter_rng: Rng::new(seed, 2),
             ids_rng,
@@ -299,7 +298,7 @@ impl Sim {
     }
     /// The trace so far.
     pub fn trace(&self) -> &[TraceEvent] {
-        &self.trace
+        &self.history.trace
     }
     /// Running summaries of the whole trace (drops, last errors, publishers, heartbeats).
     pub fn index(&self) -> &TraceIndex {
@@ -313,11 +312,18 @@ impl Sim {
 
     /// Takes the trace collected so far (to stream it), leaving it empty.
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
-        std::mem::take(&mut self.trace)
+        std::mem::take(&mut self.history.trace)
     }
     /// The server's `-SD` log lines so far, with their times.
     pub fn server_log(&self) -> &[(SimTime, String)] {
-        &self.log
+        &self.history.log
+    }
+    /// The run's history (trace and log).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub(crate) fn history_mut(&mut self) -> &mut History {
+        &mut self.history
     }
     /// The current server incarnation.
     pub fn broker(&self) -> &Broker {
@@ -345,9 +351,26 @@ impl Sim {
         self.run_until(self.scenario.until_ms)
     }
 
+    /// The run limits.
+    pub fn limits(&self) -> RunLimits {
+        self.limits
+    }
+
     /// Processes everything due at or before `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) -> Result<(), RunError> {
+        self.run_until_or(t, u64::MAX).map(|_| ())
+    }
+
+    /// Like [`Sim::run_until`], but stops at the end of an instant once `budget` trace
+    /// events were emitted by this call: the clock then stays at that instant (everything
+    /// due then is done) and `Ok(false)` says `t` was not reached. Running on later gives
+    /// the very same trace as one call.
+    pub fn run_until_or(&mut self, t: SimTime, budget: u64) -> Result<bool, RunError> {
+        let start = self.emitted;
         while self.queue.peek().is_some_and(|Reverse(e)| e.key.0 <= t) {
+            if self.emitted - start >= budget && self.queue.peek().is_some_and(|Reverse(e)| e.key.0 > self.now) {
+                return Ok(false);
+            }
             let Reverse(e) = self.queue.pop().expect("peeked");
             self.now = e.key.0;
             self.dispatch(e.ev);
@@ -361,7 +384,7 @@ impl Sim {
             }
         }
         self.now = self.now.max(t);
-        Ok(())
+        Ok(true)
     }
 
     /// Processes every event of the next instant that has any; returns that instant.
@@ -405,9 +428,9 @@ impl Sim {
                 Effect::Trace(kind) => {
                     self.emitted += 1;
                     self.index.note(self.now, &kind);
-                    self.trace.push(TraceEvent { t: self.now, kind });
+                    self.history.trace.push(TraceEvent { t: self.now, kind });
                 }
-                Effect::Log(line) => self.log.push((self.now, line)),
+                Effect::Log(line) => self.history.log.push((self.now, line)),
                 Effect::Timer(at, timer) => self.push_event(at, Event::Server { epoch: self.epoch, timer }),
                 Effect::Deliver(p, d) => self.socket(p, super::process::SocketMsg::Deliver(d)),
                 Effect::HbRequest { proc, req } => self.route_hb_request(proc, req),

@@ -374,33 +374,26 @@ const SERVER: &[&str] = &[
 ];
 const I32_MAX: u64 = i32::MAX as u64;
 
-fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
+/// The fields of a listener's behaviour, read by `subscribe` and `behave` alike (one list, so
+/// the two verbs cannot drift apart; the writer's round trip is tested for every verb).
+macro_rules! with_listener_fields {
+    ($($head:literal),*) => {
+        &[$($head,)* "handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "app", "version_check", "idempotent", "ordered"]
+    };
+}
+
+/// A listener's behaviour fields (what `behave` may change).
+pub const LISTENER_FIELDS: &[&str] = with_listener_fields!();
+
+/// The fields each verb accepts: the reader's table and its "expected one of" list.
+pub fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
     Some(match verb {
         "connect" => &["at_ms", "do", "client", "ping_interval_ms", "ping_max_out", "cluster_id"],
         "publish" => &["at_ms", "do", "client", "channel", "data", "count", "every_ms", "template"],
-        "subscribe" => &[
-            "at_ms",
-            "do",
-            "client",
-            "sub",
-            "channel",
-            "queue",
-            "durable",
-            "manual_ack",
-            "ack_wait_ms",
-            "max_inflight",
-            "start",
-            "handler",
-            "process_ms",
-            "fail_seqs",
-            "fail_times",
-            "fail_rate",
-            "app",
-            "version_check",
-            "idempotent",
-            "ordered",
-        ],
-        "behave" => &["at_ms", "do", "sub", "handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "app", "version_check", "idempotent"],
+        "subscribe" => {
+            with_listener_fields!("at_ms", "do", "client", "sub", "channel", "queue", "durable", "manual_ack", "ack_wait_ms", "max_inflight", "start")
+        }
+        "behave" => with_listener_fields!("at_ms", "do", "sub"),
         "unsubscribe" | "close_sub" => &["at_ms", "do", "sub"],
         "close" | "kill" => &["at_ms", "do", "client"],
         "pause" => &["at_ms", "do", "client", "duration_ms"],
@@ -835,5 +828,67 @@ mod tests {
         )
         .unwrap();
         assert_eq!(Scenario::parse(&s.to_json_pretty()).unwrap(), s);
+    }
+
+    /// One action per verb with every field the writer can emit set to a non-default value.
+    fn every_field_of_every_verb() -> Scenario {
+        let listener = r#""handler": "sync", "process_ms": 4, "fail_seqs": [1, 2], "fail_times": 1, "fail_rate": 0.5, "app": "account", "version_check": true, "idempotent": true, "ordered": true"#;
+        let behave_off = r#""handler": "async", "process_ms": 0, "fail_seqs": [], "fail_times": 0, "fail_rate": 0, "app": "none", "version_check": false, "idempotent": false, "ordered": false"#;
+        Scenario::parse(&format!(
+            r##"{{"seed": 3, "until_ms": 90, "name": "n", "description": "d",
+            "server": {{"server_version": "0.17", "cluster_id": "x", "hb_interval_ms": 1000, "hb_timeout_ms": 900, "hb_fail_count": 2,
+              "max_channels": 5, "max_subs": 6, "max_msgs": 7, "max_bytes": 8000, "max_age_ms": 5, "max_inactivity_ms": 6}},
+            "actions": [
+              {{"at_ms": 0, "do": "connect", "client": "c", "ping_interval_ms": 1000, "ping_max_out": 1, "cluster_id": "x"}},
+              {{"at_ms": 1, "do": "publish", "client": "c", "channel": "a", "data": "#{{n}}", "count": 3, "every_ms": 2, "template": true}},
+              {{"at_ms": 1, "do": "subscribe", "client": "c", "sub": "s", "channel": "a", "queue": "q", "durable": "d",
+                "manual_ack": true, "ack_wait_ms": 2000, "max_inflight": 3, "start": {{"time_delta_ms": 10}}, {listener}}},
+              {{"at_ms": 2, "do": "behave", "sub": "s", {listener}}},
+              {{"at_ms": 3, "do": "behave", "sub": "s", {behave_off}}},
+              {{"at_ms": 4, "do": "unsubscribe", "sub": "s"}}, {{"at_ms": 5, "do": "close_sub", "sub": "s"}},
+              {{"at_ms": 6, "do": "pause", "client": "c", "duration_ms": 7}}, {{"at_ms": 7, "do": "kill", "client": "c"}},
+              {{"at_ms": 8, "do": "close", "client": "c"}}, {{"at_ms": 9, "do": "restart_server"}}]}}"##
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_field_the_writer_emits_for_every_verb_reads_back_to_the_same_scenario() {
+        let s = every_field_of_every_verb();
+        let verbs: Vec<&str> = s.actions.iter().map(|a| a.verb.name()).collect();
+        for v in VERBS.split(", ") {
+            assert!(verbs.contains(&v), "the table covers {v}");
+        }
+        for a in &s.actions {
+            let Value::Object(m) = a.to_value() else { panic!("an object") };
+            let allowed = verb_fields(a.verb.name()).unwrap();
+            for k in m.keys() {
+                assert!(allowed.contains(&k.as_str()), "{} writes {k:?}, which its reader refuses", a.verb.name());
+            }
+            // Everything the action set was written (nothing silently dropped).
+            let n = m.len();
+            match a.verb.name() {
+                "subscribe" => assert_eq!(n, allowed.len(), "subscribe writes every field: {m:?}"),
+                "behave" => assert_eq!(n, 3 + LISTENER_FIELDS.len(), "behave writes every field it was given: {m:?}"),
+                _ => {}
+            }
+        }
+        let text = s.to_json_pretty();
+        assert_eq!(Scenario::parse(&text).unwrap(), s);
+        // The reported bug: an `ordered` behave survives Export (and so Share and natsim run).
+        assert!(text.contains("\"ordered\":false") || text.contains("\"ordered\": false"), "{text}");
+    }
+
+    #[test]
+    fn subscribe_and_behave_accept_the_same_listener_fields() {
+        for verb in ["subscribe", "behave"] {
+            let fields = verb_fields(verb).unwrap();
+            for f in LISTENER_FIELDS {
+                assert!(fields.contains(f), "{verb} accepts {f}");
+            }
+        }
+        let e = Scenario::parse(r#"{"until_ms": 1, "actions": [{"at_ms": 0, "do": "behave", "sub": "s", "speed": 1}]}"#).unwrap_err();
+        assert_eq!(e.place, "actions[0].speed");
+        assert!(e.message.contains("ordered"), "{}", e.message);
     }
 }

@@ -302,7 +302,10 @@ mod tests {
     fn a_busy_stretch_gets_a_checkpoint_every_so_many_events() {
         let mut sc = course();
         // 200,000 publishes in 2 s: far more than SNAPSHOT_EVERY_EVENTS between grid points.
-        sc.actions.push(Action { at_ms: 100, verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 200_000, every_ms: 0, template: false } });
+        sc.actions.push(Action {
+            at_ms: 100,
+            verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 200_000, every_ms: 0, template: false },
+        });
         let mut s = Session::new(sc);
         s.advance_to(5_000).unwrap();
         let marks: Vec<usize> = s.snapshots.values().map(|c| c.mark().trace).collect();

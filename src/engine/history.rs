@@ -3,8 +3,10 @@
 //!
 //! A [`Checkpoint`] is the simulator's state at one instant *without* its history, plus the
 //! history's length at that instant. Restoring one moves the live history into the restored
-//! state and truncates it to that length: seeking never copies the history, so memory grows
-//! with the trace (linearly), never with the number of checkpoints times the trace.
+//! state, which then owns a history longer than what it has produced: the rest is the known
+//! future, which replaying steps over event by event (it is the same run). Seeking never
+//! copies the history, so memory grows with the trace (linearly), never with the number of
+//! checkpoints times the trace. Only a fork drops the known future.
 //! Owns no rule of either model; never reads a clock.
 
 use super::sim::Sim;
@@ -52,7 +54,7 @@ impl Checkpoint {
     /// Takes a checkpoint of `sim` (its history is lent out and put back, never copied).
     pub fn of(sim: &mut Sim) -> Checkpoint {
         let history = std::mem::take(sim.history_mut());
-        let mark = history.mark();
+        let mark = sim.seen();
         let state = sim.clone();
         *sim.history_mut() = history;
         Checkpoint { state, mark }
@@ -65,12 +67,12 @@ impl Checkpoint {
     pub fn mark(&self) -> Mark {
         self.mark
     }
-    /// The state as of the checkpoint, taking over `live`'s history truncated to the
-    /// checkpoint's length. `live` must be the same run at or after the checkpoint.
+    /// The state as of the checkpoint, taking over `live`'s whole history (what lies after
+    /// the checkpoint becomes its known future). `live` must be the same run, with a history
+    /// at least as long as the checkpoint's.
     pub fn restore(&self, live: &mut Sim) -> Sim {
-        let mut history = std::mem::take(live.history_mut());
-        debug_assert!(history.trace.len() >= self.mark.trace, "restore from a later checkpoint");
-        history.truncate(self.mark);
+        let history = std::mem::take(live.history_mut());
+        debug_assert!(history.trace.len() >= self.mark.trace, "restore from a checkpoint past the history");
         let mut sim = self.state.clone();
         *sim.history_mut() = history;
         sim
@@ -82,5 +84,12 @@ impl Checkpoint {
     /// Mutable state, for rewriting the future of a fork.
     pub fn state_mut(&mut self) -> &mut Sim {
         &mut self.state
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn probe() {
+        eprintln!("TraceEvent {} TraceKind {}", std::mem::size_of::<super::TraceEvent>(), std::mem::size_of::<crate::engine::trace::TraceKind>());
     }
 }

@@ -6,9 +6,13 @@
 //! The run's history (trace and log) exists once, inside the simulator at the cursor; a
 //! checkpoint ([`Checkpoint`]) holds the state without it and the history's length then.
 //! Seeking back restores a checkpoint and truncates the history; seeking forward replays.
-//! Checkpoints are taken every [`SNAPSHOT_EVERY_MS`] of virtual time and, in busy stretches,
-//! after every [`SNAPSHOT_EVERY_EVENTS`] trace events (at an instant's end), so that a seek
-//! replays at most about that many events; a long quiet run keeps its checkpoints small.
+//! After a seek back the history keeps what lies after the cursor (the known future), so a
+//! seek forward jumps to the nearest checkpoint too; replaying steps over the known events
+//! instead of appending them. Only a fork (acting at the cursor) drops the known future.
+//! Checkpoints are taken on the 5 s grid ([`SNAPSHOT_EVERY_MS`]) once
+//! [`SNAPSHOT_MIN_STEPS`] queue events happened since the last, and in busy stretches after
+//! every [`SNAPSHOT_EVERY_EVENTS`] trace events (at an instant's end): a seek replays at
+//! most about that many events, and a long quiet run keeps few checkpoints.
 
 use super::history::Checkpoint;
 use super::scenario::{Action, Scenario, Verb, MAX_UNTIL_MS};
@@ -28,6 +32,10 @@ fn next_generation() -> u64 {
 pub const SNAPSHOT_EVERY_MS: u64 = 5_000;
 /// Most trace events between checkpoints (in a stretch busier than this per 5 s).
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 50_000;
+/// Fewest queue events between checkpoints on the 5 s grid: a quiet run (heartbeats only)
+/// replays cheaply, so it keeps few checkpoints and its memory follows its trace, not its
+/// duration.
+pub const SNAPSHOT_MIN_STEPS: u64 = 2_000;
 
 /// The page's run: recorded scenario + simulator at the cursor + checkpoints.
 #[derive(Debug)]
@@ -107,15 +115,20 @@ impl Session {
         let start = self.sim.emitted();
         loop {
             let now = self.sim.now();
-            let (&last_at, last) = self.snapshots.iter().next_back().expect("a checkpoint at 0");
-            let next_snap = (last_at / SNAPSHOT_EVERY_MS + 1) * SNAPSHOT_EVERY_MS;
-            let stop = next_snap.max(now).min(t);
+            let (&last_at, last) = self.snapshots.up_to(&now).next_back().expect("a checkpoint at 0");
+            let (last_events, last_steps) = (last.mark().trace as u64, last.state().steps());
+            let next_snap = (now / SNAPSHOT_EVERY_MS + 1) * SNAPSHOT_EVERY_MS;
+            let stop = next_snap.min(t);
             let left = budget.saturating_sub(self.sim.emitted() - start);
-            let events_to_snap = SNAPSHOT_EVERY_EVENTS.saturating_sub(self.sim.trace().len().saturating_sub(last.mark().trace) as u64);
+            let events_to_snap = (last_events + SNAPSHOT_EVERY_EVENTS).saturating_sub(self.sim.seen().trace as u64);
             let reached = self.sim.run_until_or(stop, left.min(events_to_snap.max(1)))?;
             let here = self.sim.now();
-            let busy = self.sim.trace().len().saturating_sub(last.mark().trace) as u64 >= SNAPSHOT_EVERY_EVENTS;
-            if ((reached && stop == next_snap) || busy) && here > last_at && !self.snapshots.contains_key(&here) {
+            let events = self.sim.seen().trace as u64 - last_events;
+            let steps = self.sim.steps() - last_steps;
+            // A checkpoint where replaying from the last one would cost: on the 5 s grid once
+            // enough happened since, or anywhere (at an instant's end) in a busy stretch.
+            let due = (reached && stop == next_snap && steps >= SNAPSHOT_MIN_STEPS) || events >= SNAPSHOT_EVERY_EVENTS;
+            if due && here > last_at && !self.snapshots.contains_key(&here) {
                 let cp = Checkpoint::of(&mut self.sim);
                 self.snapshots.insert(here, cp);
             }
@@ -129,18 +142,24 @@ impl Session {
         }
     }
 
-    /// Moves the cursor to `t`, backwards (from the nearest checkpoint) or forwards.
+    /// Moves the cursor to `t`, backwards or forwards, from the nearest checkpoint.
     pub fn seek(&mut self, t: SimTime) -> Result<(), RunError> {
         self.rewind(t);
         self.advance_to(t)
     }
 
-    /// Moves the cursor back to the last checkpoint at or before `t` when `t` is earlier
-    /// than the cursor (the history is truncated, not copied); [`Session::advance_to`] or
-    /// [`Session::advance_some`] then replays to `t`.
+    /// Puts the simulator at the last checkpoint at or before `t`, when that is earlier than
+    /// the cursor or between the cursor and `t` (a jump over the known future); the history
+    /// is kept whole, never copied. [`Session::advance_to`] or [`Session::advance_some`] then
+    /// replays to `t`.
     pub fn rewind(&mut self, t: SimTime) {
-        if t < self.sim.now() {
-            let (_, cp) = self.snapshots.up_to(&t).next_back().expect("a checkpoint at 0");
+        let now = self.sim.now();
+        if t == now {
+            return;
+        }
+        let Some((&at, cp)) = self.snapshots.up_to(&t).next_back() else { return };
+        let known = cp.mark().trace <= self.sim.history().trace.len() && cp.mark().log <= self.sim.history().log.len();
+        if (t < now || at > now) && known {
             self.sim = cp.restore(&mut self.sim);
         }
     }
@@ -163,6 +182,8 @@ impl Session {
     pub fn act_all(&mut self, verbs: Vec<Verb>) -> Result<usize, RunError> {
         let now = self.now();
         self.recorded.actions.retain(|a| a.at_ms <= now);
+        // The run forks here: what the history holds after the cursor no longer happens.
+        self.sim.forget_future();
         let idx = self.recorded.actions.len();
         self.recorded.actions.extend(verbs.into_iter().map(|verb| Action { at_ms: now, verb }));
         // Everything before `now` is unchanged: keep the checkpoints strictly before it and
@@ -276,19 +297,27 @@ mod tests {
 
     #[test]
     fn checkpoints_hold_no_history_and_slices_give_the_same_trace_as_one_run() {
-        let mut s = Session::new(course());
+        // The course alone is quiet (a few hundred steps): it keeps only the checkpoint at 0.
+        let mut quiet = Session::new(course());
+        quiet.advance_to(40_000).unwrap();
+        assert_eq!(quiet.snapshots.keys().copied().collect::<Vec<_>>(), vec![0]);
+        // With 25,000 more publishes, one per ms from 100 ms, every 5 s grid point is due.
+        let mut sc = course();
+        sc.actions.push(Action { at_ms: 100, verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 25_000, every_ms: 1, template: false } });
+        let mut s = Session::new(sc);
         let mut slices = 0;
         while !s.advance_some(40_000, 7).unwrap() {
             slices += 1;
         }
-        assert!(slices > 10, "a budget of 7 events cuts the run into many slices ({slices})");
+        assert!(slices > 1_000, "a budget of 7 events cuts the run into many slices ({slices})");
         let mut straight = Sim::new(s.export(40_000));
         straight.run().unwrap();
         assert_eq!(straight.trace(), s.sim().trace());
         assert_eq!(straight.server_log(), s.sim().server_log());
-        // Checkpoints at 0, 5, 10, ... 40 s, none carrying a trace or a log.
-        assert_eq!(s.snapshots.keys().copied().collect::<Vec<_>>(), (0..=8).map(|i| i * 5_000).collect::<Vec<_>>());
-        assert!(s.snapshots.values().all(|c| c.state().trace().is_empty() && c.state().server_log().is_empty()));
+        // Checkpoints at 0, 5, 10, ... 25 s (busy), then none in the quiet end; none carries a
+        // trace or a log.
+        assert_eq!(s.snapshots.keys().copied().collect::<Vec<_>>(), (0..=5).map(|i| i * 5_000).collect::<Vec<_>>());
+        assert!(s.snapshots.values().all(|c| c.state().history().trace.is_empty() && c.state().history().log.is_empty()));
         // Seeking back truncates the one history; forward again rebuilds the same one.
         let len = s.sim().trace().len();
         s.seek(7_500).unwrap();

@@ -9,7 +9,7 @@
 use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
 use super::config::ServerConfig;
-use super::history::History;
+use super::history::{History, Mark};
 use super::ids::{HandleId, Name, Nuid, ProcId};
 use super::process::{HandleState, ProcState, ProcTimer, Process};
 use super::rng::Rng;
@@ -147,6 +147,9 @@ pub struct Sim {
     /// For a process started by a reconnect, the one it may replace.
     pub(crate) prev_of: VecMap<ProcId, ProcId>,
     history: History,
+    /// How much of `history` this state has produced; the rest is the known future of the
+    /// same run (after a seek back), which replaying reproduces event for event.
+    seen: Mark,
     pub(crate) fail_rng: Rng,
     pub(crate) jitter_rng: Rng,
     ids_rng: Rng,
@@ -179,6 +182,7 @@ impl Sim {
             handle_ids: VecMap::new(),
             prev_of: VecMap::new(),
             history: History::default(),
+            seen: Mark::default(),
             fail_rng: Rng::new(seed, 1),
             jitter_rng: Rng::new(seed, 2),
             ids_rng,
@@ -298,13 +302,17 @@ impl Sim {
     }
     /// The trace so far.
     pub fn trace(&self) -> &[TraceEvent] {
-        &self.history.trace
+        &self.history.trace[..self.seen.trace]
     }
     /// Running summaries of the whole trace (drops, last errors, publishers, heartbeats).
     pub fn index(&self) -> &TraceIndex {
         &self.index
     }
 
+    /// Queue events processed since the start.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
     /// Trace events emitted since the start (including those taken).
     pub fn emitted(&self) -> u64 {
         self.emitted
@@ -312,11 +320,13 @@ impl Sim {
 
     /// Takes the trace collected so far (to stream it), leaving it empty.
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
+        self.forget_future();
+        self.seen.trace = 0;
         std::mem::take(&mut self.history.trace)
     }
     /// The server's `-SD` log lines so far, with their times.
     pub fn server_log(&self) -> &[(SimTime, String)] {
-        &self.history.log
+        &self.history.log[..self.seen.log]
     }
     /// The run's history (trace and log).
     pub fn history(&self) -> &History {
@@ -324,6 +334,14 @@ impl Sim {
     }
     pub(crate) fn history_mut(&mut self) -> &mut History {
         &mut self.history
+    }
+    /// How much of the history this state has produced.
+    pub fn seen(&self) -> Mark {
+        self.seen
+    }
+    /// Drops the known future after this state (before the run forks).
+    pub fn forget_future(&mut self) {
+        self.history.truncate(self.seen);
     }
     /// The current server incarnation.
     pub fn broker(&self) -> &Broker {
@@ -428,15 +446,32 @@ impl Sim {
                 Effect::Trace(kind) => {
                     self.emitted += 1;
                     self.index.note(self.now, &kind);
-                    self.history.trace.push(TraceEvent { t: self.now, kind });
+                    let ev = TraceEvent { t: self.now, kind };
+                    self.record(ev);
                 }
-                Effect::Log(line) => self.history.log.push((self.now, line)),
+                Effect::Log(line) => {
+                    if self.seen.log == self.history.log.len() {
+                        self.history.log.push((self.now, line));
+                    }
+                    self.seen.log += 1;
+                }
                 Effect::Timer(at, timer) => self.push_event(at, Event::Server { epoch: self.epoch, timer }),
                 Effect::Deliver(p, d) => self.socket(p, super::process::SocketMsg::Deliver(d)),
                 Effect::HbRequest { proc, req } => self.route_hb_request(proc, req),
                 Effect::ConnectDone { proc, result } => self.connect_done(proc, result),
             }
         }
+    }
+
+    /// Appends a trace event, or, replaying the known future, steps over the same one.
+    fn record(&mut self, ev: TraceEvent) {
+        let i = self.seen.trace;
+        if i == self.history.trace.len() {
+            self.history.trace.push(ev);
+        } else {
+            debug_assert_eq!(self.history.trace[i], ev, "a replay diverged from the history at event {i}");
+        }
+        self.seen.trace += 1;
     }
 
     /// A request to a heartbeat inbox: answered at once by a running loop, held by a

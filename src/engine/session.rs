@@ -303,7 +303,10 @@ mod tests {
         assert_eq!(quiet.snapshots.keys().copied().collect::<Vec<_>>(), vec![0]);
         // With 25,000 more publishes, one per ms from 100 ms, every 5 s grid point is due.
         let mut sc = course();
-        sc.actions.push(Action { at_ms: 100, verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 25_000, every_ms: 1, template: false } });
+        sc.actions.push(Action {
+            at_ms: 100,
+            verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 25_000, every_ms: 1, template: false },
+        });
         let mut s = Session::new(sc);
         let mut slices = 0;
         while !s.advance_some(40_000, 7).unwrap() {

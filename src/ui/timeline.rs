@@ -1,11 +1,12 @@
 //! The timeline (SVG): lanes over virtual time, in sync with the board's cursor. Wheel to
 //! zoom around the pointer, drag to pan, click empty space to move the cursor there, click a
 //! message to follow its journey, click a lane's name to select its client on the board.
-//! Only what is visible is drawn. The visible range exports as SVG or PNG.
+//! Only what is visible is drawn, and at most one mark per pixel column and kind: a zoomed-out
+//! lane reads its aggregated buckets, never the events. The visible range exports as SVG or PNG.
 
 use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
-use super::timeline_model::{journey, visible, LaneKind, SpanKind, Timeline};
+use super::timeline_model::{describe, visible, Lane, LaneKind, Mark, MarkKind, SpanKind, Timeline};
 use super::view_model::seconds;
 use crate::engine::SimTime;
 use wasm_bindgen::JsCast;
@@ -101,14 +102,16 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
 
     let (now, horizon) = {
         let s = pg.session.borrow();
-        model.borrow_mut().update(s.sim(), s.generation());
+        model.borrow_mut().update(s.sim(), s.generation(), pg.selected_msg.as_ref());
         (s.now(), s.horizon())
     };
     let v = if view.follow { View { t0: now.saturating_sub(view.span), ..*view } } else { *view };
     let t1 = v.t0 + v.span;
     let tl = model.borrow();
-    let sel = pg.selected_msg.clone();
-    let height = AXIS_H + LANE_H * tl.lanes.len().max(1) as f64 + 6.0;
+    let sel = tl.key(pg.selected_msg.as_ref());
+    // Lanes that exist at the cursor (the model also holds the known future of the run).
+    let rows: Vec<usize> = rows_at(&tl, now);
+    let height = AXIS_H + LANE_H * rows.len().max(1) as f64 + 6.0;
 
     let on_wheel = {
         let (view, svg) = (view.clone(), svg.clone());
@@ -131,7 +134,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
         })
     };
     let on_move = {
-        let (pan, view, svg, hover, model) = (pan.clone(), view.clone(), svg.clone(), hover.clone(), model.clone());
+        let (pan, view, svg, hover, model, pg) = (pan.clone(), view.clone(), svg.clone(), hover.clone(), model.clone(), pg.clone());
         Callback::from(move |e: PointerEvent| {
             if pan.is_none() {
                 // Hover: the nearest event on the lane under the pointer.
@@ -141,11 +144,12 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                 let (x, y) = ((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k);
                 let tl = model.borrow();
                 let lane = ((y - AXIS_H) / LANE_H).floor();
+                let rows = rows_at(&tl, now);
                 let found = (x > GUTTER && lane >= 0.0)
-                    .then(|| tl.lanes.get(lane as usize))
+                    .then(|| rows.get(lane as usize).and_then(|&i| tl.lanes.get(i)))
                     .flatten()
-                    .and_then(|l| super::timeline_model::nearest(&l.marks, t_of(x, &v), (5.0 * v.span as f64 / (W - GUTTER - 10.0)) as u64))
-                    .map(|m| (x_of(m.t, &v), AXIS_H + lane * LANE_H, m.label.clone()));
+                    .and_then(|l| super::timeline_model::nearest(&l.marks, t_of(x, &v), (5.0 * v.span as f64 / (W - GUTTER - 10.0)) as u64, now))
+                    .and_then(|m| Some((x_of(m.t, &v), AXIS_H + lane * LANE_H, label_of(&pg, m)?)));
                 if *hover != found {
                     hover.set(found);
                 }
@@ -196,9 +200,11 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
             let tol = (5.0 * v.span as f64 / (W - GUTTER - 10.0)) as u64;
             let tl = model.borrow();
             let Some(lane) = tl.lanes.get(i) else { return };
-            if let Some(m) = super::timeline_model::nearest(&lane.marks, t, tol).filter(|m| m.msg.is_some()) {
+            if let Some(key) = super::timeline_model::nearest(&lane.marks, t, tol, now).and_then(Mark::msg) {
                 e.stop_propagation();
-                pg.dispatch(Msg::SelectMsg(m.msg.clone()));
+                let msg = tl.name(key);
+                drop(tl);
+                pg.dispatch(Msg::SelectMsg(Some(msg)));
             }
         })
     };
@@ -231,23 +237,26 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                         html! { <g><line class="tl-grid" x1={x.to_string()} y1={AXIS_H.to_string()} x2={x.to_string()} y2={height.to_string()} />
                                    <text class="tl-axis" x={x.to_string()} y="14" text-anchor="middle">{ seconds(*t) }</text></g> }
                     }) }
-                    { for tl.lanes.iter().enumerate().map(|(i, lane)| {
-                        let y = AXIS_H + i as f64 * LANE_H;
+                    { for rows.iter().enumerate().map(|(row, &i)| {
+                        let lane = &tl.lanes[i];
+                        let y = AXIS_H + row as f64 * LANE_H;
                         let mid = y + LANE_H / 2.0;
                         let is_sel = lane.client.is_some() && lane.client == *selected;
                         let on_label = {
                             let (pg, c) = (pg.clone(), lane.client.clone());
                             Callback::from(move |e: PointerEvent| { e.stop_propagation(); pg.dispatch(Msg::Select(c.clone())); })
                         };
-                        let spans = lane.spans.iter().filter(|s| s.t0 <= t1 && s.t1.unwrap_or(now) >= v.t0).map(|s| {
-                            let (a, b) = (x_of(s.t0.max(v.t0), &v), x_of(s.t1.unwrap_or(now).min(t1), &v));
+                        let spans = lane.spans_in(v.t0, t1, now).into_iter().map(|si| {
+                            let s = &lane.spans[si];
+                            let end = s.t1.filter(|e| *e <= now);
+                            let (a, b) = (x_of(s.t0.max(v.t0), &v), x_of(end.unwrap_or(now).min(t1), &v));
                             let dim = sel.is_some() && s.kind == SpanKind::AckWait && s.msg != sel;
                             match s.kind {
                                 SpanKind::AckWait => html! { <g class={classes!(dim.then_some("tl-dim"))}>
                                     <line class="tl-wait" x1={a.to_string()} y1={(mid + 5.0).to_string()} x2={b.to_string()} y2={(mid + 5.0).to_string()} />
-                                    if let Some(x) = s.expires.filter(|e| *e >= v.t0 && *e <= t1 && s.t1.is_none_or(|end| *e <= end)) {
+                                    if let Some(x) = s.expires.filter(|e| *e >= v.t0 && *e <= t1.min(now) && end.is_none_or(|end| *e <= end)) {
                                         <line class="tl-expiry" x1={x_of(x, &v).to_string()} y1={(mid + 1.0).to_string()} x2={x_of(x, &v).to_string()} y2={(mid + 9.0).to_string()}>
-                                            <title>{ format!("ack wait of #{} expires at {}", s.msg.as_ref().map_or(0, |m| m.1), seconds(x)) }</title></line>
+                                            <title>{ format!("ack wait of #{} expires at {}", s.msg.map_or(0, |m| m.1), seconds(x)) }</title></line>
                                     }
                                 </g> },
                                 k => {
@@ -256,46 +265,21 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                                 }
                             }
                         });
-                        // Only visible marks, at most one per pixel and kind, drawn as one path per
-                        // kind (a few DOM nodes per lane however many events); the highlighted
-                        // message is drawn on top, with its sequence number.
-                        let range = visible(&lane.marks, v.t0, t1);
-                        let zoomed = v.span <= 30_000 && lane.kind != LaneKind::Client;
-                        let mut paths: Vec<(super::timeline_model::MarkKind, String, f64)> = Vec::new();
-                        let mut labels: Vec<Html> = Vec::new();
-                        let mut highlighted: Vec<Html> = Vec::new();
-                        for m in &lane.marks[range] {
-                            let x = x_of(m.t, &v);
-                            let y = mid + m.kind.dy();
-                            if sel.is_some() && m.msg == sel {
-                                highlighted.push(html! { <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true)}><title>{ m.label.clone() }</title></circle> });
-                                if let Some((_, seq)) = &m.msg {
-                                    highlighted.push(html! { <text class="tl-seq" x={x.to_string()} y={(mid - 6.0).to_string()} text-anchor="middle">{ seq }</text> });
-                                }
-                                continue;
-                            }
-                            let i = match paths.iter().position(|p| p.0 == m.kind) {
-                                Some(i) => i,
-                                None => { paths.push((m.kind, String::new(), f64::NEG_INFINITY)); paths.len() - 1 }
-                            };
-                            if x - paths[i].2 < 1.0 { continue; }
-                            paths[i].2 = x;
-                            let r: f64 = mark_r(m.kind, false).parse().unwrap_or(3.0);
-                            paths[i].1.push_str(&format!("M{:.1} {:.1}a{r} {r} 0 1 0 {:.1} 0a{r} {r} 0 1 0 -{:.1} 0", x - r, y, 2.0 * r, 2.0 * r));
-                            marks_drawn += 1;
-                            if zoomed && matches!(m.kind, super::timeline_model::MarkKind::Delivered | super::timeline_model::MarkKind::Redelivered | super::timeline_model::MarkKind::Published) {
-                                if let Some((_, seq)) = &m.msg {
-                                    labels.push(html! { <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text> });
-                                }
-                            }
-                        }
+                        let drawn = lane_marks(&tl, lane, &v, now, mid, sel);
+                        marks_drawn += drawn.count;
                         let dim = sel.is_some();
-                        let marks: Vec<Html> = paths.into_iter().map(|(k, d, _)| html! {
+                        let marks: Vec<Html> = drawn.paths.into_iter().map(|(k, d)| html! {
                             <path class={classes!("tl-m", format!("tl-m--{}", k.class()), dim.then_some("tl-dim"))} d={d} />
-                        }).chain(labels).chain(highlighted).collect();
+                        }).chain(drawn.labels.into_iter().map(|(x, seq)| html! {
+                            <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
+                        })).chain(drawn.highlighted.into_iter().map(|(x, y, m)| html! { <>
+                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true)}>
+                                <title>{ label_of(&pg, &m).unwrap_or_default() }</title></circle>
+                            <text class="tl-seq" x={x.to_string()} y={(mid - 6.0).to_string()} text-anchor="middle">{ m.seq }</text>
+                        </> })).collect();
                         html! {
                             <g class="tl-lanes" data-lane={lane.label.clone()}>
-                                <rect class={if i % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={y.to_string()} width={W.to_string()} height={LANE_H.to_string()} />
+                                <rect class={if row % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={y.to_string()} width={W.to_string()} height={LANE_H.to_string()} />
                                 { for spans }
                                 { for marks }
                                 <rect class="tl-hit" x={GUTTER.to_string()} y={y.to_string()} width={(W - GUTTER).to_string()} height={LANE_H.to_string()}
@@ -320,8 +304,8 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                 </svg>
             </div>
             <div class="timeline__foot" data-marks={marks_drawn.to_string()}>
-                { journey_view(&pg, sel.as_ref()) }
-                { warnings_view(&pg, &tl) }
+                { journey_view(&pg, &tl, now) }
+                { warnings_view(&pg, &tl, now) }
             </div>
         </section>
     };
@@ -340,11 +324,15 @@ fn mark_r(k: super::timeline_model::MarkKind, hl: bool) -> &'static str {
     }
 }
 
-fn journey_view(pg: &super::hooks::Playground, sel: Option<&(String, u64)>) -> Html {
-    let Some((channel, seq)) = sel else {
+fn journey_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> Html {
+    let Some((channel, seq)) = pg.selected_msg.as_ref() else {
         return html! { <p class="journey journey--empty">{ "Click a message on the timeline to follow its journey." }</p> };
     };
-    let steps = journey(pg.session.borrow().sim(), channel, *seq);
+    let steps: Vec<(SimTime, String)> = {
+        let s = pg.session.borrow();
+        let trace = s.sim().trace();
+        tl.journey().iter().filter_map(|&i| trace.get(i as usize)).filter(|e| e.t <= now).map(|e| (e.t, super::timeline_model::what(e))).collect()
+    };
     let clear = {
         let pg = pg.clone();
         Callback::from(move |_: MouseEvent| pg.dispatch(Msg::SelectMsg(None)))
@@ -360,19 +348,116 @@ fn journey_view(pg: &super::hooks::Playground, sel: Option<&(String, u64)>) -> H
     }
 }
 
-fn warnings_view(pg: &super::hooks::Playground, tl: &Timeline) -> Html {
-    if tl.warnings.is_empty() {
+fn warnings_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> Html {
+    let warnings = tl.warnings_at(now);
+    if warnings.is_empty() {
         return html! {};
     }
     html! {
         <div id="warnings" class="warnings" role="status">
-            <h3>{ format!("Look here ({})", tl.warnings.len()) }</h3>
-            <ul>{ for tl.warnings.iter().rev().take(8).map(|w| {
+            <h3>{ format!("Look here ({})", warnings.len()) }</h3>
+            <ul>{ for warnings.iter().rev().take(8).map(|w| {
                 let (pg, msg, t) = (pg.clone(), w.msg.clone(), w.t);
                 html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::SelectMsg(msg.clone())); pg.dispatch(Msg::Pause); pg.dispatch(Msg::Seek(t)); })}>{ seconds(w.t) }</button>{ " " }{ w.text.clone() }</li> }
             }) }</ul>
         </div>
     }
+}
+
+/// The lanes that exist at `now`, in display order.
+fn rows_at(tl: &Timeline, now: SimTime) -> Vec<usize> {
+    tl.lanes.iter().enumerate().filter(|(_, l)| l.since <= now).map(|(i, _)| i).collect()
+}
+
+/// A mark's tooltip, read from its trace event (at or before the cursor).
+fn label_of(pg: &super::hooks::Playground, m: &Mark) -> Option<String> {
+    let s = pg.session.try_borrow().ok()?;
+    s.sim().trace().get(m.event as usize).map(describe)
+}
+
+/// What one lane draws: one path per mark kind, sequence labels when zoomed in, and the
+/// selected message's marks on top.
+struct Drawn {
+    paths: Vec<(MarkKind, String)>,
+    labels: Vec<(f64, u64)>,
+    highlighted: Vec<(f64, f64, Mark)>,
+    count: usize,
+}
+
+/// At most one mark per pixel column and kind, from the raw marks when few are visible and
+/// from the aggregated buckets when the lane is dense; clipped at the cursor.
+fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel: Option<super::timeline_model::MsgKey>) -> Drawn {
+    let t1 = (v.t0 + v.span).min(now);
+    let mut out = Drawn { paths: Vec::new(), labels: Vec::new(), highlighted: Vec::new(), count: 0 };
+    if v.t0 > t1 {
+        return out;
+    }
+    let ms_per_px = v.span as f64 / (W - GUTTER - 10.0);
+    let zoomed = v.span <= 30_000 && lane.kind != LaneKind::Client;
+    let mut last_x = [f64::NEG_INFINITY; MarkKind::ALL.len()];
+    let mut put = |out: &mut Drawn, kind: MarkKind, x: f64| {
+        let k = kind as usize;
+        if x - last_x[k] < 1.0 {
+            return false;
+        }
+        last_x[k] = x;
+        let y = mid + kind.dy();
+        let r: f64 = mark_r(kind, false).parse().unwrap_or(3.0);
+        let d = format!("M{:.1} {:.1}a{r} {r} 0 1 0 {:.1} 0a{r} {r} 0 1 0 -{:.1} 0", x - r, y, 2.0 * r, 2.0 * r);
+        match out.paths.iter_mut().find(|p| p.0 == kind) {
+            Some(p) => p.1.push_str(&d),
+            None => out.paths.push((kind, d)),
+        }
+        out.count += 1;
+        true
+    };
+    let raw = |out: &mut Drawn, put: &mut dyn FnMut(&mut Drawn, MarkKind, f64) -> bool, a: SimTime, b: SimTime| {
+        for m in &lane.marks[visible(&lane.marks, a, b)] {
+            let x = x_of(m.t, v);
+            if sel.is_some() && m.msg() == sel {
+                out.highlighted.push((x, mid + m.kind.dy(), *m));
+                continue;
+            }
+            if put(out, m.kind, x) && zoomed && matches!(m.kind, MarkKind::Delivered | MarkKind::Redelivered | MarkKind::Published) {
+                out.labels.push((x, m.seq));
+            }
+        }
+    };
+    let range = visible(&lane.marks, v.t0, t1);
+    match Lane::level_for(ms_per_px).filter(|_| range.len() > 2 * (W - GUTTER) as usize) {
+        None => raw(&mut out, &mut put, v.t0, t1),
+        Some(level) => {
+            // Whole buckets from the level; the part-buckets at both ends (the cursor's among
+            // them), from the marks.
+            let size = 1u64 << super::timeline_model::LEVEL_SHIFTS[level];
+            let first = v.t0.div_ceil(size) * size;
+            if first > v.t0 {
+                raw(&mut out, &mut put, v.t0, (first - 1).min(t1));
+            }
+            let mut covered = first;
+            for (b, mask) in lane.buckets(level, v.t0, t1) {
+                let x = x_of(b + size / 2, v);
+                for kind in MarkKind::ALL.iter().filter(|k| mask & (1 << **k as u32) != 0) {
+                    put(&mut out, *kind, x);
+                }
+                covered = b + size;
+            }
+            if covered <= t1 {
+                raw(&mut out, &mut put, covered, t1);
+            }
+            // The selected message on top, found through its journey (a handful of events).
+            if sel.is_some() {
+                // A lane's marks are in trace order, so a trace index is found by bisection.
+                for &i in tl.journey() {
+                    let a = lane.marks.partition_point(|m| m.event < i);
+                    if let Some(m) = lane.marks.get(a).filter(|m| m.event == i && m.t >= v.t0 && m.t <= t1) {
+                        out.highlighted.push((x_of(m.t, v), mid + m.kind.dy(), *m));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Downloads the timeline as `timeline.svg`, or rendered to `timeline.png`.

@@ -2,7 +2,13 @@
 //! pauses, closes, the server giving up) and per subscription (deliveries, redeliveries with
 //! their count, acks, processing, ack-wait intervals, offline periods), the journey of one
 //! sequence number across lanes, and live warnings (processed twice, lost by auto ack, out of
-//! order, stalled group). Built incrementally as the trace grows; no Yew types.
+//! order, stalled group). No Yew types.
+//!
+//! Built incrementally over the run's whole history (not only up to the cursor): a seek
+//! back or forth changes nothing here, a view just clips at the cursor. Marks are small
+//! (time, kind, message key, the trace index for their tooltip) and each lane keeps, per
+//! zoom level, which kinds occur in each time bucket, so that drawing a lane costs what fits
+//! on screen (one entry per pixel column and kind) however many events the run has.
 
 use crate::engine::app::Anomaly;
 use crate::engine::trace::CloseReason;
@@ -78,18 +84,34 @@ impl MarkKind {
     }
 }
 
-/// One event on a lane.
-#[derive(Clone, Debug, PartialEq)]
+/// A message on the timeline: (channel index in [`Timeline::channels`], sequence).
+pub type MsgKey = (u16, u64);
+const NO_CHANNEL: u16 = u16::MAX;
+
+/// One event on a lane (no text: its tooltip is read from the trace event it points to).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mark {
     /// When.
     pub t: SimTime,
+    /// Sequence, when the event is about a message.
+    pub seq: u64,
+    /// Index of its event in the run's trace.
+    pub event: u32,
+    /// Channel index, or none.
+    chan: u16,
     /// What.
     pub kind: MarkKind,
-    /// Channel and sequence, when the event is about a message.
-    pub msg: Option<(String, u64)>,
-    /// Tooltip (readable; untrusted text stays text).
-    pub label: String,
 }
+
+impl Mark {
+    /// The message it is about.
+    pub fn msg(&self) -> Option<MsgKey> {
+        (self.chan != NO_CHANNEL).then_some((self.chan, self.seq))
+    }
+}
+
+/// Bucket sizes of the aggregated levels: 16 ms, 64 ms, … 262 s (powers of four).
+pub const LEVEL_SHIFTS: [u32; 8] = [4, 6, 8, 10, 12, 14, 16, 18];
 
 /// What a span is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +138,7 @@ pub struct Span {
     /// What.
     pub kind: SpanKind,
     /// For ack waits: the message and when its ack wait expires.
-    pub msg: Option<(String, u64)>,
+    pub msg: Option<MsgKey>,
     /// Ack-wait expiry.
     pub expires: Option<SimTime>,
 }
@@ -130,10 +152,120 @@ pub struct Lane {
     pub label: String,
     /// The client it belongs to (to select on the board).
     pub client: Option<String>,
+    /// When it first appeared (a view hides it before).
+    pub since: SimTime,
     /// Marks, in time order.
     pub marks: Vec<Mark>,
     /// Spans, by start time.
     pub spans: Vec<Span>,
+    /// Spans never closed so far (indices into `spans`).
+    open: Vec<usize>,
+    /// The longest closed span: a window's spans start at most this long before it.
+    longest: u64,
+    /// Per [`LEVEL_SHIFTS`] level: (bucket, bit set of the mark kinds in it), in time order.
+    levels: Vec<Vec<(u64, u32)>>,
+}
+
+impl Lane {
+    fn new(kind: LaneKind, label: &str, client: Option<&str>, since: SimTime) -> Lane {
+        Lane {
+            kind,
+            label: label.to_string(),
+            client: client.map(str::to_string),
+            since,
+            marks: Vec::new(),
+            spans: Vec::new(),
+            open: Vec::new(),
+            longest: 0,
+            levels: vec![Vec::new(); LEVEL_SHIFTS.len()],
+        }
+    }
+
+    fn push_mark(&mut self, m: Mark) {
+        let bit = 1u32 << (m.kind as u32);
+        for (level, shift) in self.levels.iter_mut().zip(LEVEL_SHIFTS) {
+            let b = m.t >> shift;
+            match level.last_mut() {
+                Some((lb, mask)) if *lb == b => *mask |= bit,
+                _ => level.push((b, bit)),
+            }
+        }
+        self.marks.push(m);
+    }
+
+    fn push_span(&mut self, sp: Span) -> usize {
+        self.spans.push(sp);
+        let i = self.spans.len() - 1;
+        self.open.push(i);
+        i
+    }
+
+    fn end_span(&mut self, i: usize, t: SimTime) {
+        if let Some(sp) = self.spans.get_mut(i) {
+            if sp.t1.is_none() {
+                sp.t1 = Some(t);
+                self.longest = self.longest.max(t - sp.t0);
+                self.open.retain(|o| *o != i);
+            }
+        }
+    }
+
+    /// Indices of the spans that overlap `[t0, t1]` (clipped at `now`), by start time.
+    pub fn spans_in(&self, t0: SimTime, t1: SimTime, now: SimTime) -> Vec<usize> {
+        let end = t1.min(now);
+        let a = self.spans.partition_point(|s| s.t0 < t0.saturating_sub(self.longest));
+        let b = self.spans.partition_point(|s| s.t0 <= end);
+        let mut out: Vec<usize> = (a..b).filter(|i| self.spans[*i].t1.is_none_or(|x| x >= t0)).collect();
+        for &o in &self.open {
+            if o < a && self.spans[o].t0 <= end {
+                out.push(o);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// The aggregated level to draw at `ms_per_px`: the coarsest whose bucket fits in a pixel.
+    pub fn level_for(ms_per_px: f64) -> Option<usize> {
+        LEVEL_SHIFTS.iter().rposition(|s| ((1u64 << s) as f64) <= ms_per_px)
+    }
+
+    /// Buckets of `level` that lie wholly in `[t0, t1]`: (bucket start, kinds bit set).
+    pub fn buckets(&self, level: usize, t0: SimTime, t1: SimTime) -> impl Iterator<Item = (SimTime, u32)> + '_ {
+        let shift = LEVEL_SHIFTS[level];
+        let l = &self.levels[level];
+        let first = t0.div_ceil(1 << shift);
+        let end = (t1 + 1) >> shift; // buckets < end end at or before t1
+        let a = l.partition_point(|(b, _)| *b < first);
+        let z = l.partition_point(|(b, _)| *b < end);
+        l[a..z.max(a)].iter().map(move |(b, m)| (b << shift, *m))
+    }
+}
+
+impl MarkKind {
+    /// Every kind, in bit order.
+    pub const ALL: [MarkKind; 20] = [
+        MarkKind::Published,
+        MarkKind::Dropped,
+        MarkKind::Delivered,
+        MarkKind::Redelivered,
+        MarkKind::Acked,
+        MarkKind::ProcessedOk,
+        MarkKind::ProcessedFailed,
+        MarkKind::HeartbeatOk,
+        MarkKind::HeartbeatMissed,
+        MarkKind::Connected,
+        MarkKind::Killed,
+        MarkKind::Paused,
+        MarkKind::Continued,
+        MarkKind::Closed,
+        MarkKind::GaveUp,
+        MarkKind::ConnectionLost,
+        MarkKind::Subscribed,
+        MarkKind::SubClosed,
+        MarkKind::Failed,
+        MarkKind::Restarted,
+    ];
 }
 
 /// Something the learner should look at.
@@ -141,7 +273,7 @@ pub struct Lane {
 pub struct Warning {
     /// When it became true.
     pub t: SimTime,
-    /// The message concerned.
+    /// The message concerned (channel name, sequence).
     pub msg: Option<(String, u64)>,
     /// What happened, readable.
     pub text: String,
@@ -152,8 +284,10 @@ pub struct Warning {
 struct HandleInfo {
     ack_wait_ms: u64,
     manual_ack: bool,
-    /// The scope acks and redeliveries share: the queue group, or the handle itself.
-    scope: String,
+    /// Handle number (its index in the scenario's subscribe order).
+    id: u32,
+    /// The scope acks and redeliveries share (the queue group, or the handle itself), by number.
+    scope: u32,
     /// Durable identity, if durable.
     durable: Option<String>,
 }
@@ -167,17 +301,22 @@ pub struct Timeline {
     pub warnings: Vec<Warning>,
     /// Server restarts (drawn across all lanes).
     pub restarts: Vec<SimTime>,
+    /// Channel names, indexed by [`MsgKey`]'s first half.
+    pub channels: Vec<String>,
+    chan_of: VecMap<String, u16>,
     built: usize,
     generation: u64,
     handles: VecMap<String, HandleInfo>,
     lane_of: VecMap<(LaneKind, String), usize>,
-    /// Ack-wait spans still open, by (handle, seq) → (lane, span index).
-    open_waits: BTreeMap<(String, u64), (usize, usize)>,
+    /// Ack-wait spans still open, by (scope, seq) → (handle, lane, span index).
+    open_waits: BTreeMap<(u32, u64), Vec<(u32, usize, usize)>>,
     /// Processed-ok count per (scope, seq), and the highest processed seq per scope.
-    processed_ok: BTreeMap<(String, u64), u32>,
-    max_processed: VecMap<String, u64>,
+    processed_ok: BTreeMap<(u32, u64), u32>,
+    max_processed: BTreeMap<u32, u64>,
     /// Seqs acked by an auto-ack handle (to spot "acked, then failed").
-    auto_acked: BTreeSet<(String, u64)>,
+    auto_acked: BTreeSet<(u32, u64)>,
+    /// The selected message's events (trace indices) and how far the trace was searched.
+    journey: Option<(MsgKey, Vec<u32>, usize)>,
     /// Open offline spans by durable identity.
     offline: VecMap<String, (usize, usize)>,
     warned_stalled: BTreeSet<String>,
@@ -208,24 +347,77 @@ pub fn describe(e: &TraceEvent) -> String {
 }
 
 impl Timeline {
-    /// Brings the timeline up to date with `sim` (whose run has `generation`: it changes
-    /// when the run is forked or replaced). Rebuilds after a rewind or a fork.
-    pub fn update(&mut self, sim: &Sim, generation: u64) {
-        let trace = sim.trace();
+    /// Brings the timeline up to date with `sim`'s history (whose run has `generation`: it
+    /// changes when the run is forked or replaced), and the journey of `selected`. Rebuilds
+    /// only after a fork or a new run; a seek costs nothing here.
+    pub fn update(&mut self, sim: &Sim, generation: u64, selected: Option<&(String, u64)>) {
+        let trace = &sim.history().trace;
         if generation != self.generation || trace.len() < self.built {
             *self = Timeline { generation, ..Timeline::default() };
         }
         if self.handles.is_empty() || self.built == 0 {
             self.handles = handle_infos(sim);
         }
-        for e in &trace[self.built..] {
-            self.add(e);
+        for (i, e) in trace.iter().enumerate().skip(self.built) {
+            self.add(i as u32, e);
         }
         self.built = trace.len();
         self.check_stalled(sim);
+        self.follow(trace, selected);
     }
 
-    fn lane(&mut self, kind: LaneKind, key: &str, label: &str, client: Option<&str>) -> usize {
+    /// The key of a message named by channel and sequence, if the timeline has seen it.
+    pub fn key(&self, msg: Option<&(String, u64)>) -> Option<MsgKey> {
+        let (c, seq) = msg?;
+        self.chan_of.get(c.as_str()).map(|&i| (i, *seq))
+    }
+
+    /// A message key back as (channel name, sequence).
+    pub fn name(&self, key: MsgKey) -> (String, u64) {
+        (self.channels.get(key.0 as usize).cloned().unwrap_or_default(), key.1)
+    }
+
+    /// The selected message's events (trace indices, in order); empty when none.
+    pub fn journey(&self) -> &[u32] {
+        self.journey.as_ref().map_or(&[], |j| &j.1)
+    }
+
+    /// Warnings true at `now`, oldest first.
+    pub fn warnings_at(&self, now: SimTime) -> &[Warning] {
+        &self.warnings[..self.warnings.partition_point(|w| w.t <= now)]
+    }
+
+    fn follow(&mut self, trace: &[TraceEvent], selected: Option<&(String, u64)>) {
+        let Some(key) = self.key(selected) else {
+            self.journey = None;
+            return;
+        };
+        if self.journey.as_ref().is_none_or(|j| j.0 != key) {
+            self.journey = Some((key, Vec::new(), 0));
+        }
+        let Some((_, events, searched)) = self.journey.as_mut() else { return };
+        let channel = self.channels.get(key.0 as usize).map(String::as_str).unwrap_or_default();
+        for (i, e) in trace.iter().enumerate().skip(*searched) {
+            if msg_ref(&e.kind).is_some_and(|(c, s)| c == channel && s == key.1) {
+                events.push(i as u32);
+            }
+        }
+        *searched = trace.len();
+    }
+
+    fn chan(&mut self, name: &str) -> u16 {
+        if let Some(&i) = self.chan_of.get(name) {
+            return i;
+        }
+        let i = self.channels.len().min(NO_CHANNEL as usize - 1) as u16;
+        if self.channels.len() < NO_CHANNEL as usize - 1 {
+            self.channels.push(name.to_string());
+            self.chan_of.insert(name.to_string(), i);
+        }
+        i
+    }
+
+    fn lane(&mut self, kind: LaneKind, key: &str, label: &str, client: Option<&str>, t: SimTime) -> usize {
         if let Some(&i) = self.lane_of.get(&(kind, key.to_string())) {
             return i;
         }
@@ -241,13 +433,18 @@ impl Timeline {
                 }
             }
         };
-        self.lanes.insert(pos, Lane { kind, label: label.to_string(), client: client.map(str::to_string), marks: Vec::new(), spans: Vec::new() });
+        self.lanes.insert(pos, Lane::new(kind, label, client, t));
         for v in self.lane_of.values_mut() {
             if *v >= pos {
                 *v += 1;
             }
         }
-        for v in self.open_waits.values_mut().chain(self.offline.values_mut()) {
+        for w in self.open_waits.values_mut().flatten() {
+            if w.1 >= pos {
+                w.1 += 1;
+            }
+        }
+        for v in self.offline.values_mut() {
             if v.0 >= pos {
                 v.0 += 1;
             }
@@ -256,163 +453,175 @@ impl Timeline {
         pos
     }
 
-    fn mark(&mut self, lane: usize, e: &TraceEvent, kind: MarkKind) {
-        self.lanes[lane].marks.push(Mark { t: e.t, kind, msg: msg_of(&e.kind), label: describe(e) });
+    fn mark(&mut self, lane: usize, i: u32, e: &TraceEvent, kind: MarkKind) {
+        let (chan, seq) = match msg_ref(&e.kind) {
+            Some((c, s)) => (self.chan(c), s),
+            None => (NO_CHANNEL, 0),
+        };
+        self.lanes[lane].push_mark(Mark { t: e.t, seq, event: i, chan, kind });
     }
 
-    fn client_lane(&mut self, client: &str) -> usize {
-        self.lane(LaneKind::Client, client, client, Some(client))
+    fn client_lane(&mut self, client: &str, t: SimTime) -> usize {
+        self.lane(LaneKind::Client, client, client, Some(client), t)
     }
 
-    fn sub_lane(&mut self, client: &str, handle: &str) -> usize {
-        self.client_lane(client);
-        self.lane(LaneKind::Sub, handle, &format!("{client} · {handle}"), Some(client))
+    fn sub_lane(&mut self, client: &str, handle: &str, t: SimTime) -> usize {
+        self.client_lane(client, t);
+        self.lane(LaneKind::Sub, handle, &format!("{client} · {handle}"), Some(client), t)
     }
 
     fn close_span(&mut self, lane: usize, kind: SpanKind, t: SimTime) {
-        if let Some(s) = self.lanes[lane].spans.iter_mut().rev().find(|s| s.kind == kind && s.t1.is_none()) {
-            s.t1 = Some(t);
+        let l = &mut self.lanes[lane];
+        if let Some(&i) = l.open.iter().rev().find(|&&i| l.spans[i].kind == kind) {
+            l.end_span(i, t);
         }
     }
 
+    fn open_span(&mut self, lane: usize, t: SimTime, kind: SpanKind) -> usize {
+        self.lanes[lane].push_span(Span { t0: t, t1: None, kind, msg: None, expires: None })
+    }
+
     /// Ends the ack wait of `seq` wherever it is open in `scope`.
-    fn end_wait(&mut self, scope: &str, seq: u64, t: SimTime) {
-        let keys: Vec<(String, u64)> =
-            self.open_waits.keys().filter(|(h, s)| *s == seq && self.handles.get(h).is_some_and(|i| i.scope == scope)).cloned().collect();
-        for k in keys {
-            if let Some((l, i)) = self.open_waits.remove(&k) {
-                self.lanes[l].spans[i].t1 = Some(t);
-            }
+    fn end_wait(&mut self, scope: u32, seq: u64, t: SimTime) {
+        for (_, l, i) in self.open_waits.remove(&(scope, seq)).unwrap_or_default() {
+            self.lanes[l].end_span(i, t);
         }
     }
 
     fn warn(&mut self, t: SimTime, msg: Option<(String, u64)>, text: String) {
-        self.warnings.push(Warning { t, msg, text });
+        // In time order (a stalled group is noticed at the cursor, which may be in the past).
+        let at = self.warnings.partition_point(|w| w.t <= t);
+        self.warnings.insert(at, Warning { t, msg, text });
     }
 
-    fn add(&mut self, e: &TraceEvent) {
+    fn info(&self, sub: &str) -> HandleInfo {
+        self.handles.get(sub).cloned().unwrap_or(HandleInfo { id: u32::MAX, scope: u32::MAX, ..HandleInfo::default() })
+    }
+
+    fn add(&mut self, i: u32, e: &TraceEvent) {
         use TraceKind::*;
+        let t = e.t;
         match &e.kind {
             Published { channel, .. } => {
-                let l = self.lane(LaneKind::Channel, channel, channel, None);
-                self.mark(l, e, MarkKind::Published);
+                let l = self.lane(LaneKind::Channel, channel, channel, None, t);
+                self.mark(l, i, e, MarkKind::Published);
             }
             MsgDropped { channel, .. } => {
-                let l = self.lane(LaneKind::Channel, channel, channel, None);
-                self.mark(l, e, MarkKind::Dropped);
+                let l = self.lane(LaneKind::Channel, channel, channel, None, t);
+                self.mark(l, i, e, MarkKind::Dropped);
             }
             Connected { client, .. } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Connected);
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::Connected);
             }
-            ConnectFailed { client, .. } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Failed);
-            }
-            PublishFailed { client, .. } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Failed);
+            ConnectFailed { client, .. } | PublishFailed { client, .. } => {
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::Failed);
             }
             Heartbeat { client, ok, .. } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, if *ok { MarkKind::HeartbeatOk } else { MarkKind::HeartbeatMissed });
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, if *ok { MarkKind::HeartbeatOk } else { MarkKind::HeartbeatMissed });
             }
             Killed { client } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Killed);
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::Killed);
                 // Until the server notices (client_closed) the dead client is still held.
-                self.lanes[l].spans.push(Span { t0: e.t, t1: None, kind: SpanKind::Zombie, msg: None, expires: None });
+                self.open_span(l, t, SpanKind::Zombie);
             }
             Paused { client } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Paused);
-                self.lanes[l].spans.push(Span { t0: e.t, t1: None, kind: SpanKind::Paused, msg: None, expires: None });
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::Paused);
+                self.open_span(l, t, SpanKind::Paused);
             }
             Continued { client } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::Continued);
-                self.close_span(l, SpanKind::Paused, e.t);
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::Continued);
+                self.close_span(l, SpanKind::Paused, t);
             }
             Disconnected { client } => {
-                let l = self.client_lane(client);
-                self.lanes[l].spans.push(Span { t0: e.t, t1: None, kind: SpanKind::Disconnected, msg: None, expires: None });
+                let l = self.client_lane(client, t);
+                self.open_span(l, t, SpanKind::Disconnected);
             }
             Reconnected { client } => {
-                let l = self.client_lane(client);
-                self.close_span(l, SpanKind::Disconnected, e.t);
+                let l = self.client_lane(client, t);
+                self.close_span(l, SpanKind::Disconnected, t);
             }
             ConnectionLost { client, .. } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, MarkKind::ConnectionLost);
-                self.close_span(l, SpanKind::Disconnected, e.t);
-                self.close_span(l, SpanKind::Paused, e.t);
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, MarkKind::ConnectionLost);
+                self.close_span(l, SpanKind::Disconnected, t);
+                self.close_span(l, SpanKind::Paused, t);
             }
             ClientClosed { client, reason } => {
-                let l = self.client_lane(client);
-                self.mark(l, e, if *reason == CloseReason::Heartbeat { MarkKind::GaveUp } else { MarkKind::Closed });
-                self.close_span(l, SpanKind::Zombie, e.t);
+                let l = self.client_lane(client, t);
+                self.mark(l, i, e, if *reason == CloseReason::Heartbeat { MarkKind::GaveUp } else { MarkKind::Closed });
+                self.close_span(l, SpanKind::Zombie, t);
             }
-            ServerRestarted => self.restarts.push(e.t),
+            ServerRestarted => self.restarts.push(t),
             Subscribed { client, sub, resumed, .. } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, MarkKind::Subscribed);
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, MarkKind::Subscribed);
                 if *resumed {
                     if let Some(key) = self.handles.get(&**sub).and_then(|h| h.durable.clone()) {
                         if let Some((ol, oi)) = self.offline.remove(&key) {
-                            self.lanes[ol].spans[oi].t1 = Some(e.t);
+                            self.lanes[ol].end_span(oi, t);
                         }
                     }
                 }
             }
             SubscribeFailed { client, sub, .. } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, MarkKind::Failed);
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, MarkKind::Failed);
             }
             SubClosed { client, sub, kept, .. } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, MarkKind::SubClosed);
-                let waits: Vec<(String, u64)> = self.open_waits.keys().filter(|(h, _)| **h == **sub).cloned().collect();
-                for k in waits {
-                    let (wl, wi) = self.open_waits.remove(&k).expect("open");
-                    self.lanes[wl].spans[wi].t1 = Some(e.t);
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, MarkKind::SubClosed);
+                let id = self.info(sub).id;
+                let mut ended = Vec::new();
+                self.open_waits.retain(|_, ws| {
+                    ws.retain(|w| {
+                        if w.0 == id {
+                            ended.push((w.1, w.2));
+                            false
+                        } else {
+                            true
+                        }
+                    });
+                    !ws.is_empty()
+                });
+                for (wl, wi) in ended {
+                    self.lanes[wl].end_span(wi, t);
                 }
                 if *kept {
-                    self.lanes[l].spans.push(Span { t0: e.t, t1: None, kind: SpanKind::Offline, msg: None, expires: None });
-                    let i = self.lanes[l].spans.len() - 1;
+                    let i = self.open_span(l, t, SpanKind::Offline);
                     if let Some(key) = self.handles.get(&**sub).and_then(|h| h.durable.clone()) {
                         self.offline.insert(key, (l, i));
                     }
                 }
             }
-            Delivered { client, sub, seq, redelivered, .. } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, if *redelivered { MarkKind::Redelivered } else { MarkKind::Delivered });
-                let info = self.handles.get(&**sub).cloned().unwrap_or_default();
+            Delivered { client, sub, seq, redelivered, channel, .. } => {
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, if *redelivered { MarkKind::Redelivered } else { MarkKind::Delivered });
+                let info = self.info(sub);
                 // A redelivery ends the previous ack wait of this seq in the same scope.
-                self.end_wait(&info.scope, *seq, e.t);
-                let channel = msg_of(&e.kind).map(|m| m.0).unwrap_or_default();
-                self.lanes[l].spans.push(Span {
-                    t0: e.t,
-                    t1: None,
-                    kind: SpanKind::AckWait,
-                    msg: Some((channel, *seq)),
-                    expires: (info.ack_wait_ms > 0).then_some(e.t + info.ack_wait_ms),
-                });
-                let i = self.lanes[l].spans.len() - 1;
-                self.open_waits.insert((sub.to_string(), *seq), (l, i));
+                self.end_wait(info.scope, *seq, t);
+                let chan = self.chan(channel);
+                let expires = (info.ack_wait_ms > 0).then_some(t + info.ack_wait_ms);
+                let span = self.lanes[l].push_span(Span { t0: t, t1: None, kind: SpanKind::AckWait, msg: Some((chan, *seq)), expires });
+                self.open_waits.entry((info.scope, *seq)).or_default().push((info.id, l, span));
             }
             Acked { client, sub, seq, .. } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, MarkKind::Acked);
-                let info = self.handles.get(&**sub).cloned().unwrap_or_default();
-                self.end_wait(&info.scope, *seq, e.t);
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, MarkKind::Acked);
+                let info = self.info(sub);
+                self.end_wait(info.scope, *seq, t);
                 if !info.manual_ack {
-                    self.auto_acked.insert((sub.to_string(), *seq));
+                    self.auto_acked.insert((info.id, *seq));
                 }
             }
             Processed { client, sub, seq, ok, channel } => {
-                let l = self.sub_lane(client, sub);
-                self.mark(l, e, if *ok { MarkKind::ProcessedOk } else { MarkKind::ProcessedFailed });
+                let l = self.sub_lane(client, sub, t);
+                self.mark(l, i, e, if *ok { MarkKind::ProcessedOk } else { MarkKind::ProcessedFailed });
                 self.check_processed(e, sub, channel, *seq, *ok);
             }
             App { sub, channel, seq, app, result, .. } => {
@@ -426,32 +635,32 @@ impl Timeline {
                         Anomaly::NegativeBalance => format!("{what}: balance went negative, {} (#{seq} on {channel}, {sub})", result.after),
                         Anomaly::Lost => format!("{what}: #{seq} on {channel} lost — acked by {sub} and never applied"),
                     };
-                    self.warn(e.t, msg.clone(), text);
+                    self.warn(t, msg.clone(), text);
                 }
             }
             ActionFailed { .. } => {}
             ChannelCreated { channel } => {
-                self.lane(LaneKind::Channel, channel, channel, None);
+                self.lane(LaneKind::Channel, channel, channel, None, t);
             }
             ChannelDeleted { .. } => {}
         }
     }
 
     fn check_processed(&mut self, e: &TraceEvent, sub: &str, channel: &str, seq: u64, ok: bool) {
-        let info = self.handles.get(sub).cloned().unwrap_or_default();
+        let info = self.info(sub);
         let msg = Some((channel.to_string(), seq));
         if !ok {
-            if self.auto_acked.contains(&(sub.to_string(), seq)) {
+            if self.auto_acked.contains(&(info.id, seq)) {
                 self.warn(e.t, msg, format!("#{seq} on {channel} is lost: {sub} auto-acked it when the handler returned, then its work failed"));
             }
             return;
         }
-        let n = self.processed_ok.entry((info.scope.clone(), seq)).or_insert(0);
+        let n = self.processed_ok.entry((info.scope, seq)).or_insert(0);
         *n += 1;
         if *n == 2 {
             self.warn(e.t, msg.clone(), format!("#{seq} on {channel} was processed twice (the second time by {sub})"));
         }
-        let max = self.max_processed.entry(info.scope.clone()).or_insert(0);
+        let max = self.max_processed.entry(info.scope).or_insert(0);
         if seq < *max {
             let m = *max;
             self.warn(e.t, msg, format!("#{seq} on {channel} was processed after #{m} by {sub}: out of order"));
@@ -475,8 +684,22 @@ impl Timeline {
     }
 }
 
+/// The message (channel, seq) an event is about, borrowed.
+fn msg_ref(k: &TraceKind) -> Option<(&str, u64)> {
+    match k {
+        TraceKind::Published { channel, seq, .. }
+        | TraceKind::MsgDropped { channel, seq, .. }
+        | TraceKind::Delivered { channel, seq, .. }
+        | TraceKind::Acked { channel, seq, .. }
+        | TraceKind::Processed { channel, seq, .. }
+        | TraceKind::App { channel, seq, .. } => Some((&**channel, *seq)),
+        _ => None,
+    }
+}
+
 fn handle_infos(sim: &Sim) -> VecMap<String, HandleInfo> {
     let mut out = VecMap::new();
+    let mut scopes: VecMap<String, u32> = VecMap::new();
     for a in &sim.scenario().actions {
         if let Verb::Subscribe(s) = &a.verb {
             let scope = match (&s.queue, &s.durable) {
@@ -489,21 +712,27 @@ fn handle_infos(sim: &Sim) -> VecMap<String, HandleInfo> {
                 (None, Some(d)) => Some(format!("{}-{}-{d}", s.client, s.channel)),
                 _ => None,
             };
-            out.insert(s.sub.to_string(), HandleInfo { ack_wait_ms: s.ack_wait_ms, manual_ack: s.manual_ack, scope, durable });
+            let n = scopes.len() as u32;
+            let scope = *scopes.entry(scope).or_insert(n);
+            // A handle subscribed again keeps its number; its latest options apply.
+            let id = out.get(&*s.sub).map_or(out.len() as u32, |h: &HandleInfo| h.id);
+            out.insert(s.sub.to_string(), HandleInfo { ack_wait_ms: s.ack_wait_ms, manual_ack: s.manual_ack, id, scope, durable });
         }
     }
     out
 }
 
-/// Every trace event about one message, in order, described — its journey.
+/// Every trace event about one message up to the cursor, in order, described — its journey
+/// (a scan of the trace: for tests and one-off reads; the view uses [`Timeline::journey`]).
 pub fn journey(sim: &Sim, channel: &str, seq: u64) -> Vec<(SimTime, String)> {
-    sim.trace().iter().filter(|e| msg_of(&e.kind).is_some_and(|(c, s)| c == channel && s == seq)).map(|e| (e.t, what(e))).collect()
+    sim.trace().iter().filter(|e| msg_ref(&e.kind).is_some_and(|(c, s)| c == channel && s == seq)).map(|e| (e.t, what(e))).collect()
 }
 
-/// The mark nearest to time `t` (within `tolerance` ms) on a lane, preferring messages.
-pub fn nearest(marks: &[Mark], t: SimTime, tolerance: u64) -> Option<&Mark> {
-    let r = visible(marks, t.saturating_sub(tolerance), t + tolerance);
-    marks[r].iter().min_by_key(|m| (m.msg.is_none(), m.t.abs_diff(t)))
+/// The mark nearest to time `t` (within `tolerance` ms, and not after `now`) on a lane,
+/// preferring messages.
+pub fn nearest(marks: &[Mark], t: SimTime, tolerance: u64, now: SimTime) -> Option<&Mark> {
+    let r = visible(marks, t.saturating_sub(tolerance), (t + tolerance).min(now));
+    marks[r].iter().min_by_key(|m| (m.msg().is_none(), m.t.abs_diff(t)))
 }
 
 /// Index range of `marks` whose times fall in `[t0, t1]`.
@@ -522,7 +751,7 @@ mod tests {
         let mut s = Session::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap());
         s.advance_to(t).unwrap();
         let mut tl = Timeline::default();
-        tl.update(s.sim(), 0);
+        tl.update(s.sim(), 0, None);
         (s, tl)
     }
 
@@ -537,7 +766,9 @@ mod tests {
     fn seq_7_went_to_the_dead_member_its_ack_wait_expired_at_12s_and_it_went_to_l2() {
         let (s, tl) = course(20_000);
         let s1 = &tl.lanes[3];
-        let wait = s1.spans.iter().find(|sp| sp.msg == Some(("ticket:created".into(), 7))).unwrap();
+        let key = tl.key(Some(&("ticket:created".into(), 7)));
+        assert_eq!(key, Some((0, 7)));
+        let wait = s1.spans.iter().find(|sp| sp.msg == key).unwrap();
         assert_eq!((wait.t0, wait.t1, wait.expires), (7_000, Some(12_000), Some(12_000)));
         let j = journey(s.sim(), "ticket:created", 7);
         let times: Vec<u64> = j.iter().map(|(t, _)| *t).collect();
@@ -566,17 +797,19 @@ mod tests {
         let mut tl = Timeline::default();
         for t in (0..=30_000).step_by(700) {
             s.advance_to(t).unwrap();
-            tl.update(s.sim(), 0);
+            tl.update(s.sim(), 0, None);
         }
         let (_, full) = {
             let mut f = Timeline::default();
-            f.update(s.sim(), 0);
+            f.update(s.sim(), 0, None);
             ((), f)
         };
         assert_eq!(tl.lanes, full.lanes);
+        // A seek back changes nothing here (the history is kept; views clip at the cursor).
         s.seek(10_000).unwrap();
-        tl.update(s.sim(), 0);
-        assert!(tl.lanes.iter().all(|l| l.marks.iter().all(|m| m.t <= 10_000)));
+        tl.update(s.sim(), 0, None);
+        assert_eq!(tl.lanes, full.lanes);
+        assert_eq!(tl.warnings_at(10_000).len(), full.warnings.iter().filter(|w| w.t <= 10_000).count());
     }
 
     #[test]
@@ -585,7 +818,7 @@ mod tests {
         let mut sess = Session::new(s);
         sess.advance_to(15_000).unwrap();
         let mut tl = Timeline::default();
-        tl.update(sess.sim(), 0);
+        tl.update(sess.sim(), 0, None);
         let texts: Vec<&str> = tl.warnings.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -605,7 +838,7 @@ mod tests {
         let mut sess = Session::new(twice);
         sess.advance_to(5_000).unwrap();
         let mut tl = Timeline::default();
-        tl.update(sess.sim(), 0);
+        tl.update(sess.sim(), 0, None);
         assert_eq!(tl.warnings.iter().map(|w| (w.t, w.text.as_str())).collect::<Vec<_>>(), [(2_500, "#1 on a was processed twice (the second time by s)")]);
     }
 
@@ -622,7 +855,7 @@ mod tests {
         let mut tl = Timeline::default();
         for t in [50, 150, 250, 350, 2_000] {
             sess.advance_to(t).unwrap();
-            tl.update(sess.sim(), sess.generation());
+            tl.update(sess.sim(), sess.generation(), None);
         }
         let stalled: Vec<(u64, &str)> = tl.warnings.iter().map(|w| (w.t, w.text.as_str())).collect();
         assert_eq!(stalled, [(250, "queue g on c is stalled: every member is at its max in flight")]);
@@ -633,6 +866,28 @@ mod tests {
         let (_, tl) = course(20_000);
         let ch = &tl.lanes[0];
         let r = visible(&ch.marks, 3_000, 5_000);
-        assert_eq!(ch.marks[r].iter().map(|m| m.msg.clone().unwrap().1).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(ch.marks[r].iter().map(|m| m.seq).collect::<Vec<_>>(), [3, 4, 5]);
+    }
+
+    #[test]
+    fn levels_say_which_kinds_occur_in_each_bucket_and_spans_are_found_by_window() {
+        let (s, mut tl) = course(40_000);
+        tl.update(s.sim(), 0, Some(&("ticket:created".into(), 7)));
+        let ch = &tl.lanes[0];
+        // One publish a second from 1 s: at 16 ms buckets, one bucket per publish, all "pub".
+        let b: Vec<(u64, u32)> = ch.buckets(0, 0, 5_000).collect();
+        assert_eq!(b.iter().map(|x| x.0).collect::<Vec<_>>(), [992, 2_000, 2_992, 4_000]);
+        assert!(b.iter().all(|x| x.1 == 1 << MarkKind::Published as u32));
+        // 262 s buckets: none lies wholly in a 40 s window.
+        assert_eq!(ch.buckets(7, 0, 40_000).count(), 0);
+        assert_eq!(Lane::level_for(10.0), None);
+        assert_eq!(Lane::level_for(100.0), Some(1));
+        // l1 · s1: the ack wait of #7 (7 s → 12 s) is in a window 11-13 s; #13's too (13 s →).
+        let s1 = &tl.lanes[3];
+        let seqs: Vec<u64> = s1.spans_in(11_000, 13_000, 40_000).iter().filter_map(|&i| s1.spans[i].msg.map(|m| m.1)).collect();
+        assert_eq!(seqs, [7, 13]);
+        // The journey of #7, by trace index: published, delivered to l1, redelivered to l2, …
+        let times: Vec<u64> = tl.journey().iter().map(|&i| s.sim().trace()[i as usize].t).collect();
+        assert_eq!(times, [7_000, 7_000, 12_000, 12_000, 12_000]);
     }
 }

@@ -86,10 +86,3 @@ impl Checkpoint {
         &mut self.state
     }
 }
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn probe() {
-        eprintln!("TraceEvent {} TraceKind {}", std::mem::size_of::<super::TraceEvent>(), std::mem::size_of::<crate::engine::trace::TraceKind>());
-    }
-}

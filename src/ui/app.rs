@@ -113,6 +113,15 @@ pub fn App() -> Html {
             move || drop(ticker)
         });
     }
+    // Long work (a far seek, a long run opened) goes on a slice per macrotask, so that input,
+    // paint and the Cancel button get their turn in between.
+    {
+        let pg = pg.clone();
+        use_effect_with((pg.work, pg.rev), move |(work, _)| {
+            let next = work.map(|_| gloo_timers::callback::Timeout::new(0, move || pg.dispatch(Msg::Continue)));
+            move || drop(next)
+        });
+    }
     // Keyboard: space play/pause, arrows step, ? help (not while typing in a field).
     {
         let pg = pg.clone();
@@ -275,6 +284,14 @@ pub fn App() -> Html {
                 }
                 <Toolbar examples={EXAMPLES.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
+                if let Some(w) = pg.work {
+                    <div id="progress" class="banner banner--progress" role="status" aria-live="polite">
+                        <span>{ format!("Simulating to {} s…", w.target / 1000) }</span>
+                        <progress max="1000" value={((w.progress(pg.session.borrow().now()) * 1000.0) as u32).to_string()} aria-label="Simulation progress"></progress>
+                        <span>{ format!("{:.0}%", w.progress(pg.session.borrow().now()) * 100.0) }</span>
+                        <button id="progress-cancel" class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::Cancel))}>{ "Cancel" }</button>
+                    </div>
+                }
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
                         <span>{ err.clone() }</span>

@@ -47,8 +47,8 @@ pub fn removal_estimate(sim: &Sim, client: &str, dead: bool) -> Option<SimTime> 
     let rec = sim.broker().clients().get(client)?;
     let cfg = sim.broker().config();
     let (hbi, hbt) = (cfg.hb_interval_ms, cfg.hb_timeout_ms);
-    let last_hb =
-        sim.trace().iter().rev().find(|e| matches!(&e.kind, TraceKind::Heartbeat { client: c, .. } if &**c == client) && e.t >= rec.since).map(|e| e.t);
+    // The trace index keeps each client's last heartbeat outcome (no scan of the trace).
+    let last_hb = sim.index().last_heartbeat.get(client).copied().filter(|t| *t >= rec.since);
     let next_request = last_hb.unwrap_or(rec.since) + hbi;
     let remaining = (cfg.hb_fail_count + 1).saturating_sub(rec.fhb).max(1) as u64;
     Some(if dead && cfg.version.no_responders() { next_request + (remaining - 1) * hbi } else { next_request + hbt + (remaining - 1) * (hbt + hbi) })

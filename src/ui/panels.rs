@@ -12,41 +12,115 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+/// Rows the event log renders around its scroll position (the rest are spacers).
 const LOG_ROWS: usize = 150;
+/// A log row's fixed height in px (one line; the full text is in its tooltip).
+const ROW_H: f64 = 20.0;
+/// Trace events the filter searches per render (the rest on the next, shown as progress).
+const FILTER_SLICE: usize = 200_000;
 const SERVER_LOG_LINES: usize = 300;
 
 /// Real milliseconds between refreshes of the panels while playing.
 const REFRESH_MS: f64 = 250.0;
 
-/// The event log.
+/// The rows matching the filter, over the run's whole history (so a seek needs no search),
+/// searched in slices.
+#[derive(Default)]
+struct LogIndex {
+    filter: String,
+    generation: u64,
+    searched: usize,
+    matches: Vec<u32>,
+}
+
+impl LogIndex {
+    /// Brings the index up to `history` (at most [`FILTER_SLICE`] more events); true when done.
+    fn update(&mut self, history: &[crate::engine::TraceEvent], filter: &str, generation: u64) -> bool {
+        if self.filter != filter || self.generation != generation || history.len() < self.searched {
+            *self = LogIndex { filter: filter.to_string(), generation, ..LogIndex::default() };
+        }
+        if filter.is_empty() {
+            self.searched = history.len();
+            return true;
+        }
+        let end = history.len().min(self.searched + FILTER_SLICE);
+        for (i, e) in history.iter().enumerate().take(end).skip(self.searched) {
+            let r = row(e);
+            if format!("{} {} {}", r.event, r.client, r.detail).to_lowercase().contains(filter) {
+                self.matches.push(i as u32);
+            }
+        }
+        self.searched = end;
+        end == history.len()
+    }
+}
+
+/// The event log: every event up to the cursor, newest first, virtualized (only the rows
+/// around the scroll position exist in the page).
 #[function_component]
 pub fn EventLog() -> Html {
     let pg = use_playground();
     let filter = use_state(String::new);
+    let top = use_state(|| 0usize);
+    let kick = use_state(|| 0u32);
+    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let index = use_mut_ref(LogIndex::default);
     let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
-    let cached = use_mut_ref(Html::default);
-    if !fresh {
-        return cached.borrow().clone();
+    let cached = use_mut_ref(|| (Html::default(), 0usize, String::new(), 0u32));
+    {
+        let c = cached.borrow();
+        if !fresh && c.1 == *top && c.2 == *filter && c.3 == *kick {
+            return c.0.clone();
+        }
     }
     let on_filter = {
-        let filter = filter.clone();
+        let (filter, top) = (filter.clone(), top.clone());
         Callback::from(move |e: InputEvent| {
             if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
                 filter.set(i.value());
+                top.set(0);
+            }
+        })
+    };
+    let on_scroll = {
+        let top = top.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let first = (el.scroll_top() as f64 / ROW_H) as usize;
+                // Re-render only when the window must move (a third of it before its edge).
+                let want = first.saturating_sub(LOG_ROWS / 3);
+                if want.abs_diff(*top) > LOG_ROWS / 3 {
+                    top.set(want);
+                }
             }
         })
     };
     let s = pg.session.borrow();
     let f = filter.to_lowercase();
     let sel = pg.selected_msg.clone();
-    let rows: Vec<Html> = s
-        .sim()
-        .trace()
-        .iter()
-        .rev()
+    let history = &s.sim().history().trace;
+    let at_cursor = s.sim().trace().len();
+    let mut idx = index.borrow_mut();
+    let done = idx.update(history, &f, s.generation());
+    if !done {
+        // Search on in the next slice, without waiting for a gesture.
+        let kick = kick.clone();
+        *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, move || kick.set(kick.wrapping_add(1))));
+    }
+    let count = if f.is_empty() { at_cursor } else { idx.matches.partition_point(|&i| (i as usize) < at_cursor) };
+    let nth = |r: usize| -> Option<usize> {
+        let k = count.checked_sub(r + 1)?;
+        if f.is_empty() {
+            Some(k)
+        } else {
+            idx.matches.get(k).map(|&i| i as usize)
+        }
+    };
+    let first = (*top).min(count.saturating_sub(1));
+    let last = (first + LOG_ROWS).min(count);
+    let rows: Vec<Html> = (first..last)
+        .filter_map(|r| nth(r).and_then(|i| history.get(i)))
         .map(|e| (row(e), msg_of(&e.kind)))
-        .filter(|(r, _)| f.is_empty() || format!("{} {} {}", r.event, r.client, r.detail).to_lowercase().contains(&f))
-        .take(LOG_ROWS)
         .map(|(r, msg)| {
             let hl = msg.is_some() && msg == sel;
             let onclick = {
@@ -57,8 +131,9 @@ pub fn EventLog() -> Html {
                     }
                 })
             };
+            let title = format!("{} {} {} {}", r.time, r.event, r.client, r.detail);
             html! {
-                <tr class={classes!("trace__row", format!("trace__row--{}", r.tone), hl.then_some("trace__row--hl"), msg.is_some().then_some("trace__row--msg"))} {onclick}>
+                <tr class={classes!("trace__row", format!("trace__row--{}", r.tone), hl.then_some("trace__row--hl"), msg.is_some().then_some("trace__row--msg"))} {onclick} {title}>
                     <td class="trace__time">{ r.time }</td>
                     <td class="trace__event">{ r.event }</td>
                     <td>{ r.client }</td>
@@ -67,20 +142,29 @@ pub fn EventLog() -> Html {
             }
         })
         .collect();
+    let pad_top = first as f64 * ROW_H;
+    let pad_bottom = (count - last) as f64 * ROW_H;
+    let status = if done { format!("{count} events") } else { format!("searching… {}%", idx.searched * 100 / history.len().max(1)) };
+    drop(idx);
     let out = html! {
         <section class="panel panel--log" aria-label="Event log">
             <header class="panel__head"><h2>{ "Event log" }</h2>
                 <input id="log-filter" class="panel__filter" type="search" placeholder="filter: l1, redelivered, heartbeat…" oninput={on_filter} aria-label="Filter the event log" />
+                <span class="panel__count" id="log-count">{ status }</span>
             </header>
-            <div class="panel__body">
-                <table id="trace" class="trace" aria-label="Trace up to the cursor, newest first">
+            <div class="panel__body" onscroll={on_scroll}>
+                <table id="trace" class="trace trace--virtual" aria-label="Trace up to the cursor, newest first" aria-rowcount={count.to_string()}>
                     <colgroup><col class="trace__c-time" /><col class="trace__c-event" /><col class="trace__c-client" /><col /></colgroup>
-                    <tbody>{ for rows }</tbody>
+                    <tbody>
+                        if pad_top > 0.0 { <tr class="trace__pad" style={format!("height:{pad_top}px")} aria-hidden="true"></tr> }
+                        { for rows }
+                        if pad_bottom > 0.0 { <tr class="trace__pad" style={format!("height:{pad_bottom}px")} aria-hidden="true"></tr> }
+                    </tbody>
                 </table>
             </div>
         </section>
     };
-    *cached.borrow_mut() = out.clone();
+    *cached.borrow_mut() = (out.clone(), *top, (*filter).clone(), *kick);
     out
 }
 

@@ -61,7 +61,66 @@ pub struct PlaygroundState {
     pub lesson: Option<LessonRun>,
     /// What is shown and what is locked (the URL's embed options).
     pub view: Rc<View>,
+    /// A long simulation under way in slices (a seek far ahead, an opened long run).
+    pub work: Option<Work>,
 }
+
+/// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
+/// responsive (each slice is about [`SLICE_EVENTS`] trace events).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Work {
+    /// Where the cursor is going.
+    pub target: SimTime,
+    /// Where it started.
+    pub from: SimTime,
+}
+
+impl Work {
+    /// Progress from 0 to 1, by virtual time.
+    pub fn progress(&self, now: SimTime) -> f64 {
+        if self.target <= self.from {
+            return 1.0;
+        }
+        (now.saturating_sub(self.from) as f64 / (self.target - self.from) as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// What the page holds: every trace event, the timeline's marks and the log's index stay in
+/// memory (about 200 bytes an event), so the page stops a run earlier than `natsim run`.
+pub const PAGE_LIMITS: crate::engine::RunLimits = crate::engine::RunLimits { max_trace: 3_000_000, max_steps: 30_000_000 };
+
+/// The page's words for a run that hit [`PAGE_LIMITS`].
+pub fn page_error(e: &crate::engine::RunError) -> String {
+    format!(
+        "The run stopped at {} s: {} — the page holds at most {} trace events and {} steps (natsim run: 20,000,000 and 200,000,000). Shorten the run, lower the publish counts or slow them down, or run it with natsim.",
+        e.at / 1000,
+        e.message,
+        PAGE_LIMITS.max_trace,
+        PAGE_LIMITS.max_steps
+    )
+}
+
+/// A session with the page's limits.
+pub fn page_session(s: Scenario) -> Session {
+    let mut session = Session::new(s);
+    session.set_limits(PAGE_LIMITS);
+    session
+}
+
+/// Why the page refuses `s` before running it, if it must: its publishes alone exceed what
+/// the page holds (each publish is at least one trace event).
+pub fn too_big_for_page(s: &Scenario) -> Option<String> {
+    let publishes: u64 = s.actions.iter().map(|a| if let Verb::Publish { count, .. } = &a.verb { *count } else { 0 }).sum();
+    (publishes > PAGE_LIMITS.max_trace as u64).then(|| {
+        format!("its {publishes} publishes make more than the {} trace events the page holds (natsim run takes up to 20,000,000)", PAGE_LIMITS.max_trace)
+    })
+}
+
+/// Trace events simulated per slice of work (a few tens of ms in the browser).
+pub const SLICE_EVENTS: u64 = 60_000;
+/// Trace events simulated per frame while playing: a run too dense for the chosen speed plays
+/// slower rather than freezing the page.
+pub const FRAME_EVENTS: u64 = 40_000;
 
 impl PartialEq for PlaygroundState {
     fn eq(&self, o: &Self) -> bool {
@@ -75,6 +134,7 @@ impl PartialEq for PlaygroundState {
             && self.help == o.help
             && self.lesson == o.lesson
             && Rc::ptr_eq(&self.view, &o.view)
+            && self.work == o.work
     }
 }
 
@@ -193,6 +253,10 @@ pub enum Msg {
     DismissError,
     /// Toggle the help overlay.
     ToggleHelp,
+    /// Simulate the next slice of the work under way.
+    Continue,
+    /// Stop the work under way; the cursor stays where it got.
+    Cancel,
 }
 
 impl PlaygroundState {
@@ -207,7 +271,7 @@ impl PlaygroundState {
 
     /// A page over `scenario`.
     pub fn new(scenario: Scenario) -> Self {
-        let mut session = Session::new(scenario);
+        let mut session = page_session(scenario);
         // Show what happens at 0 (connects, subscribes) right away; the limits cannot be hit
         // in one instant of a valid scenario, so an error here would be our bug.
         let _ = session.advance_to(0);
@@ -223,6 +287,7 @@ impl PlaygroundState {
             next_name: 1,
             lesson: None,
             view: Rc::new(View::default()),
+            work: None,
         }
     }
 
@@ -297,14 +362,13 @@ impl PlaygroundState {
         format!("s{n}")
     }
 
+    /// Records a gesture's verbs at the cursor: one fork, one replay.
     fn act_all(&mut self, verbs: Vec<Verb>) {
-        let mut s = self.session.borrow_mut();
-        for v in verbs {
-            if let Err(e) = s.act(v) {
-                self.error = Some(e.to_string());
-                self.playing = false;
-                return;
-            }
+        self.work = None;
+        let r = self.session.borrow_mut().act_all(verbs);
+        if let Err(e) = r {
+            self.error = Some(page_error(&e));
+            self.playing = false;
         }
     }
 
@@ -349,8 +413,11 @@ impl PlaygroundState {
                     self.playing = false;
                     self.lesson.as_mut().expect("lesson").asking = Some(cp);
                 }
-                if let Err(e) = self.session.borrow_mut().advance_to(t) {
-                    self.error = Some(e.to_string());
+                if self.work.is_some() {
+                    return;
+                }
+                if let Err(e) = self.session.borrow_mut().advance_some(t, FRAME_EVENTS) {
+                    self.error = Some(page_error(&e));
                     self.playing = false;
                 }
             }
@@ -385,7 +452,11 @@ impl PlaygroundState {
                 self.apply(Msg::Load(text));
             }
             Msg::Load(text) => match Scenario::parse(&text) {
+                Ok(s) if too_big_for_page(&s).is_some() => {
+                    self.error = Some(format!("This scenario was not loaded (the current run is kept): {}", too_big_for_page(&s).unwrap_or_default()));
+                }
                 Ok(s) => {
+                    self.work = None;
                     // Replace the run inside the shared cell: every holder (the JS API too)
                     // sees the new one.
                     let fresh = PlaygroundState::new(s);
@@ -431,7 +502,7 @@ impl PlaygroundState {
                 let now = self.session.borrow().now();
                 let mut sc = self.session.borrow().export(now);
                 sc.server = cfg;
-                *self.session.borrow_mut() = Session::new(sc);
+                *self.session.borrow_mut() = page_session(sc);
                 self.seek(now);
             }
             Msg::LabFixes { version_check, idempotent, ordered } => {
@@ -459,7 +530,7 @@ impl PlaygroundState {
                         _ => {}
                     }
                 }
-                *self.session.borrow_mut() = Session::new(sc);
+                *self.session.borrow_mut() = page_session(sc);
                 self.seek(now);
             }
             Msg::StartLesson(lesson, answers) => {
@@ -484,6 +555,24 @@ impl PlaygroundState {
             Msg::Error(e) => self.error = Some(e),
             Msg::DismissError => self.error = None,
             Msg::ToggleHelp => self.help = !self.help,
+            Msg::Continue => {
+                let Some(w) = self.work else { return };
+                self.slice(w);
+            }
+            Msg::Cancel => self.work = None,
+        }
+    }
+
+    /// One slice of `w`: done, still under way, or stopped by an error.
+    fn slice(&mut self, w: Work) {
+        let r = self.session.borrow_mut().advance_some(w.target, SLICE_EVENTS);
+        match r {
+            Ok(true) => self.work = None,
+            Ok(false) => self.work = Some(w),
+            Err(e) => {
+                self.work = None;
+                self.error = Some(page_error(&e));
+            }
         }
     }
 
@@ -511,10 +600,17 @@ impl PlaygroundState {
         self.playing = false;
     }
 
+    /// Moves the cursor: from the nearest checkpoint, in slices when it is far (the page
+    /// shows progress and a Cancel meanwhile).
     fn seek(&mut self, t: SimTime) {
-        if let Err(e) = self.session.borrow_mut().seek(t.min(MAX_UNTIL_MS)) {
-            self.error = Some(e.to_string());
-        }
+        let t = t.min(MAX_UNTIL_MS);
+        let from = {
+            let mut s = self.session.borrow_mut();
+            s.rewind(t);
+            s.now()
+        };
+        self.work = None;
+        self.slice(Work { target: t, from });
     }
 
     /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the

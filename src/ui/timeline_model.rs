@@ -292,6 +292,9 @@ struct HandleInfo {
     durable: Option<String>,
 }
 
+/// An open ack wait: (handle number, lane, span index).
+type OpenWait = (u32, usize, usize);
+
 /// The timeline, kept up to date with a run.
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
@@ -309,7 +312,7 @@ pub struct Timeline {
     handles: VecMap<String, HandleInfo>,
     lane_of: VecMap<(LaneKind, String), usize>,
     /// Ack-wait spans still open, by (scope, seq) → (handle, lane, span index).
-    open_waits: BTreeMap<(u32, u64), Vec<(u32, usize, usize)>>,
+    open_waits: BTreeMap<(u32, u64), Vec<OpenWait>>,
     /// Processed-ok count per (scope, seq), and the highest processed seq per scope.
     processed_ok: BTreeMap<(u32, u64), u32>,
     max_processed: BTreeMap<u32, u64>,

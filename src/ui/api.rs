@@ -7,6 +7,8 @@
 //! natsPlayground.trace()          // the trace up to the cursor (contract format)
 //! natsPlayground.monitor()        // { serverz, storez, clientsz, channelsz } now
 //! natsPlayground.exportScenario() // the run as scenario JSON text
+//! natsPlayground.setSpeed(x)      // speed factor, 0.1 to 1000
+//! natsPlayground.wasmBytes()      // wasm memory size in bytes (for measurements)
 //! ```
 
 use super::hooks::Playground;
@@ -47,8 +49,8 @@ pub fn install_api(pg: Playground) -> ApiHandle {
         Box::new(move |text: JsValue| {
             let text = text.as_string().unwrap_or_default();
             match Scenario::parse(&text) {
-                Ok(_) => {
-                    p.dispatch(Msg::Load(text));
+                Ok(s) => {
+                    p.dispatch(Msg::Load(std::rc::Rc::new(s)));
                     JsValue::NULL
                 }
                 Err(e) => JsValue::from_str(&e.to_string()),
@@ -79,6 +81,25 @@ pub fn install_api(pg: Playground) -> ApiHandle {
             p.dispatch(Msg::Pause);
             p.dispatch(Msg::Seek(t));
             JsValue::UNDEFINED
+        }),
+    );
+    let p = pg.clone();
+    add(
+        "setSpeed",
+        Box::new(move |x: JsValue| {
+            let f = x.as_f64().filter(|f| f.is_finite() && *f > 0.0).unwrap_or(1.0);
+            p.dispatch(Msg::SetSpeed(f.log10()));
+            JsValue::UNDEFINED
+        }),
+    );
+    // The wasm linear memory in bytes (it never shrinks: its peak so far).
+    add(
+        "wasmBytes",
+        Box::new(move |_| {
+            let m = wasm_bindgen::memory();
+            let buf = Reflect::get(&m, &JsValue::from_str("buffer")).ok();
+            let len = buf.and_then(|b| Reflect::get(&b, &JsValue::from_str("byteLength")).ok()).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            JsValue::from_f64(len)
         }),
     );
     // Reads go through the shared session, so they always see the latest state.

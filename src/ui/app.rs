@@ -172,7 +172,7 @@ pub fn App() -> Html {
                 match crate::share::from_fragment(&hash) {
                     None => {}
                     Some(Ok((scenario, t))) => {
-                        pg.dispatch(Msg::Open(scenario.to_value().to_string()));
+                        pg.dispatch(Msg::Open(std::rc::Rc::new(scenario)));
                         pg.dispatch(Msg::Seek(t));
                     }
                     Some(Err(e)) => pg.dispatch(Msg::Error(format!("This share link could not be opened: {e}. The current run is kept."))),
@@ -228,7 +228,7 @@ pub fn App() -> Html {
         let pg = pg.clone();
         Callback::from(move |i: usize| {
             if let Some((_, _, body)) = EXAMPLES.get(i) {
-                pg.dispatch(Msg::Open(body.to_string()));
+                pg.dispatch(Msg::open_text(body));
             }
         })
     };
@@ -373,7 +373,7 @@ fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
                 Callback::from(move |_| {
                     if let Some(t) = text.cast::<HtmlTextAreaElement>() {
                         pg.dispatch(Msg::DismissError);
-                        pg.dispatch(Msg::Open(t.value()));
+                        pg.dispatch(Msg::open_text(&t.value()));
                         dialog.set(Dialog::None);
                     }
                 })

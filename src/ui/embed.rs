@@ -254,12 +254,12 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
 pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: bool) -> Result<(), String> {
     match source {
         Source::Scenario(text) => {
-            Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
-            pg.dispatch(Msg::Open(text));
+            let s = Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
+            pg.dispatch(Msg::Open(std::rc::Rc::new(s)));
         }
         Source::Example(name) => {
             let (_, _, body) = super::app::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
-            pg.dispatch(Msg::Open(body.to_string()));
+            pg.dispatch(Msg::open_text(body));
         }
         Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,
     }

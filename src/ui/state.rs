@@ -190,10 +190,11 @@ pub enum Msg {
     SetSpeed(f64),
     /// Move the cursor.
     Seek(SimTime),
-    /// Load a scenario from JSON text (a lesson's variant); errors keep the current run.
-    Load(String),
+    /// Load a scenario (a lesson's variant), already read: it travels as a value, never as
+    /// text read again.
+    Load(Rc<Scenario>),
     /// Leave any lesson and load a scenario (an example, an import, a link, the host page).
-    Open(String),
+    Open(Rc<Scenario>),
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
     /// same scenario and seed with them, back to the same time.
     LabFixes { version_check: Option<bool>, idempotent: Option<bool>, ordered: Option<bool> },
@@ -257,6 +258,17 @@ pub enum Msg {
     Continue,
     /// Stop the work under way; the cursor stays where it got.
     Cancel,
+}
+
+impl Msg {
+    /// Opens scenario JSON text: [`Msg::Open`] with the value read once, or the error the
+    /// page shows (the current run is kept).
+    pub fn open_text(text: &str) -> Msg {
+        match Scenario::parse(text) {
+            Ok(s) => Msg::Open(Rc::new(s)),
+            Err(e) => Msg::Error(format!("This scenario was not loaded (the current run is kept): {e}")),
+        }
+    }
 }
 
 impl PlaygroundState {
@@ -447,19 +459,17 @@ impl PlaygroundState {
                 }
                 self.seek(t);
             }
-            Msg::Open(text) => {
+            Msg::Open(scenario) => {
                 self.lesson = None;
-                self.apply(Msg::Load(text));
+                self.apply(Msg::Load(scenario));
             }
-            Msg::Load(text) => match Scenario::parse(&text) {
-                Ok(s) if too_big_for_page(&s).is_some() => {
-                    self.error = Some(format!("This scenario was not loaded (the current run is kept): {}", too_big_for_page(&s).unwrap_or_default()));
-                }
-                Ok(s) => {
+            Msg::Load(s) => match too_big_for_page(&s) {
+                Some(why) => self.error = Some(format!("This scenario was not loaded (the current run is kept): {why}")),
+                None => {
                     self.work = None;
                     // Replace the run inside the shared cell: every holder (the JS API too)
                     // sees the new one.
-                    let fresh = PlaygroundState::new(s);
+                    let fresh = PlaygroundState::new(Rc::unwrap_or_clone(s));
                     let session = fresh.session.replace(Session::new(Scenario::parse("{\"until_ms\":0,\"actions\":[]}").expect("empty")));
                     *self.session.borrow_mut() = session;
                     self.selected = None;
@@ -468,7 +478,6 @@ impl PlaygroundState {
                     self.playing = false;
                     self.next_name = 1;
                 }
-                Err(e) => self.error = Some(format!("This scenario was not loaded (the current run is kept): {e}")),
             },
             Msg::Select(c) => self.selected = c,
             Msg::SelectMsg(m) => self.selected_msg = m,
@@ -595,8 +604,10 @@ impl PlaygroundState {
         let Some(v) = run.lesson.variants.get(i) else { return };
         run.variant = i;
         run.asking = None;
-        let text = v.scenario.to_string();
-        self.apply(Msg::Load(text));
+        match Scenario::from_value(&v.scenario) {
+            Ok(sc) => self.apply(Msg::Load(Rc::new(sc))),
+            Err(e) => self.error = Some(format!("This lesson's scenario was not loaded (the current run is kept): {e}")),
+        }
         self.playing = false;
     }
 
@@ -716,7 +727,7 @@ mod tests {
     fn a_broken_import_keeps_the_current_run_and_says_why() {
         let mut s = state();
         s.apply(Msg::Seek(3_000));
-        s.apply(Msg::Load("{\"until_ms\": 5, \"actions\": [}".into()));
+        s.apply(Msg::open_text("{\"until_ms\": 5, \"actions\": [}"));
         assert_eq!(s.session.borrow().now(), 3_000);
         assert!(s.error.as_deref().unwrap().contains("1:29: expected value"), "{:?}", s.error);
     }
@@ -772,9 +783,9 @@ mod tests {
         let lesson = crate::lesson::Lesson::parse(include_str!("../../www/lessons/04-manual-ack.json")).unwrap();
         let mut s = state();
         s.apply(Msg::StartLesson(Rc::new(lesson), Default::default()));
-        s.apply(Msg::Load(include_str!("../../www/scenarios/empty.json").into()));
+        s.apply(Msg::Load(Rc::new(Scenario::parse(include_str!("../../www/scenarios/empty.json")).unwrap())));
         assert!(s.lesson.is_some());
-        s.apply(Msg::Open(include_str!("../../www/scenarios/account-lab.json").into()));
+        s.apply(Msg::open_text(include_str!("../../www/scenarios/account-lab.json")));
         assert!(s.lesson.is_none());
         assert_eq!(
             s.session.borrow().sim().scenario().actions.len(),

@@ -188,9 +188,7 @@ impl Sim {
             self.push_proc_timer(self.now + 2000, id, ProcTimer::ConnectTimeout);
             return;
         }
-        self.fx.now = self.now;
-        let outcome = self.broker.connect(&mut self.fx, id, &client, hb_inbox);
-        self.flush();
+        let outcome = self.server(|b, fx| b.connect(fx, id, &client, hb_inbox));
         match outcome {
             ConnectOutcome::Connected => self.connected(id),
             ConnectOutcome::Refused(err) => self.connect_failed(id, err),
@@ -257,9 +255,7 @@ impl Sim {
             return;
         }
         let client = self.procs[p.0 as usize].client.clone();
-        self.fx.now = self.now;
-        let r = self.broker.publish(&mut self.fx, p, &client, &channel, &data);
-        self.flush();
+        let r = self.server(|b, fx| b.publish(fx, p, &client, &channel, &data));
         if let Err(error) = r {
             self.emit(TraceKind::PublishFailed { client, channel, error });
         }
@@ -293,9 +289,7 @@ impl Sim {
             start: spec.start.clone(),
             inbox,
         };
-        self.fx.now = self.now;
-        let r = self.broker.subscribe(&mut self.fx, &req);
-        self.flush();
+        let r = self.server(|b, fx| b.subscribe(fx, &req));
         match r {
             Ok(acc) => self.handles[h.0 as usize].server = Some(acc),
             Err(error) => {
@@ -315,9 +309,7 @@ impl Sim {
         let channel = hs.channel.clone();
         self.handles[h.0 as usize].open = false;
         let client = self.procs[p.0 as usize].client.clone();
-        self.fx.now = self.now;
-        let r = self.broker.unsubscribe(&mut self.fx, &client, &channel, acc.sub, acc.ack_gen, close);
-        self.flush();
+        let r = self.server(|b, fx| b.unsubscribe(fx, &client, &channel, acc.sub, acc.ack_gen, close));
         if let Err(err) = r {
             self.action_failed(idx, err);
         }
@@ -332,9 +324,7 @@ impl Sim {
         for s in stale {
             self.emit(TraceKind::PublishFailed { client: client.clone(), channel: s.channel, error: e::CONN_CLOSED.into() });
         }
-        self.fx.now = self.now;
-        let r = self.broker.close_request(&mut self.fx, &client);
-        self.flush();
+        let r = self.server(|b, fx| b.close_request(fx, &client));
         if let Err(err) = r {
             self.action_failed(idx, err);
         }

@@ -31,9 +31,7 @@ impl Sim {
         match m {
             SocketMsg::Deliver(d) => self.deliver(p, d),
             SocketMsg::HbRequest(req) => {
-                self.fx.now = self.now;
-                self.broker.hb_result(&mut self.fx, req, true);
-                self.flush();
+                self.server(|b, fx| b.hb_result(fx, req, true));
             }
         }
     }
@@ -249,9 +247,7 @@ impl Sim {
         if !h.open || pr.state != ProcState::Running || !pr.nats_up {
             return; // msg.ack() is a no-op once the subscription is closed
         }
-        self.fx.now = self.now;
-        self.broker.ack(&mut self.fx, w.sub, w.ack_gen, w.seq);
-        self.flush();
+        self.server(|b, fx| b.ack(fx, w.sub, w.ack_gen, w.seq));
     }
 
     pub(crate) fn ping_tick(&mut self, p: ProcId, gen: u64) {
@@ -278,9 +274,7 @@ impl Sim {
 
     pub(crate) fn send_ping(&mut self, p: ProcId) {
         let client = self.procs[p.0 as usize].client.clone();
-        self.fx.now = self.now;
-        let r = self.broker.ping(&mut self.fx, p, &client);
-        self.flush();
+        let r = self.server(|b, fx| b.ping(fx, p, &client));
         match r {
             Ok(()) => self.proc(p).ping_out = 0,
             Err(err) => self.connection_lost(p, err),

@@ -5,6 +5,26 @@
 //! Scripted actions at an instant run in array order before anything else due then. Messages
 //! between server and clients take no time: they are handled, in FIFO order, right after
 //! the step that sent them.
+//!
+//! # The two models and the router
+//! - The **client model** (`client.rs`, `event_loop.rs`, `process.rs`, `app.rs`) is what
+//!   node-nats-streaming does in the learner's process: processes alive, killed, paused or
+//!   blocked, handlers and their processing time, acks, pings, the lab's applications. It
+//!   reaches the server only through [`Sim::server`] (requests, answered synchronously) and
+//!   hears from it only through the [`Effect`]s routed here (`Deliver`, `HbRequest`,
+//!   `ConnectDone`).
+//! - The **server model** (`broker/`, nats-streaming-server) never sees a process: it gets
+//!   inputs stamped with `now` through an [`Fx`] and answers with effects (trace, log,
+//!   timers to arm, messages to processes).
+//! - **Sim** is the router: the clock, the one event queue, the run's history, and the
+//!   routing of effects (a timer goes into the queue tagged with the server's epoch, a
+//!   delivery to its process's socket).
+//!
+//! A second server model (nats-server JetStream) plugs in beside `broker/` as its own module
+//! with the same shape — a state, request methods taking `&mut Fx`, its own timer type,
+//! effects out. `Sim` then holds one of the two models (chosen by the scenario), `server`
+//! hands the call to it, and the queue carries its timers; the STAN client rules stay as they
+//! are, and nats.js's differences live in their own client module next to them.
 
 use super::app::AppDb;
 use super::broker::{Broker, Effect, Fx, ServerTimer};
@@ -418,15 +438,24 @@ impl Sim {
             Event::Action { idx, k } => self.run_action(idx, k),
             Event::Server { epoch, timer } => {
                 if epoch == self.epoch {
-                    self.fx.now = self.now;
-                    self.broker.timer(&mut self.fx, timer);
-                    self.flush();
+                    self.server(|b, fx| b.timer(fx, timer));
                 }
             }
             Event::ProcTimer { proc, timer } => self.proc_timer(proc, timer),
             Event::LoopFree { proc, gen } => self.loop_free(proc, gen),
             Event::Continue { proc, gen } => self.continue_proc(proc, gen),
         }
+    }
+
+    /// The one gate into the server model: every request of the client model (connect,
+    /// publish, subscribe, unsubscribe, close, ack, ping, a heartbeat answer) and every server
+    /// timer goes through here, stamped with the clock, and what the server produced joins
+    /// the FIFO of pending effects. Returns the server's synchronous answer.
+    pub(crate) fn server<R>(&mut self, call: impl FnOnce(&mut Broker, &mut Fx) -> R) -> R {
+        self.fx.now = self.now;
+        let r = call(&mut self.broker, &mut self.fx);
+        self.flush();
+        r
     }
 
     /// Moves what the broker produced into the FIFO of pending effects.
@@ -488,9 +517,7 @@ impl Sim {
             _ => Some(true),
         };
         if let Some(ok) = answer {
-            self.fx.now = self.now;
-            self.broker.hb_result(&mut self.fx, req, ok);
-            self.flush();
+            self.server(|b, fx| b.hb_result(fx, req, ok));
         }
     }
 

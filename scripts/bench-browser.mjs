@@ -67,8 +67,8 @@ try {
     const r = await page.evaluate(async () => {
       const long = [...window.__long];
       window.__long = [];
-      const events = window.natsPlayground.trace().length;
       const mem = window.natsPlayground.wasmBytes();
+      const events = window.natsPlayground.trace().length;
       let x = 12345;
       const seeks = [];
       for (let i = 0; i < 30; i++) {

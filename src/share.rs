@@ -24,6 +24,26 @@ pub fn fragment(scenario: &Scenario, t: SimTime) -> String {
     format!("#s={}&t={t}", compress_to_uri(&text))
 }
 
+/// A share link's fragment for `scenario` at `t`, or why the page would refuse to open it
+/// (said at once: a scenario text over [`MAX_SCENARIO_CHARS`] is refused before compressing).
+pub fn try_fragment(scenario: &Scenario, t: SimTime) -> Result<String, String> {
+    let text = scenario.to_value().to_string();
+    if text.len() > MAX_SCENARIO_CHARS {
+        return Err(format!(
+            "this run is too large to share as a link: its scenario is {} characters, and a link may hold at most {MAX_SCENARIO_CHARS} (use Export for a file instead)",
+            text.len()
+        ));
+    }
+    let link = compress_to_uri(&text);
+    if link.len() > MAX_LINK_CHARS {
+        return Err(format!(
+            "this run is too large to share as a link: it compresses to {} characters, and a link may hold at most {MAX_LINK_CHARS} (use Export for a file instead)",
+            link.len()
+        ));
+    }
+    Ok(format!("#s={link}&t={t}"))
+}
+
 /// Reads a location fragment: `None` when it is not a share link, otherwise the scenario and
 /// the time to open it at, or a one-line reason it cannot be opened.
 pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> {
@@ -348,5 +368,18 @@ mod tests {
                 .collect();
             let _ = decompress_from_uri(&s, 10_000);
         }
+    }
+
+    #[test]
+    fn a_run_too_large_for_a_link_is_refused_at_once_with_the_reason() {
+        let data = "x".repeat(MAX_SCENARIO_CHARS);
+        let s =
+            Scenario::parse(&format!(r#"{{"until_ms": 1, "actions": [{{"at_ms": 0, "do": "publish", "client": "p", "channel": "a", "data": "{data}"}}]}}"#))
+                .unwrap();
+        let e = try_fragment(&s, 0).unwrap_err();
+        assert!(e.starts_with("this run is too large to share as a link: its scenario is 2000"), "{e}");
+        let ok = try_fragment(&Scenario::parse(r#"{"until_ms": 10, "actions": []}"#).unwrap(), 5).unwrap();
+        assert!(ok.starts_with("#s=") && ok.ends_with("&t=5"));
+        assert_eq!(from_fragment(&ok).unwrap().unwrap().1, 5);
     }
 }

@@ -86,9 +86,9 @@ fn initial() -> PlaygroundState {
 }
 
 /// This run up to the cursor as a share fragment (`#s=…&t=…`).
-fn run_fragment(pg: &Playground) -> String {
+fn run_fragment(pg: &Playground) -> Result<String, String> {
     let s = pg.session.borrow();
-    crate::share::fragment(&s.export(s.now()), s.now())
+    crate::share::try_fragment(&s.export(s.now()), s.now())
 }
 
 /// Root component.
@@ -246,7 +246,10 @@ pub fn App() -> Html {
     let on_share = {
         let (dialog, pg) = (dialog.clone(), pg.clone());
         Callback::from(move |_| {
-            let frag = run_fragment(&pg);
+            let frag = match run_fragment(&pg) {
+                Ok(f) => f,
+                Err(e) => return pg.dispatch(Msg::Error(format!("Share: {e}."))),
+            };
             let Some(w) = web_sys::window() else { return };
             // The address bar shows the link too; no reload, no history entry.
             if let Ok(h) = w.history() {
@@ -260,7 +263,7 @@ pub fn App() -> Html {
     let open_full = {
         let pg = pg.clone();
         Callback::from(move |e: MouseEvent| {
-            let frag = run_fragment(&pg);
+            let Ok(frag) = run_fragment(&pg) else { return };
             if let Some(a) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
                 a.set_href(&format!("./{frag}"));
             }

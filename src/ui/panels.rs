@@ -13,7 +13,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Rows the event log renders around its scroll position (the rest are spacers).
-const LOG_ROWS: usize = 150;
+const LOG_ROWS: usize = 60;
 /// A log row's fixed height in px (one line; the full text is in its tooltip).
 const ROW_H: f64 = 20.0;
 /// Trace events the filter searches per render (the rest on the next, shown as progress).
@@ -65,7 +65,7 @@ pub fn EventLog() -> Html {
     let kick = use_state(|| 0u32);
     let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let index = use_mut_ref(LogIndex::default);
-    let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
+    let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new(), 0u32));
     {
         let c = cached.borrow();
@@ -176,7 +176,7 @@ pub fn MonitorPanel() -> Html {
     let pg = use_playground();
     let tab = use_state(|| 0usize);
     let pick = use_state(String::new);
-    let fresh = use_refresh_gate(pg.playing, REFRESH_MS);
+    let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new()));
     if !fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick {
         return cached.borrow().0.clone();

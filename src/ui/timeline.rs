@@ -71,6 +71,10 @@ const STYLE: &str = ".tl-bg{fill:var(--panel,#fff)}.tl-lane{fill:none}.tl-lane--
 .tl-m--rdlv{fill:var(--redeliver,#d4631c)}.tl-m--ack{fill:var(--ack,#1a7f37)}.tl-m--ok{fill:var(--ack,#1a7f37);opacity:.6}\
 .tl-m--fail{fill:var(--bad,#cf222e)}.tl-m--hb{fill:var(--ok,#1a7f37);opacity:.5}.tl-m--hbmiss{fill:var(--bad,#cf222e)}\
 .tl-m--life{fill:var(--info,#0969da)}.tl-m--bad{fill:var(--bad,#cf222e)}.tl-m--warn{fill:var(--warn,#9a6700)}\
+.tl-r{fill:none;stroke-linecap:round}.tl-r--pub{stroke:var(--publish,#8250df)}.tl-r--drop{stroke:#000}.tl-r--dlv{stroke:var(--deliver,#0969da)}\
+.tl-r--rdlv{stroke:var(--redeliver,#d4631c)}.tl-r--ack{stroke:var(--ack,#1a7f37)}.tl-r--ok{stroke:var(--ack,#1a7f37);opacity:.6}\
+.tl-r--fail{stroke:var(--bad,#cf222e)}.tl-r--hb{stroke:var(--ok,#1a7f37);opacity:.5}.tl-r--hbmiss{stroke:var(--bad,#cf222e)}\
+.tl-r--life{stroke:var(--info,#0969da)}.tl-r--bad{stroke:var(--bad,#cf222e)}.tl-r--warn{stroke:var(--warn,#9a6700)}\
 .tl-tip rect{fill:var(--fg,#1b1f24);opacity:.88}.tl-tip text{font:10.5px ui-monospace,monospace;fill:var(--bg,#fff)}.tl-dim{opacity:.18}.tl-hl{stroke:var(--fg,#000);stroke-width:1.5}.tl-seq{font:8px ui-monospace,monospace;fill:var(--fg,#1b1f24)}";
 
 /// Props of the timeline.
@@ -90,8 +94,9 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
     let hover = use_state(|| None::<(f64, f64, String)>);
     let svg = use_node_ref();
     // While playing, the timeline redraws ten times a second (it is the costly part of a
-    // frame); paused, scrubbing or interacting, at once.
-    let fresh = use_refresh_gate(pg.playing, 100.0);
+    // frame), four times while a long simulation runs in slices; paused, scrubbing or
+    // interacting, at once.
+    let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), if pg.work.is_some() { 250.0 } else { 100.0 });
     let cached = use_mut_ref(|| (Html::default(), *view, pg.selected_msg.clone(), (*hover).clone()));
     {
         let c = cached.borrow();
@@ -246,30 +251,12 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                             let (pg, c) = (pg.clone(), lane.client.clone());
                             Callback::from(move |e: PointerEvent| { e.stop_propagation(); pg.dispatch(Msg::Select(c.clone())); })
                         };
-                        let spans = lane.spans_in(v.t0, t1, now).into_iter().map(|si| {
-                            let s = &lane.spans[si];
-                            let end = s.t1.filter(|e| *e <= now);
-                            let (a, b) = (x_of(s.t0.max(v.t0), &v), x_of(end.unwrap_or(now).min(t1), &v));
-                            let dim = sel.is_some() && s.kind == SpanKind::AckWait && s.msg != sel;
-                            match s.kind {
-                                SpanKind::AckWait => html! { <g class={classes!(dim.then_some("tl-dim"))}>
-                                    <line class="tl-wait" x1={a.to_string()} y1={(mid + 5.0).to_string()} x2={b.to_string()} y2={(mid + 5.0).to_string()} />
-                                    if let Some(x) = s.expires.filter(|e| *e >= v.t0 && *e <= t1.min(now) && end.is_none_or(|end| *e <= end)) {
-                                        <line class="tl-expiry" x1={x_of(x, &v).to_string()} y1={(mid + 1.0).to_string()} x2={x_of(x, &v).to_string()} y2={(mid + 9.0).to_string()}>
-                                            <title>{ format!("ack wait of #{} expires at {}", s.msg.map_or(0, |m| m.1), seconds(x)) }</title></line>
-                                    }
-                                </g> },
-                                k => {
-                                    let class = match k { SpanKind::Paused => "tl-span--paused", SpanKind::Zombie => "tl-span--zombie", SpanKind::Offline => "tl-span--offline", _ => "tl-span--disconnected" };
-                                    html! { <rect class={class} x={a.to_string()} y={(y + 2.0).to_string()} width={(b - a).max(1.0).to_string()} height={(LANE_H - 4.0).to_string()} /> }
-                                }
-                            }
-                        });
+                        let spans = lane_spans(lane, &v, now, y, mid, sel);
                         let drawn = lane_marks(&tl, lane, &v, now, mid, sel);
                         marks_drawn += drawn.count;
                         let dim = sel.is_some();
                         let marks: Vec<Html> = drawn.paths.into_iter().map(|(k, d)| html! {
-                            <path class={classes!("tl-m", format!("tl-m--{}", k.class()), dim.then_some("tl-dim"))} d={d} />
+                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={(2.0 * mark_r(k, false).parse::<f64>().unwrap_or(3.0)).to_string()} d={d} />
                         }).chain(drawn.labels.into_iter().map(|(x, seq)| html! {
                             <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
                         })).chain(drawn.highlighted.into_iter().map(|(x, y, m)| html! { <>
@@ -364,6 +351,70 @@ fn warnings_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> 
     }
 }
 
+/// Most ack waits drawn one by one (each with its expiry tooltip); past that, a lane draws
+/// them merged into one path per pixel-separated run, and their expiry ticks deduplicated
+/// per pixel column.
+const SPANS_EACH: usize = 200;
+
+/// A lane's spans in the window, clipped at the cursor: bands (pause, zombie, offline,
+/// disconnected) and ack waits with their expiry ticks.
+fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option<super::timeline_model::MsgKey>) -> Vec<Html> {
+    let t1 = v.t0 + v.span;
+    let idx = lane.spans_in(v.t0, t1, now);
+    let waits = idx.iter().filter(|&&i| lane.spans[i].kind == SpanKind::AckWait).count();
+    let mut out = Vec::new();
+    let mut merged: Vec<(f64, f64)> = Vec::new();
+    let mut ticks: Vec<f64> = Vec::new();
+    for i in idx {
+        let s = &lane.spans[i];
+        let end = s.t1.filter(|e| *e <= now);
+        let (a, b) = (x_of(s.t0.max(v.t0), v), x_of(end.unwrap_or(now).min(t1), v));
+        let expiry = s.expires.filter(|e| *e >= v.t0 && *e <= t1.min(now) && end.is_none_or(|end| *e <= end));
+        match s.kind {
+            SpanKind::AckWait if waits <= SPANS_EACH || (sel.is_some() && s.msg == sel) => {
+                let dim = sel.is_some() && s.msg != sel;
+                out.push(html! { <g class={classes!(dim.then_some("tl-dim"))}>
+                    <line class="tl-wait" x1={a.to_string()} y1={(mid + 5.0).to_string()} x2={b.to_string()} y2={(mid + 5.0).to_string()} />
+                    if let Some(x) = expiry {
+                        <line class="tl-expiry" x1={x_of(x, v).to_string()} y1={(mid + 1.0).to_string()} x2={x_of(x, v).to_string()} y2={(mid + 9.0).to_string()}>
+                            <title>{ format!("ack wait of #{} expires at {}", s.msg.map_or(0, |m| m.1), seconds(x)) }</title></line>
+                    }
+                </g> });
+            }
+            SpanKind::AckWait => {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 + 1.0 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+                if let Some(x) = expiry.map(|x| x_of(x, v)) {
+                    if ticks.last().is_none_or(|l| (x - l).abs() >= 1.0) {
+                        ticks.push(x);
+                    }
+                }
+            }
+            k => {
+                let class = match k {
+                    SpanKind::Paused => "tl-span--paused",
+                    SpanKind::Zombie => "tl-span--zombie",
+                    SpanKind::Offline => "tl-span--offline",
+                    _ => "tl-span--disconnected",
+                };
+                out.push(html! { <rect class={class} x={a.to_string()} y={(y + 2.0).to_string()} width={(b - a).max(1.0).to_string()} height={(LANE_H - 4.0).to_string()} /> });
+            }
+        }
+    }
+    if !merged.is_empty() {
+        let d: String = merged.iter().map(|(a, b)| format!("M{a:.1} {:.1}H{:.1}", mid + 5.0, b.max(a + 0.5))).collect();
+        let dim = sel.is_some();
+        out.push(html! { <path class={classes!("tl-wait", dim.then_some("tl-dim"))} d={d} /> });
+    }
+    if !ticks.is_empty() {
+        let d: String = ticks.iter().map(|x| format!("M{x:.1} {:.1}V{:.1}", mid + 1.0, mid + 9.0)).collect();
+        out.push(html! { <path class={classes!("tl-expiry", sel.is_some().then_some("tl-dim"))} d={d} /> });
+    }
+    out
+}
+
 /// The lanes that exist at `now`, in display order.
 fn rows_at(tl: &Timeline, now: SimTime) -> Vec<usize> {
     tl.lanes.iter().enumerate().filter(|(_, l)| l.since <= now).map(|(i, _)| i).collect()
@@ -373,6 +424,15 @@ fn rows_at(tl: &Timeline, now: SimTime) -> Vec<usize> {
 fn label_of(pg: &super::hooks::Playground, m: &Mark) -> Option<String> {
     let s = pg.session.try_borrow().ok()?;
     s.sim().trace().get(m.event as usize).map(describe)
+}
+
+/// Appends a run of marks (a dot when `a == b`) to its kind's path.
+fn segment(out: &mut Drawn, kind: MarkKind, a: f64, b: f64, mid: f64) {
+    let d = format!("M{a:.1} {:.1}H{b:.1}", mid + kind.dy());
+    match out.paths.iter_mut().find(|p| p.0 == kind) {
+        Some(p) => p.1.push_str(&d),
+        None => out.paths.push((kind, d)),
+    }
 }
 
 /// What one lane draws: one path per mark kind, sequence labels when zoomed in, and the
@@ -394,19 +454,21 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
     }
     let ms_per_px = v.span as f64 / (W - GUTTER - 10.0);
     let zoomed = v.span <= 30_000 && lane.kind != LaneKind::Client;
-    let mut last_x = [f64::NEG_INFINITY; MarkKind::ALL.len()];
+    // Per kind, the run of touching marks being drawn: a burst becomes one stroked segment
+    // with round caps (a lone mark, a dot), so a dense lane is a few segments, not thousands.
+    let mut runs: [Option<(f64, f64)>; MarkKind::ALL.len()] = [None; MarkKind::ALL.len()];
     let mut put = |out: &mut Drawn, kind: MarkKind, x: f64| {
         let k = kind as usize;
-        if x - last_x[k] < 1.0 {
-            return false;
-        }
-        last_x[k] = x;
-        let y = mid + kind.dy();
         let r: f64 = mark_r(kind, false).parse().unwrap_or(3.0);
-        let d = format!("M{:.1} {:.1}a{r} {r} 0 1 0 {:.1} 0a{r} {r} 0 1 0 -{:.1} 0", x - r, y, 2.0 * r, 2.0 * r);
-        match out.paths.iter_mut().find(|p| p.0 == kind) {
-            Some(p) => p.1.push_str(&d),
-            None => out.paths.push((kind, d)),
+        match &mut runs[k] {
+            Some((_, b)) if x - *b < 1.0 => return false,
+            Some((_, b)) if x - *b <= 2.0 * r => *b = x,
+            run => {
+                if let Some((a, b)) = run.take() {
+                    segment(out, kind, a, b, mid);
+                }
+                *run = Some((x, x));
+            }
         }
         out.count += 1;
         true
@@ -455,6 +517,11 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
                     }
                 }
             }
+        }
+    }
+    for (k, run) in runs.iter().enumerate() {
+        if let Some((a, b)) = run {
+            segment(&mut out, MarkKind::ALL[k], *a, *b, mid);
         }
     }
     out

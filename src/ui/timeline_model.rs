@@ -295,6 +295,15 @@ struct HandleInfo {
 /// An open ack wait: (handle number, lane, span index).
 type OpenWait = (u32, usize, usize);
 
+/// What the builder needs of a handle for each event (copied, no allocation).
+#[derive(Clone, Copy)]
+struct Handle {
+    ack_wait_ms: u64,
+    manual_ack: bool,
+    id: u32,
+    scope: u32,
+}
+
 /// The timeline, kept up to date with a run.
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
@@ -310,7 +319,8 @@ pub struct Timeline {
     built: usize,
     generation: u64,
     handles: VecMap<String, HandleInfo>,
-    lane_of: VecMap<(LaneKind, String), usize>,
+    /// Lane index by kind (channel, client, sub) and key.
+    lane_of: [VecMap<String, usize>; 3],
     /// Ack-wait spans still open, by (scope, seq) → (handle, lane, span index).
     open_waits: BTreeMap<(u32, u64), Vec<OpenWait>>,
     /// Processed-ok count per (scope, seq), and the highest processed seq per scope.
@@ -421,7 +431,7 @@ impl Timeline {
     }
 
     fn lane(&mut self, kind: LaneKind, key: &str, label: &str, client: Option<&str>, t: SimTime) -> usize {
-        if let Some(&i) = self.lane_of.get(&(kind, key.to_string())) {
+        if let Some(&i) = self.lane_of[kind as usize].get(key) {
             return i;
         }
         // Channels first; then each client followed by its subscriptions.
@@ -437,7 +447,7 @@ impl Timeline {
             }
         };
         self.lanes.insert(pos, Lane::new(kind, label, client, t));
-        for v in self.lane_of.values_mut() {
+        for v in self.lane_of.iter_mut().flat_map(|m| m.values_mut()) {
             if *v >= pos {
                 *v += 1;
             }
@@ -452,7 +462,7 @@ impl Timeline {
                 v.0 += 1;
             }
         }
-        self.lane_of.insert((kind, key.to_string()), pos);
+        self.lane_of[kind as usize].insert(key.to_string(), pos);
         pos
     }
 
@@ -497,8 +507,13 @@ impl Timeline {
         self.warnings.insert(at, Warning { t, msg, text });
     }
 
-    fn info(&self, sub: &str) -> HandleInfo {
-        self.handles.get(sub).cloned().unwrap_or(HandleInfo { id: u32::MAX, scope: u32::MAX, ..HandleInfo::default() })
+    fn info(&self, sub: &str) -> Handle {
+        self.handles.get(sub).map_or(Handle { ack_wait_ms: 0, manual_ack: false, id: u32::MAX, scope: u32::MAX }, |h| Handle {
+            ack_wait_ms: h.ack_wait_ms,
+            manual_ack: h.manual_ack,
+            id: h.id,
+            scope: h.scope,
+        })
     }
 
     fn add(&mut self, i: u32, e: &TraceEvent) {

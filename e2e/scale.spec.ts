@@ -1,0 +1,75 @@
+import { test, expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+
+// The heavy run (100,000 publishes on 5 channels in 60 s, about 690,000 trace events):
+// opening it simulates in slices with a progress bar and Cancel, the page answers input
+// meanwhile, and seeks across it stay quick.
+const HEAVY = readFileSync(new URL('../benches/heavy-100k.json', import.meta.url), 'utf8');
+
+async function ready(page: Page) {
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.evaluate(() => {
+    (window as any).__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => (window as any).__long.push(Math.round(e.duration)))).observe({ type: 'longtask' });
+  });
+}
+
+test('a 690,000-event run opens in slices with progress, stays responsive, and seeks across it', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await ready(page);
+  expect(await page.evaluate((t) => (window as any).natsPlayground.load(t), HEAVY)).toBeNull();
+  await page.evaluate(() => (window as any).natsPlayground.seek(60000));
+  // The simulation runs in slices: the progress banner shows, with a Cancel.
+  await expect(page.locator('#progress')).toBeVisible();
+  await expect(page.locator('#progress-cancel')).toBeVisible();
+  // The page answers meanwhile: the help overlay opens and closes while it simulates.
+  await page.keyboard.press('?');
+  await expect(page.locator('.help')).toBeVisible();
+  await page.keyboard.press('?');
+  await page.waitForFunction(() => (window as any).natsPlayground.now() === 60000, null, { timeout: 90_000 });
+  await expect(page.locator('#progress')).toHaveCount(0);
+  const long: number[] = await page.evaluate(() => (window as any).__long);
+  expect(Math.max(0, ...long), `long tasks while simulating: ${long.join(', ')} ms`).toBeLessThan(200);
+  const events = await page.evaluate(() => (window as any).natsPlayground.trace().length);
+  expect(events).toBeGreaterThan(680_000);
+  // Seeks back and forth land where asked, each within a frame or a few slices.
+  for (const t of [30000, 5000, 59000, 45000]) {
+    await page.evaluate((t) => (window as any).natsPlayground.seek(t), t);
+    await page.waitForFunction((t) => (window as any).natsPlayground.now() === t, t);
+  }
+  // The timeline drew a bounded number of marks (one per pixel column and kind at most).
+  const marks = Number(await page.locator('.timeline__foot').getAttribute('data-marks'));
+  expect(marks).toBeGreaterThan(100);
+  expect(marks).toBeLessThan(60_000);
+  expect(errors).toEqual([]);
+});
+
+test('Cancel stops a long simulation where it got, and the page keeps working', async ({ page }) => {
+  test.setTimeout(60_000);
+  await ready(page);
+  await page.evaluate((t) => (window as any).natsPlayground.load(t), HEAVY);
+  await page.evaluate(() => (window as any).natsPlayground.seek(60000));
+  await page.locator('#progress-cancel').click();
+  await expect(page.locator('#progress')).toHaveCount(0);
+  const at = await page.evaluate(() => (window as any).natsPlayground.now());
+  expect(at).toBeGreaterThan(0);
+  expect(at).toBeLessThan(60000);
+  // Still usable: a short seek completes and the board shows the run.
+  await page.evaluate(() => (window as any).natsPlayground.seek(1000));
+  await page.waitForFunction(() => (window as any).natsPlayground.now() === 1000);
+  await expect(page.locator('g.node[data-client="l0-0"]')).toBeVisible();
+});
+
+test('a run whose publishes exceed what the page holds is refused up front, with the reason', async ({ page }) => {
+  await ready(page);
+  const big = JSON.stringify({ until_ms: 10000, actions: [{ at_ms: 0, do: 'connect', client: 'p' }, { at_ms: 0, do: 'publish', client: 'p', channel: 'a', count: 10000000, every_ms: 0 }] });
+  await page.evaluate((t) => (window as any).natsPlayground.load(t), big);
+  await expect(page.locator('#error')).toContainText('10000000 publishes make more than the 3000000 trace events the page holds');
+  // The current run is kept and works.
+  await page.evaluate(() => (window as any).natsPlayground.seek(2000));
+  await page.waitForFunction(() => (window as any).natsPlayground.now() === 2000);
+});

@@ -496,7 +496,13 @@ impl Sim {
     fn record(&mut self, ev: TraceEvent) {
         let i = self.seen.trace;
         if i == self.history.trace.len() {
-            self.history.trace.push(ev);
+            let t = &mut self.history.trace;
+            // Grow by half, not double: the trace is the run's largest allocation, and wasm
+            // memory keeps its peak (old + new buffer during the copy) for good.
+            if t.len() == t.capacity() {
+                t.reserve_exact((t.len() / 2).max(1024));
+            }
+            t.push(ev);
         } else {
             debug_assert_eq!(self.history.trace[i], ev, "a replay diverged from the history at event {i}");
         }

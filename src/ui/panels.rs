@@ -13,7 +13,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Rows the event log renders around its scroll position (the rest are spacers).
-const LOG_ROWS: usize = 60;
+const LOG_ROWS: usize = 150;
 /// A log row's fixed height in px (one line; the full text is in its tooltip).
 const ROW_H: f64 = 20.0;
 /// Trace events the filter searches per render (the rest on the next, shown as progress).
@@ -69,7 +69,7 @@ pub fn EventLog() -> Html {
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new(), 0u32));
     {
         let c = cached.borrow();
-        if !fresh && c.1 == *top && c.2 == *filter && c.3 == *kick {
+        if pg.work.is_some() || (!fresh && c.1 == *top && c.2 == *filter && c.3 == *kick) {
             return c.0.clone();
         }
     }
@@ -178,7 +178,7 @@ pub fn MonitorPanel() -> Html {
     let pick = use_state(String::new);
     let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new()));
-    if !fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick {
+    if pg.work.is_some() || (!fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick) {
         return cached.borrow().0.clone();
     }
     let s = pg.session.borrow();

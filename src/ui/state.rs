@@ -117,7 +117,7 @@ pub fn too_big_for_page(s: &Scenario) -> Option<String> {
 }
 
 /// Trace events simulated per slice of work (a few tens of ms in the browser).
-pub const SLICE_EVENTS: u64 = 60_000;
+pub const SLICE_EVENTS: u64 = 25_000;
 /// Trace events simulated per frame while playing: a run too dense for the chosen speed plays
 /// slower rather than freezing the page.
 pub const FRAME_EVENTS: u64 = 40_000;

@@ -97,17 +97,26 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
     // frame), four times while a long simulation runs in slices; paused, scrubbing or
     // interacting, at once.
     let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), if pg.work.is_some() { 250.0 } else { 100.0 });
-    let cached = use_mut_ref(|| (Html::default(), *view, pg.selected_msg.clone(), (*hover).clone()));
+    let kick = use_state(|| 0u32);
+    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let cached = use_mut_ref(|| (Html::default(), *view, pg.selected_msg.clone(), (*hover).clone(), 0u32));
     {
         let c = cached.borrow();
-        if !fresh && c.1 == *view && c.2 == pg.selected_msg && c.3 == *hover {
+        // While a long simulation runs in slices, the timeline waits (the progress banner
+        // shows how far it got); it catches up, in slices of its own, when the run is there.
+        if pg.work.is_some() || (!fresh && c.1 == *view && c.2 == pg.selected_msg && c.3 == *hover && c.4 == *kick) {
             return c.0.clone();
         }
     }
 
     let (now, horizon) = {
         let s = pg.session.borrow();
-        model.borrow_mut().update(s.sim(), s.generation(), pg.selected_msg.as_ref());
+        let done = model.borrow_mut().update(s.sim(), s.generation(), pg.selected_msg.as_ref());
+        if !done {
+            // Build on in the next macrotask, without waiting for a gesture.
+            let kick = kick.clone();
+            *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, move || kick.set(kick.wrapping_add(1))));
+        }
         (s.now(), s.horizon())
     };
     let v = if view.follow { View { t0: now.saturating_sub(view.span), ..*view } } else { *view };
@@ -296,7 +305,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
             </div>
         </section>
     };
-    *cached.borrow_mut() = (out.clone(), key.0, key.1, key.2);
+    *cached.borrow_mut() = (out.clone(), key.0, key.1, key.2, *kick);
     out
 }
 

@@ -110,6 +110,10 @@ impl Mark {
     }
 }
 
+/// Most trace events the builder reads per [`Timeline::update`] (a render stays short; the
+/// view asks again until it caught up).
+pub const UPDATE_SLICE: usize = 40_000;
+
 /// Bucket sizes of the aggregated levels: 16 ms, 64 ms, … 262 s (powers of four).
 pub const LEVEL_SHIFTS: [u32; 8] = [4, 6, 8, 10, 12, 14, 16, 18];
 
@@ -362,8 +366,9 @@ pub fn describe(e: &TraceEvent) -> String {
 impl Timeline {
     /// Brings the timeline up to date with `sim`'s history (whose run has `generation`: it
     /// changes when the run is forked or replaced), and the journey of `selected`. Rebuilds
-    /// only after a fork or a new run; a seek costs nothing here.
-    pub fn update(&mut self, sim: &Sim, generation: u64, selected: Option<&(String, u64)>) {
+    /// only after a fork or a new run; a seek costs nothing here. Reads at most
+    /// [`UPDATE_SLICE`] new events per call; returns whether it caught up with the history.
+    pub fn update(&mut self, sim: &Sim, generation: u64, selected: Option<&(String, u64)>) -> bool {
         let trace = &sim.history().trace;
         if generation != self.generation || trace.len() < self.built {
             *self = Timeline { generation, ..Timeline::default() };
@@ -371,12 +376,14 @@ impl Timeline {
         if self.handles.is_empty() || self.built == 0 {
             self.handles = handle_infos(sim);
         }
-        for (i, e) in trace.iter().enumerate().skip(self.built) {
+        let end = trace.len().min(self.built + UPDATE_SLICE);
+        for (i, e) in trace.iter().enumerate().take(end).skip(self.built) {
             self.add(i as u32, e);
         }
-        self.built = trace.len();
+        self.built = end;
         self.check_stalled(sim);
         self.follow(trace, selected);
+        end == trace.len()
     }
 
     /// The key of a message named by channel and sequence, if the timeline has seen it.

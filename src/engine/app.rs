@@ -24,10 +24,36 @@
 //! `lost`.
 
 use super::ids::Name;
-use super::scenario::AppKind;
 use crate::engine::vecmap::{VecMap, VecSet};
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+/// The small application a listener runs on top of the events (the concurrency lab, an
+/// extension of the contract): it writes to one database shared by every listener that runs
+/// the same application.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AppKind {
+    /// No application: the handler's work only takes time and may fail.
+    #[default]
+    None,
+    /// Account balances: `{"account": "a1", "amount": 70, "version": 1, "id": "e1"}` adds
+    /// `amount` to the balance.
+    Account,
+    /// The tickets service: `{"ticket": "t1", "price": 20, "version": 1, "id": "e1"}` sets the
+    /// ticket's price and version.
+    Tickets,
+}
+
+impl AppKind {
+    /// The scenario's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::None => "none",
+            AppKind::Account => "account",
+            AppKind::Tickets => "tickets",
+        }
+    }
+}
 
 /// What the application did with one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

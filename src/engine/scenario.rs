@@ -26,32 +26,7 @@ pub enum Handler {
     Sync,
 }
 
-/// The small application a listener runs on top of the events (the concurrency lab, an
-/// extension of the contract): it writes to one database shared by every listener that runs
-/// the same application.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AppKind {
-    /// No application: the handler's work only takes time and may fail.
-    #[default]
-    None,
-    /// Account balances: `{"account": "a1", "amount": 70, "version": 1, "id": "e1"}` adds
-    /// `amount` to the balance.
-    Account,
-    /// The tickets service: `{"ticket": "t1", "price": 20, "version": 1, "id": "e1"}` sets the
-    /// ticket's price and version.
-    Tickets,
-}
-
-impl AppKind {
-    /// The scenario's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppKind::None => "none",
-            AppKind::Account => "account",
-            AppKind::Tickets => "tickets",
-        }
-    }
-}
+pub use super::app::AppKind;
 
 /// A listener's application behaviour.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@
 
 use super::app::AppResult;
 use super::ids::Name;
-use super::scenario::AppKind;
+use super::app::AppKind;
 use super::time::SimTime;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 

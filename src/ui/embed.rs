@@ -258,7 +258,7 @@ pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: boo
             pg.dispatch(Msg::Open(std::rc::Rc::new(s)));
         }
         Source::Example(name) => {
-            let (_, _, body) = super::app::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
+            let (_, _, body) = super::examples::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
             pg.dispatch(Msg::open_text(body));
         }
         Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,

@@ -6,6 +6,7 @@ pub mod app;
 pub mod board;
 pub mod board_model;
 pub mod embed;
+pub mod examples;
 pub mod hooks;
 pub mod inspector;
 pub mod lab;

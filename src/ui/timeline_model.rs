@@ -341,15 +341,7 @@ pub struct Timeline {
 
 /// The message (channel, seq) an event is about, if any.
 pub fn msg_of(k: &TraceKind) -> Option<(String, u64)> {
-    match k {
-        TraceKind::Published { channel, seq, .. }
-        | TraceKind::MsgDropped { channel, seq, .. }
-        | TraceKind::Delivered { channel, seq, .. }
-        | TraceKind::Acked { channel, seq, .. }
-        | TraceKind::Processed { channel, seq, .. }
-        | TraceKind::App { channel, seq, .. } => Some((channel.to_string(), *seq)),
-        _ => None,
-    }
+    msg_ref(k).map(|(c, s)| (c.to_string(), s))
 }
 
 /// A readable description of an event without its time (the journey).

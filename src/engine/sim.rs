@@ -10,7 +10,7 @@
 //! - The **client model** (`client.rs`, `event_loop.rs`, `process.rs`, `app.rs`) is what
 //!   node-nats-streaming does in the learner's process: processes alive, killed, paused or
 //!   blocked, handlers and their processing time, acks, pings, the lab's applications. It
-//!   reaches the server only through [`Sim::server`] (requests, answered synchronously) and
+//!   reaches the server only through `Sim::server` (requests, answered synchronously) and
 //!   hears from it only through the [`Effect`]s routed here (`Deliver`, `HbRequest`,
 //!   `ConnectDone`).
 //! - The **server model** (`broker/`, nats-streaming-server) never sees a process: it gets

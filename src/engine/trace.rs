@@ -2,9 +2,9 @@
 //! page, golden tests and conformance checks all read this one serde type. Owns naming and
 //! JSON field order; never decides behaviour.
 
+use super::app::AppKind;
 use super::app::AppResult;
 use super::ids::Name;
-use super::app::AppKind;
 use super::time::SimTime;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 

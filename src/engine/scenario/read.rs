@@ -1,0 +1,310 @@
+//! The scenario reader: JSON text or a value in, a checked [`Scenario`] out, or a
+//! [`ScenarioError`] naming the place (`line:column`, or a field path like `actions[3].count`).
+
+use super::fields::{verb_fields, I32_MAX, SERVER, TOP, VERBS};
+use super::*;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+fn err<T>(place: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
+    Err(ScenarioError { place: place.into(), message: message.into() })
+}
+
+/// Reads one JSON object's fields by name and reports unknown ones.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    allowed: &'static [&'static str],
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(n) => format!("{n}"),
+        Value::String(s) if s.len() > 40 => "a string".into(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn new(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, ScenarioError> {
+        let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
+        for k in map.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                return err(p, format!("unknown field (expected one of: {})", allowed.join(", ")));
+            }
+        }
+        Ok(Fields { map, path: path.to_string(), allowed })
+    }
+    fn at(&self, k: &str) -> String {
+        debug_assert!(self.allowed.contains(&k), "{k} not declared");
+        if self.path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{}.{k}", self.path)
+        }
+    }
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.map.get(k)
+    }
+    fn u64_in(&self, k: &str, min: u64, max: u64) -> Result<Option<u64>, ScenarioError> {
+        let Some(v) = self.get(k) else { return Ok(None) };
+        match v.as_u64() {
+            Some(n) if n < min => err(self.at(k), format!("must be at least {min}, found {n}")),
+            Some(n) if n > max => err(self.at(k), format!("must be at most {max}, found {n}")),
+            Some(n) => Ok(Some(n)),
+            None if v.as_i64().is_some() => err(self.at(k), format!("must not be negative, found {}", describe(v))),
+            None if v.is_number() => err(self.at(k), format!("expected a whole number from {min} to {max}, found {}", describe(v))),
+            None => err(self.at(k), format!("expected an unsigned integer, found {}", describe(v))),
+        }
+    }
+    fn req_u64(&self, k: &str, min: u64, max: u64) -> Result<u64, ScenarioError> {
+        self.u64_in(k, min, max)?.map_or_else(|| err(self.at(k), "missing required field"), Ok)
+    }
+    fn string(&self, k: &str) -> Result<Option<&'a str>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => err(self.at(k), format!("expected a string, found {}", describe(v))),
+        }
+    }
+    fn name(&self, k: &str) -> Result<Option<Name>, ScenarioError> {
+        Ok(self.string(k)?.map(Name::from))
+    }
+    fn req_name(&self, k: &str) -> Result<Name, ScenarioError> {
+        self.name(k)?.map_or_else(|| err(self.at(k), "missing required field"), Ok)
+    }
+    fn bool(&self, k: &str) -> Result<Option<bool>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => err(self.at(k), format!("expected true or false, found {}", describe(v))),
+        }
+    }
+    fn rate(&self, k: &str) -> Result<Option<f64>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
+                _ => err(self.at(k), format!("expected a number from 0 to 1, found {}", describe(v))),
+            },
+        }
+    }
+    fn seqs(&self, k: &str) -> Result<Option<Vec<u64>>, ScenarioError> {
+        let Some(v) = self.get(k) else { return Ok(None) };
+        let Value::Array(items) = v else { return err(self.at(k), format!("expected an array of sequence numbers, found {}", describe(v))) };
+        if items.len() > MAX_ACTIONS {
+            return err(self.at(k), format!("at most {MAX_ACTIONS} sequence numbers"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x.as_u64().map_or_else(|| err(format!("{}[{i}]", self.at(k)), format!("expected an unsigned integer, found {}", describe(x))), Ok))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+}
+
+impl Scenario {
+    /// Parses and validates scenario JSON text.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            ScenarioError { place: format!("{}:{}", e.line(), e.column()), message: msg }
+        })?;
+        Self::from_value(&v)
+    }
+
+    /// Validates an already-parsed JSON document.
+    pub fn from_value(v: &Value) -> Result<Scenario, ScenarioError> {
+        let f = Fields::new(v, "", TOP)?;
+        if let Some(ver) = f.u64_in("version", 1, u64::MAX)? {
+            if ver != 1 {
+                return err("version", format!("only version 1 is supported, found {ver}"));
+            }
+        }
+        let name = f.string("name")?.map(str::to_string);
+        let description = f.string("description")?.map(str::to_string);
+        let seed = f.u64_in("seed", 0, u64::MAX)?.unwrap_or(0);
+        let until_ms = f.req_u64("until_ms", 0, MAX_UNTIL_MS)?;
+        let server = match f.get("server") {
+            Some(s) => parse_server(s)?,
+            None => ServerConfig::default(),
+        };
+        let Some(actions_v) = f.get("actions") else { return err("actions", "missing required field") };
+        let Value::Array(items) = actions_v else { return err("actions", format!("expected an array, found {}", describe(actions_v))) };
+        if items.len() > MAX_ACTIONS {
+            return err("actions", format!("at most {MAX_ACTIONS} actions, found {}", items.len()));
+        }
+        let mut actions = Vec::with_capacity(items.len());
+        for (i, a) in items.iter().enumerate() {
+            actions.push(parse_action(a, &format!("actions[{i}]"))?);
+        }
+        let s = Scenario { name, description, seed, until_ms, server, actions };
+        s.check_references()?;
+        Ok(s)
+    }
+
+    /// Checks what spans actions: handles unique and known, publishes bounded.
+    fn check_references(&self) -> Result<(), ScenarioError> {
+        let mut handles = BTreeSet::new();
+        let mut total: u64 = 0;
+        for (i, a) in self.actions.iter().enumerate() {
+            match &a.verb {
+                Verb::Subscribe(s) if !handles.insert(s.sub.clone()) => {
+                    return err(format!("actions[{i}].sub"), format!("handle {:?} is already used by an earlier subscribe", &*s.sub));
+                }
+                Verb::Publish { count, .. } => {
+                    total = total.saturating_add(*count);
+                    if total > MAX_PUBLISHES {
+                        return err(format!("actions[{i}].count"), format!("the scenario asks for more than {MAX_PUBLISHES} publishes in all"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            if let Verb::Behave { sub, .. } | Verb::Unsubscribe { sub } | Verb::CloseSub { sub } = &a.verb {
+                if !handles.contains(sub) {
+                    return err(format!("actions[{i}].sub"), format!("unknown handle {:?}: no subscribe action defines it", &**sub));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {
+    let f = Fields::new(v, "server", SERVER)?;
+    let mut c = ServerConfig::default();
+    if let Some(s) = f.string("server_version")? {
+        c.version = ServerVersion::parse(s).map_or_else(|| err(f.at("server_version"), format!("expected \"0.17\" or \"0.25\", found {s:?}")), Ok)?;
+    }
+    if let Some(id) = f.name("cluster_id")? {
+        c.cluster_id = id;
+    }
+    let big = i64::MAX as u64;
+    c.hb_interval_ms = f.u64_in("hb_interval_ms", 1, MAX_UNTIL_MS)?.unwrap_or(c.hb_interval_ms);
+    c.hb_timeout_ms = f.u64_in("hb_timeout_ms", 1, MAX_UNTIL_MS)?.unwrap_or(c.hb_timeout_ms);
+    c.hb_fail_count = f.u64_in("hb_fail_count", 0, I32_MAX)?.map_or(c.hb_fail_count, |n| n as u32);
+    c.max_channels = f.u64_in("max_channels", 0, big)?.unwrap_or(c.max_channels);
+    c.max_subs = f.u64_in("max_subs", 0, big)?.unwrap_or(c.max_subs);
+    c.max_msgs = f.u64_in("max_msgs", 0, big)?.unwrap_or(c.max_msgs);
+    c.max_bytes = f.u64_in("max_bytes", 0, big)?.unwrap_or(c.max_bytes);
+    c.max_age_ms = f.u64_in("max_age_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0);
+    c.max_inactivity_ms = f.u64_in("max_inactivity_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0);
+    Ok(c)
+}
+
+fn parse_handler(f: &Fields, k: &str) -> Result<Option<Handler>, ScenarioError> {
+    match f.string(k)? {
+        None => Ok(None),
+        Some("async") => Ok(Some(Handler::Async)),
+        Some("sync") => Ok(Some(Handler::Sync)),
+        Some(s) => err(f.at(k), format!("expected \"async\" or \"sync\", found {s:?}")),
+    }
+}
+
+fn parse_patch(f: &Fields) -> Result<BehaviourPatch, ScenarioError> {
+    Ok(BehaviourPatch {
+        handler: parse_handler(f, "handler")?,
+        process_ms: f.u64_in("process_ms", 0, MAX_UNTIL_MS)?,
+        fail_seqs: f.seqs("fail_seqs")?,
+        fail_times: f.u64_in("fail_times", 0, u32::MAX as u64)?.map(|n| n as u32),
+        fail_rate: f.rate("fail_rate")?,
+        app: parse_app(f)?,
+        version_check: f.bool("version_check")?,
+        idempotent: f.bool("idempotent")?,
+        ordered: f.bool("ordered")?,
+    })
+}
+
+fn parse_app(f: &Fields) -> Result<Option<AppKind>, ScenarioError> {
+    Ok(match f.string("app")? {
+        None => None,
+        Some("none") => Some(AppKind::None),
+        Some("account") => Some(AppKind::Account),
+        Some("tickets") => Some(AppKind::Tickets),
+        Some(other) => return err(f.at("app"), format!("expected \"none\", \"account\" or \"tickets\", found {other:?}")),
+    })
+}
+
+fn parse_start(f: &Fields) -> Result<StartPosition, ScenarioError> {
+    let Some(v) = f.get("start") else { return Ok(StartPosition::NewOnly) };
+    let p = f.at("start");
+    match v {
+        Value::String(s) => match s.as_str() {
+            "new_only" => Ok(StartPosition::NewOnly),
+            "last_received" => Ok(StartPosition::LastReceived),
+            "all" => Ok(StartPosition::All),
+            _ => err(p, format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {s:?}")),
+        },
+        Value::Object(m) if m.len() == 1 && m.contains_key("seq") => {
+            let g = Fields::new(v, &p, &["seq"])?;
+            Ok(StartPosition::Seq(g.req_u64("seq", 0, u64::MAX)?))
+        }
+        Value::Object(m) if m.len() == 1 && m.contains_key("time_delta_ms") => {
+            let g = Fields::new(v, &p, &["time_delta_ms"])?;
+            Ok(StartPosition::TimeDelta(g.req_u64("time_delta_ms", 0, MAX_UNTIL_MS * 1000)?))
+        }
+        _ => err(p, format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {}", describe(v))),
+    }
+}
+
+fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
+    let Value::Object(m) = v else { return err(path, format!("expected an action object, found {}", describe(v))) };
+    let verb = match m.get("do") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => return err(format!("{path}.do"), format!("expected a verb ({VERBS}), found {}", describe(other))),
+        None => return err(format!("{path}.do"), "missing required field"),
+    };
+    let Some(allowed) = verb_fields(verb) else { return err(format!("{path}.do"), format!("unknown verb {verb:?} (expected one of: {VERBS})")) };
+    let f = Fields::new(v, path, allowed)?;
+    let at_ms = f.req_u64("at_ms", 0, MAX_UNTIL_MS)?;
+    let verb = match verb {
+        "connect" => Verb::Connect {
+            client: f.req_name("client")?,
+            ping_interval_ms: f.u64_in("ping_interval_ms", 0, MAX_UNTIL_MS)?.unwrap_or(5000),
+            ping_max_out: f.u64_in("ping_max_out", 0, I32_MAX)?.unwrap_or(3) as i64,
+            cluster_id: f.name("cluster_id")?,
+        },
+        "publish" => Verb::Publish {
+            client: f.req_name("client")?,
+            channel: f.req_name("channel")?,
+            data: f.string("data")?.unwrap_or("").into(),
+            count: f.u64_in("count", 0, MAX_PUBLISHES)?.unwrap_or(1),
+            every_ms: f.u64_in("every_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0),
+            template: f.bool("template")?.unwrap_or(false),
+        },
+        "subscribe" => {
+            let mut behaviour = Behaviour::default();
+            parse_patch(&f)?.apply(&mut behaviour);
+            Verb::Subscribe(SubscribeSpec {
+                client: f.req_name("client")?,
+                sub: f.req_name("sub")?,
+                channel: f.req_name("channel")?,
+                queue: f.name("queue")?.filter(|q| !q.is_empty()),
+                durable: f.name("durable")?.filter(|d| !d.is_empty()),
+                manual_ack: f.bool("manual_ack")?.unwrap_or(false),
+                ack_wait_ms: f.u64_in("ack_wait_ms", 0, I32_MAX * 1000)?.unwrap_or(30_000),
+                max_inflight: f.u64_in("max_inflight", 0, I32_MAX)?.unwrap_or(16_384) as i64,
+                start: parse_start(&f)?,
+                behaviour,
+            })
+        }
+        "behave" => Verb::Behave { sub: f.req_name("sub")?, patch: parse_patch(&f)? },
+        "unsubscribe" => Verb::Unsubscribe { sub: f.req_name("sub")? },
+        "close_sub" => Verb::CloseSub { sub: f.req_name("sub")? },
+        "close" => Verb::Close { client: f.req_name("client")? },
+        "kill" => Verb::Kill { client: f.req_name("client")? },
+        "pause" => Verb::Pause { client: f.req_name("client")?, duration_ms: f.req_u64("duration_ms", 0, MAX_UNTIL_MS)? },
+        "restart_server" => Verb::RestartServer,
+        _ => unreachable!("verb_fields accepted it"),
+    };
+    Ok(Action { at_ms, verb })
+}

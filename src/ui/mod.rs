@@ -7,6 +7,7 @@ pub mod board;
 pub mod board_model;
 pub mod embed;
 pub mod examples;
+pub mod gesture;
 pub mod hooks;
 pub mod inspector;
 pub mod lab;

@@ -3,12 +3,14 @@
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
 use crate::embed::View;
-use crate::engine::scenario::{BehaviourPatch, SubscribeSpec, MAX_UNTIL_MS};
+use crate::engine::scenario::{SubscribeSpec, MAX_UNTIL_MS};
 use crate::engine::vecmap::VecMap;
-use crate::engine::{AppKind, Behaviour, Handler, Scenario, ServerConfig, Session, SimTime, StartPosition, Verb};
+use crate::engine::{AppKind, Behaviour, Scenario, ServerConfig, Session, SimTime, Verb};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::Reducible;
+
+pub use super::gesture::{behave, connect_verb, handler_from, hex_id, opts_of, publish_verb, subscribe_verb, ListenerOpts};
 
 /// The channel new publishers and listeners use (the course's).
 pub const DEFAULT_CHANNEL: &str = "ticket:created";
@@ -135,39 +137,6 @@ impl PartialEq for PlaygroundState {
             && self.lesson == o.lesson
             && Rc::ptr_eq(&self.view, &o.view)
             && self.work == o.work
-    }
-}
-
-/// Options a listener is created or re-subscribed with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ListenerOpts {
-    /// Channel.
-    pub channel: String,
-    /// Queue group.
-    pub queue: Option<String>,
-    /// Durable name.
-    pub durable: Option<String>,
-    /// `setManualAckMode(true)`.
-    pub manual_ack: bool,
-    /// `setAckWait(ms)`.
-    pub ack_wait_ms: u64,
-    /// `setMaxInFlight(n)`.
-    pub max_inflight: i64,
-    /// Start position (`setDeliverAllAvailable()`, `setStartAtSequence(n)`, …).
-    pub start: StartPosition,
-}
-
-impl Default for ListenerOpts {
-    fn default() -> Self {
-        ListenerOpts {
-            channel: DEFAULT_CHANNEL.into(),
-            queue: None,
-            durable: None,
-            manual_ack: false,
-            ack_wait_ms: 30_000,
-            max_inflight: 16_384,
-            start: StartPosition::NewOnly,
-        }
     }
 }
 
@@ -315,46 +284,6 @@ impl PlaygroundState {
             _ => None,
         })
     }
-}
-
-/// A short random-looking hex id, like the course's `randomBytes(4).toString('hex')`,
-/// derived from a counter so runs stay reproducible.
-pub fn hex_id(n: u64) -> String {
-    let mut z = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
-    z = (z ^ (z >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    format!("{:08x}", (z >> 32) as u32)
-}
-
-fn subscribe_verb(client: &str, handle: &str, o: &ListenerOpts, behaviour: Behaviour) -> Verb {
-    Verb::Subscribe(SubscribeSpec {
-        client: client.into(),
-        sub: handle.into(),
-        channel: o.channel.as_str().into(),
-        queue: o.queue.as_deref().map(Into::into),
-        durable: o.durable.as_deref().map(Into::into),
-        manual_ack: o.manual_ack,
-        ack_wait_ms: o.ack_wait_ms,
-        max_inflight: o.max_inflight,
-        start: o.start.clone(),
-        behaviour,
-    })
-}
-
-/// Options of a recorded subscribe.
-pub fn opts_of(s: &SubscribeSpec) -> ListenerOpts {
-    ListenerOpts {
-        channel: s.channel.to_string(),
-        queue: s.queue.as_ref().map(|q| q.to_string()),
-        durable: s.durable.as_ref().map(|d| d.to_string()),
-        manual_ack: s.manual_ack,
-        ack_wait_ms: s.ack_wait_ms,
-        max_inflight: s.max_inflight,
-        start: s.start.clone(),
-    }
-}
-
-fn connect_verb(client: &str) -> Verb {
-    Verb::Connect { client: client.into(), ping_interval_ms: 5000, ping_max_out: 3, cluster_id: None }
 }
 
 impl PlaygroundState {
@@ -674,25 +603,6 @@ impl Reducible for PlaygroundState {
         next.rev = self.rev + 1;
         Rc::new(next)
     }
-}
-
-/// A `behave` action for a handle.
-pub fn behave(handle: &str, patch: BehaviourPatch) -> Verb {
-    Verb::Behave { sub: handle.into(), patch }
-}
-
-/// A handler kind from its name.
-pub fn handler_from(s: &str) -> Handler {
-    if s == "sync" {
-        Handler::Sync
-    } else {
-        Handler::Async
-    }
-}
-
-/// The publish actions a publisher's buttons record.
-pub fn publish_verb(client: &str, channel: &str, data: &str, count: u64, every_ms: u64) -> Verb {
-    Verb::Publish { client: client.into(), channel: channel.into(), data: data.into(), count, every_ms, template: data.contains("{n}") }
 }
 
 #[cfg(test)]

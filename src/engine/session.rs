@@ -195,7 +195,13 @@ impl Session {
         for (&from, cp) in self.snapshots.iter_mut() {
             cp.state_mut().replace_future_actions(&self.recorded.actions, from);
         }
-        let restored = self.snapshots.iter().next_back().map(|(_, cp)| cp.restore(&mut self.sim));
+        // The replay starts from the checkpoint with a fresh tail: the new actions run at `now`
+        // before the internal events of that instant that the old run had already recorded.
+        let restored = self.snapshots.iter().next_back().map(|(_, cp)| {
+            let mut sim = cp.restore(&mut self.sim);
+            sim.forget_future();
+            sim
+        });
         self.sim = match restored {
             Some(sim) => sim,
             None => {
@@ -345,5 +351,22 @@ mod tests {
         // Everything at 100 ms is one instant: it cannot be split, so the next checkpoint
         // follows the instant; after it, at most SNAPSHOT_EVERY_EVENTS apart again.
         assert!(s.snapshots.contains_key(&100), "{:?}", s.snapshots.keys().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn acting_at_an_instant_whose_internal_events_already_ran_gives_the_straight_run() {
+        let mut s = Session::new(course());
+        // Step to instants with events (heartbeats, acks, timers), then act exactly there.
+        for _ in 0..30 {
+            s.step(u64::MAX).unwrap();
+        }
+        let at = s.now();
+        assert!(s.sim().trace().iter().any(|e| e.t == at), "events at the cursor {at}");
+        s.act(Verb::Kill { client: "l2".into() }).unwrap();
+        s.advance_to(30_000).unwrap();
+        let mut straight = Sim::new(s.export(30_000));
+        straight.run().unwrap();
+        assert_eq!(straight.trace(), s.sim().trace());
+        assert_eq!(straight.server_log(), s.sim().server_log());
     }
 }

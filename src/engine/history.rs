@@ -23,10 +23,6 @@ pub struct History {
 }
 
 impl History {
-    /// The history's length, as a checkpoint records it.
-    pub fn mark(&self) -> Mark {
-        Mark { trace: self.trace.len(), log: self.log.len() }
-    }
     /// Drops everything after `m` (keeps the allocation, so replaying forward again reuses it).
     pub fn truncate(&mut self, m: Mark) {
         self.trace.truncate(m.trace);
@@ -58,10 +54,6 @@ impl Checkpoint {
         let state = sim.clone();
         *sim.history_mut() = history;
         Checkpoint { state, mark }
-    }
-    /// The checkpoint's virtual time.
-    pub fn at(&self) -> SimTime {
-        self.state.now()
     }
     /// The history's length at the checkpoint.
     pub fn mark(&self) -> Mark {

@@ -5,9 +5,8 @@
 //!
 //! The run's history (trace and log) exists once, inside the simulator at the cursor; a
 //! checkpoint ([`Checkpoint`]) holds the state without it and the history's length then.
-//! Seeking back restores a checkpoint and truncates the history; seeking forward replays.
-//! After a seek back the history keeps what lies after the cursor (the known future), so a
-//! seek forward jumps to the nearest checkpoint too; replaying steps over the known events
+//! A seek, back or forth, restores the nearest checkpoint and replays; the history keeps
+//! what lies after the cursor (the known future), and replaying steps over the known events
 //! instead of appending them. Only a fork (acting at the cursor) drops the known future.
 //! Checkpoints are taken on the 5 s grid ([`SNAPSHOT_EVERY_MS`]) once
 //! [`SNAPSHOT_MIN_STEPS`] queue events happened since the last, and in busy stretches after
@@ -82,10 +81,6 @@ impl Session {
     pub fn generation(&self) -> u64 {
         self.generation
     }
-    /// How many checkpoints are kept.
-    pub fn checkpoints(&self) -> usize {
-        self.snapshots.len()
-    }
 
     /// The furthest time reached since the last fork.
     pub fn horizon(&self) -> SimTime {
@@ -158,8 +153,8 @@ impl Session {
             return;
         }
         let Some((&at, cp)) = self.snapshots.up_to(&t).next_back() else { return };
-        let known = cp.mark().trace <= self.sim.history().trace.len() && cp.mark().log <= self.sim.history().log.len();
-        if (t < now || at > now) && known {
+        // Every kept checkpoint lies within the history (a fork drops the later ones).
+        if t < now || at > now {
             self.sim = cp.restore(&mut self.sim);
         }
     }
@@ -182,8 +177,6 @@ impl Session {
     pub fn act_all(&mut self, verbs: Vec<Verb>) -> Result<usize, RunError> {
         let now = self.now();
         self.recorded.actions.retain(|a| a.at_ms <= now);
-        // The run forks here: what the history holds after the cursor no longer happens.
-        self.sim.forget_future();
         let idx = self.recorded.actions.len();
         self.recorded.actions.extend(verbs.into_iter().map(|verb| Action { at_ms: now, verb }));
         // Everything before `now` is unchanged: keep the checkpoints strictly before it and
@@ -195,8 +188,8 @@ impl Session {
         for (&from, cp) in self.snapshots.iter_mut() {
             cp.state_mut().replace_future_actions(&self.recorded.actions, from);
         }
-        // The replay starts from the checkpoint with a fresh tail: the new actions run at `now`
-        // before the internal events of that instant that the old run had already recorded.
+        // The run forks here: the replay starts from the checkpoint with a fresh tail (the new
+        // actions run at `now` before internal events of that instant the old run recorded).
         let restored = self.snapshots.iter().next_back().map(|(_, cp)| {
             let mut sim = cp.restore(&mut self.sim);
             sim.forget_future();

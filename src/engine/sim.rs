@@ -475,8 +475,7 @@ impl Sim {
                 Effect::Trace(kind) => {
                     self.emitted += 1;
                     self.index.note(self.now, &kind);
-                    let ev = TraceEvent { t: self.now, kind };
-                    self.record(ev);
+                    self.record(TraceEvent { t: self.now, kind });
                 }
                 Effect::Log(line) => {
                     if self.seen.log == self.history.log.len() {

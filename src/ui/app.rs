@@ -279,11 +279,11 @@ pub fn App() -> Html {
                 }
                 <Toolbar examples={EXAMPLES.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
-                if let Some(w) = pg.work {
+                if let Some((w, done)) = pg.work.map(|w| (w, w.progress(pg.session.borrow().now()))) {
                     <div id="progress" class="banner banner--progress" role="status" aria-live="polite">
                         <span>{ format!("Simulating to {} s…", w.target / 1000) }</span>
-                        <progress max="1000" value={((w.progress(pg.session.borrow().now()) * 1000.0) as u32).to_string()} aria-label="Simulation progress"></progress>
-                        <span>{ format!("{:.0}%", w.progress(pg.session.borrow().now()) * 100.0) }</span>
+                        <progress max="1000" value={((done * 1000.0) as u32).to_string()} aria-label="Simulation progress"></progress>
+                        <span>{ format!("{:.0}%", done * 100.0) }</span>
                         <button id="progress-cancel" class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::Cancel))}>{ "Cancel" }</button>
                     </div>
                 }

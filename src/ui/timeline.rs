@@ -265,11 +265,11 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                         marks_drawn += drawn.count;
                         let dim = sel.is_some();
                         let marks: Vec<Html> = drawn.paths.into_iter().map(|(k, d)| html! {
-                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={(2.0 * mark_r(k, false).parse::<f64>().unwrap_or(3.0)).to_string()} d={d} />
+                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={(2.0 * mark_r(k, false)).to_string()} d={d} />
                         }).chain(drawn.labels.into_iter().map(|(x, seq)| html! {
                             <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
                         })).chain(drawn.highlighted.into_iter().map(|(x, y, m)| html! { <>
-                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true)}>
+                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true).to_string()}>
                                 <title>{ label_of(&pg, &m).unwrap_or_default() }</title></circle>
                             <text class="tl-seq" x={x.to_string()} y={(mid - 6.0).to_string()} text-anchor="middle">{ m.seq }</text>
                         </> })).collect();
@@ -310,13 +310,13 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
 }
 
 /// Acks and processing are small and below the delivery they follow, so all three show.
-fn mark_r(k: super::timeline_model::MarkKind, hl: bool) -> &'static str {
+fn mark_r(k: super::timeline_model::MarkKind, hl: bool) -> f64 {
     use super::timeline_model::MarkKind::*;
     match (k, hl) {
-        (Acked | ProcessedOk | ProcessedFailed, false) => "2.4",
-        (Acked | ProcessedOk | ProcessedFailed, true) => "3.4",
-        (_, true) => "5",
-        _ => "3.6",
+        (Acked | ProcessedOk | ProcessedFailed, false) => 2.4,
+        (Acked | ProcessedOk | ProcessedFailed, true) => 3.4,
+        (_, true) => 5.0,
+        _ => 3.6,
     }
 }
 
@@ -468,7 +468,7 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
     let mut runs: [Option<(f64, f64)>; MarkKind::ALL.len()] = [None; MarkKind::ALL.len()];
     let mut put = |out: &mut Drawn, kind: MarkKind, x: f64| {
         let k = kind as usize;
-        let r: f64 = mark_r(kind, false).parse().unwrap_or(3.0);
+        let r = mark_r(kind, false);
         match &mut runs[k] {
             Some((_, b)) if x - *b < 1.0 => return false,
             Some((_, b)) if x - *b <= 2.0 * r => *b = x,
@@ -486,8 +486,7 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
         for m in &lane.marks[visible(&lane.marks, a, b)] {
             let x = x_of(m.t, v);
             if sel.is_some() && m.msg() == sel {
-                out.highlighted.push((x, mid + m.kind.dy(), *m));
-                continue;
+                continue; // drawn on top, below
             }
             if put(out, m.kind, x) && zoomed && matches!(m.kind, MarkKind::Delivered | MarkKind::Redelivered | MarkKind::Published) {
                 out.labels.push((x, m.seq));
@@ -516,15 +515,15 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
             if covered <= t1 {
                 raw(&mut out, &mut put, covered, t1);
             }
-            // The selected message on top, found through its journey (a handful of events).
-            if sel.is_some() {
-                // A lane's marks are in trace order, so a trace index is found by bisection.
-                for &i in tl.journey() {
-                    let a = lane.marks.partition_point(|m| m.event < i);
-                    if let Some(m) = lane.marks.get(a).filter(|m| m.event == i && m.t >= v.t0 && m.t <= t1) {
-                        out.highlighted.push((x_of(m.t, v), mid + m.kind.dy(), *m));
-                    }
-                }
+        }
+    }
+    // The selected message on top, found through its journey (a handful of events); a lane's
+    // marks are in trace order, so a trace index is found by bisection.
+    if sel.is_some() {
+        for &i in tl.journey() {
+            let a = lane.marks.partition_point(|m| m.event < i);
+            if let Some(m) = lane.marks.get(a).filter(|m| m.event == i && m.t >= v.t0 && m.t <= t1) {
+                out.highlighted.push((x_of(m.t, v), mid + m.kind.dy(), *m));
             }
         }
     }

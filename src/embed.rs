@@ -10,46 +10,90 @@
 
 use serde_json::Value;
 
-/// The toolbar's controls and the parts of the page that can be locked, by URL name.
-pub const CONTROLS: [&str; 14] =
-    ["play", "step", "reset", "speed", "scrub", "examples", "lessons", "import", "export", "share", "help", "board", "lab", "lesson"];
-/// The page's panels, by URL name.
-pub const PANELS: [&str; 6] = ["board", "inspector", "lab", "timeline", "log", "monitor"];
+/// A closed list of names a URL option can hold, as an enum: the parser, the embed code and
+/// the page all use the variants, so a misspelt control is a compile error, not a silent `false`.
+macro_rules! named {
+    ($(#[$doc:meta])* $ty:ident { $($(#[$vdoc:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $ty { $($(#[$vdoc])* $v),+ }
+        impl Named for $ty {
+            const ALL: &'static [$ty] = &[$($ty::$v),+];
+            fn name(self) -> &'static str {
+                match self { $($ty::$v => $s),+ }
+            }
+        }
+    };
+}
 
-/// Members of [`CONTROLS`] or [`PANELS`], by index.
+/// An enum whose variants have URL names.
+pub trait Named: Copy + Eq + 'static {
+    /// Every variant, in order.
+    const ALL: &'static [Self];
+    /// Its URL name.
+    fn name(self) -> &'static str;
+    /// The variant of a URL name.
+    fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
+}
+
+named! {
+    /// The toolbar's controls and the parts of the page that can be locked (`controls=`, `lock=`).
+    Control {
+        Play = "play", Step = "step", Reset = "reset", Speed = "speed", Scrub = "scrub",
+        Examples = "examples", Lessons = "lessons", Import = "import", Export = "export",
+        Share = "share", Help = "help", Board = "board", Lab = "lab", Lesson = "lesson",
+    }
+}
+
+named! {
+    /// The page's panels (`panels=`).
+    Panel { Board = "board", Inspector = "inspector", Lab = "lab", Timeline = "timeline", Log = "log", Monitor = "monitor" }
+}
+
+/// A set of [`Control`]s or [`Panel`]s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Names(u32);
+pub struct Names<T>(u32, std::marker::PhantomData<T>);
 
-impl Names {
+impl<T: Named> Names<T> {
     /// None of them.
-    pub const NONE: Names = Names(0);
+    pub const NONE: Names<T> = Names(0, std::marker::PhantomData);
     /// All of them.
-    pub const ALL: Names = Names(u32::MAX);
+    pub const ALL: Names<T> = Names(u32::MAX, std::marker::PhantomData);
 
-    /// Whether `name` of `known` (at `offset`: 0 for controls, 16 for panels) is a member.
-    fn has(self, name: &str, known: &[&str], offset: u32) -> bool {
-        known.iter().position(|c| *c == name).is_some_and(|i| self.0 & (1 << (i as u32 + offset)) != 0)
+    fn bit(member: T) -> u32 {
+        1 << T::ALL.iter().position(|v| *v == member).unwrap_or(31)
     }
 
-    /// Parses `a,b,c`, `all` or `none` against `known` (`offset` is 0 for controls, 16 for
-    /// panels); an unknown name is an error that names it.
-    fn parse(v: &str, known: &[&str], offset: u32, key: &str) -> Result<Names, String> {
-        let mut bits = 0u32;
+    /// Whether `member` is in the set.
+    pub fn has(self, member: T) -> bool {
+        self.0 & Self::bit(member) != 0
+    }
+
+    /// The set of these members.
+    pub fn of(members: &[T]) -> Names<T> {
+        Names(members.iter().fold(0, |b, m| b | Self::bit(*m)), std::marker::PhantomData)
+    }
+
+    /// Parses `a,b,c`, `all` or `none`; an unknown name is an error that names it and the
+    /// known ones.
+    fn parse(v: &str, key: &str) -> Result<Names<T>, String> {
+        let mut members = Vec::new();
         for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
                 "all" => return Ok(Names::ALL),
                 "none" => {}
-                _ => match known.iter().position(|k| *k == name) {
-                    Some(i) => bits |= 1 << (i as u32 + offset),
-                    None => return Err(format!("{key}: unknown name '{}' (known: {}, all, none)", clip(name), known.join(", "))),
+                _ => match T::by_name(name) {
+                    Some(m) => members.push(m),
+                    None => {
+                        let known: Vec<&str> = T::ALL.iter().map(|m| m.name()).collect();
+                        return Err(format!("{key}: unknown name '{}' (known: {}, all, none)", clip(name), known.join(", ")));
+                    }
                 },
             }
         }
-        Ok(Names(bits))
-    }
-
-    fn of(names: &str, known: &[&str], offset: u32) -> Names {
-        Names::parse(names, known, offset, "").unwrap_or(Names::NONE)
+        Ok(Names::of(&members))
     }
 }
 
@@ -76,11 +120,11 @@ pub struct View {
     /// Embed mode: no header, an "open in the playground" link, embed defaults.
     pub embed: bool,
     /// Toolbar controls shown.
-    pub shown: Names,
+    pub shown: Names<Control>,
     /// Controls and parts locked (shown, not usable).
-    pub locked: Names,
+    pub locked: Names<Control>,
     /// Panels shown.
-    pub panels: Names,
+    pub panels: Names<Panel>,
     /// The compact layout.
     pub compact: bool,
     /// The height the page lays itself out in (px).
@@ -200,16 +244,17 @@ impl View {
         view.embed = pairs.iter().any(|(k, v)| k == "embed" && flag(v) != Some(false));
         if view.embed {
             view.compact = true;
-            view.shown = Names::of("play,step,reset,speed,scrub,help", &CONTROLS, 0);
-            view.panels = Names::of("board,inspector,lab,timeline", &PANELS, 16);
+            use Control::*;
+            view.shown = Names::of(&[Play, Step, Reset, Speed, Scrub, Help]);
+            view.panels = Names::of(&[Panel::Board, Panel::Inspector, Panel::Lab, Panel::Timeline]);
         }
         for (k, v) in &pairs {
             let bad = |what: &str| format!("{k}: {what} '{}'", clip(v));
             let r: Result<(), String> = match k.as_str() {
                 "embed" => flag(v).map(|_| ()).ok_or_else(|| bad("expected 1 or 0, got")),
-                "controls" => Names::parse(v, &CONTROLS, 0, k).map(|n| view.shown = n),
-                "lock" => Names::parse(v, &CONTROLS, 0, k).map(|n| view.locked = n),
-                "panels" => Names::parse(v, &PANELS, 16, k).map(|n| view.panels = n),
+                "controls" => Names::parse(v, k).map(|n| view.shown = n),
+                "lock" => Names::parse(v, k).map(|n| view.locked = n),
+                "panels" => Names::parse(v, k).map(|n| view.panels = n),
                 "theme" => ["auto", "light", "dark"]
                     .iter()
                     .find(|t| **t == v)
@@ -250,18 +295,18 @@ impl View {
     }
 
     /// A control is shown.
-    pub fn shows(&self, control: &str) -> bool {
-        self.shown.has(control, &CONTROLS, 0)
+    pub fn shows(&self, control: Control) -> bool {
+        self.shown.has(control)
     }
 
     /// A control or part is locked.
-    pub fn locks(&self, control: &str) -> bool {
-        self.locked.has(control, &CONTROLS, 0)
+    pub fn locks(&self, control: Control) -> bool {
+        self.locked.has(control)
     }
 
     /// A panel is shown.
-    pub fn has_panel(&self, panel: &str) -> bool {
-        self.panels.has(panel, &PANELS, 16)
+    pub fn has_panel(&self, panel: Panel) -> bool {
+        self.panels.has(panel)
     }
 
     /// Whether a message from `origin` may drive the page. `parent` is the embedding page's
@@ -329,7 +374,9 @@ impl EmbedCode {
         if self.play {
             q += "&play=1";
         }
-        let locks: Vec<&str> = [(self.lock_board, "board,lab"), (self.lock_time, "play,step,reset,speed,scrub")].iter().filter(|l| l.0).map(|l| l.1).collect();
+        use Control::*;
+        let parts: [(bool, &[Control]); 2] = [(self.lock_board, &[Board, Lab]), (self.lock_time, &[Play, Step, Reset, Speed, Scrub])];
+        let locks: Vec<&str> = parts.iter().filter(|l| l.0).flat_map(|l| l.1.iter().map(|c| c.name())).collect();
         if !locks.is_empty() {
             q += &format!("&lock={}", locks.join(","));
         }
@@ -493,7 +540,7 @@ mod tests {
         let (v, p) = View::from_query("");
         assert!(p.is_empty());
         assert_eq!(v, View::default());
-        assert!(v.shows("import") && v.has_panel("monitor") && !v.locks("board") && !v.embed && !v.compact);
+        assert!(v.shows(Control::Import) && v.has_panel(Panel::Monitor) && !v.locks(Control::Board) && !v.embed && !v.compact);
     }
 
     #[test]
@@ -501,13 +548,15 @@ mod tests {
         let (v, p) = View::from_query("?embed=1");
         assert!(p.is_empty());
         assert!(v.embed && v.compact);
-        for c in ["play", "step", "reset", "speed", "scrub", "help"] {
-            assert!(v.shows(c), "{c}");
+        for c in [Control::Play, Control::Step, Control::Reset, Control::Speed, Control::Scrub, Control::Help] {
+            assert!(v.shows(c), "{c:?}");
         }
-        for c in ["examples", "lessons", "import", "export", "share"] {
-            assert!(!v.shows(c), "{c}");
+        for c in [Control::Examples, Control::Lessons, Control::Import, Control::Export, Control::Share] {
+            assert!(!v.shows(c), "{c:?}");
         }
-        assert!(v.has_panel("board") && v.has_panel("timeline") && v.has_panel("lab") && !v.has_panel("log") && !v.has_panel("monitor"));
+        assert!(
+            v.has_panel(Panel::Board) && v.has_panel(Panel::Timeline) && v.has_panel(Panel::Lab) && !v.has_panel(Panel::Log) && !v.has_panel(Panel::Monitor)
+        );
     }
 
     #[test]
@@ -516,9 +565,9 @@ mod tests {
         let (v, p) = View::from_query(q);
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(v.start, Start { lesson: Some("manual-ack".into()), variant: 1, example: None, t: Some(2400), play: true, speed: Some(10.0) });
-        assert!(v.shows("play") && v.shows("scrub") && !v.shows("step"));
-        assert!(v.locks("board") && v.locks("scrub") && !v.locks("play") && !v.locks("lab"));
-        assert!(v.has_panel("board") && v.has_panel("timeline") && !v.has_panel("inspector"));
+        assert!(v.shows(Control::Play) && v.shows(Control::Scrub) && !v.shows(Control::Step));
+        assert!(v.locks(Control::Board) && v.locks(Control::Scrub) && !v.locks(Control::Play) && !v.locks(Control::Lab));
+        assert!(v.has_panel(Panel::Board) && v.has_panel(Panel::Timeline) && !v.has_panel(Panel::Inspector));
         assert!(!v.compact);
         assert_eq!(v.height, Some(520));
         assert_eq!(v.origins, ["https://course.example", "http://127.0.0.1:8080"]);
@@ -550,12 +599,12 @@ mod tests {
     #[test]
     fn lock_all_and_percent_escapes() {
         let (v, _) = View::from_query("lock=all&scenario=account-lab&t=1500ms");
-        assert!(v.locks("board") && v.locks("play") && v.locks("lesson"));
+        assert!(v.locks(Control::Board) && v.locks(Control::Play) && v.locks(Control::Lesson));
         assert_eq!((v.start.example.as_deref(), v.start.t), (Some("account-lab"), Some(1500)));
         assert_eq!(percent_decode("a%2Cb+c%zz%4"), "a,b c%zz%4");
         assert_eq!(percent_decode("%E2%86%92"), "→");
         let (v, p) = View::from_query("controls=play%2Cspeed");
-        assert!(p.is_empty() && v.shows("speed") && !v.shows("scrub"));
+        assert!(p.is_empty() && v.shows(Control::Speed) && !v.shows(Control::Scrub));
     }
 
     #[test]
@@ -592,7 +641,7 @@ mod tests {
         assert_eq!(code.url("/", None, 0, "#s=ABC&t=5"), "/?embed=1&lock=play,step,reset,speed,scrub&layout=full&panels=all&theme=light&height=560#s=ABC&t=5");
         // The options it writes read back as chosen.
         let (v, p) = View::from_query(code.url("", None, 0, "").trim_start_matches('?'));
-        assert!(p.is_empty() && v.locks("scrub") && !v.locks("board") && !v.compact && v.has_panel("monitor") && v.height == Some(560));
+        assert!(p.is_empty() && v.locks(Control::Scrub) && !v.locks(Control::Board) && !v.compact && v.has_panel(Panel::Monitor) && v.height == Some(560));
         assert_eq!(v.theme, Some("light"));
     }
 

@@ -14,6 +14,7 @@ use super::panels::{EventLog, MonitorPanel};
 use super::state::{Msg, PlaygroundState};
 use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
+use crate::embed::{Control, Panel};
 use crate::embed::{EmbedCode, Source, View};
 use crate::engine::Scenario;
 use gloo_timers::callback::Interval;
@@ -130,9 +131,9 @@ pub fn App() -> Html {
                 }
                 let v = &pg.view;
                 let msg = match e.key().as_str() {
-                    " " if !v.locks("play") => Msg::TogglePlay,
-                    "ArrowRight" if !v.locks("step") => Msg::Step,
-                    "ArrowLeft" if !v.locks("step") => Msg::StepBack,
+                    " " if !v.locks(Control::Play) => Msg::TogglePlay,
+                    "ArrowRight" if !v.locks(Control::Step) => Msg::Step,
+                    "ArrowLeft" if !v.locks(Control::Step) => Msg::StepBack,
                     "?" => Msg::ToggleHelp,
                     "Escape" => Msg::Select(None),
                     _ => return,
@@ -262,7 +263,7 @@ pub fn App() -> Html {
         })
     };
     let v = pg.view.clone();
-    let side = v.has_panel("lab") || v.has_panel("inspector");
+    let side = v.has_panel(Panel::Lab) || v.has_panel(Panel::Inspector);
     html! {
         <ContextProvider<Playground> context={pg.clone()}>
             <main class={classes!("app", v.embed.then_some("app--embed"), v.compact.then_some("app--compact"), v.height.map(|_| "app--fixed"))}
@@ -294,21 +295,21 @@ pub fn App() -> Html {
                     </div>
                 }
                 <div class={classes!("app__main", (!side).then_some("app__main--wide"))}>
-                    if v.has_panel("board") {
+                    if v.has_panel(Panel::Board) {
                         <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
                     }
                     if side {
                         <aside class="app__side">
-                            if v.has_panel("lab") { <LabPanel /> }
-                            if v.has_panel("inspector") { <Inspector node={selected_node} /> }
+                            if v.has_panel(Panel::Lab) { <LabPanel /> }
+                            if v.has_panel(Panel::Inspector) { <Inspector node={selected_node} /> }
                         </aside>
                     }
                 </div>
-                if v.has_panel("timeline") { <TimelineView selected={pg.selected.clone()} /> }
-                if v.has_panel("log") || v.has_panel("monitor") {
+                if v.has_panel(Panel::Timeline) { <TimelineView selected={pg.selected.clone()} /> }
+                if v.has_panel(Panel::Log) || v.has_panel(Panel::Monitor) {
                     <div class="app__panels">
-                        if v.has_panel("log") { <EventLog /> }
-                        if v.has_panel("monitor") { <MonitorPanel /> }
+                        if v.has_panel(Panel::Log) { <EventLog /> }
+                        if v.has_panel(Panel::Monitor) { <MonitorPanel /> }
                     </div>
                 }
                 { dialog_view(&dialog, &pg) }

@@ -6,6 +6,7 @@
 use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
 use super::hooks::use_playground;
 use super::state::Msg;
+use crate::embed::Control;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
 
@@ -108,7 +109,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
                 return;
             }
             // A locked board only selects (to read the inspector).
-            let Some(handle) = handle.clone().filter(|_| !pg.view.locks("board")) else {
+            let Some(handle) = handle.clone().filter(|_| !pg.view.locks(Control::Board)) else {
                 pg.dispatch(Msg::Select(Some(client.clone())));
                 return;
             };
@@ -124,14 +125,14 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
     let dragging = (*drag).clone().filter(|d| d.moved);
     let height = vm.height.max(zone.1 + zone.3 + 20.0);
     html! {
-        <svg ref={svg.clone()} class={classes!("board", pg.view.locks("board").then_some("board--locked"))} viewBox={format!("0 0 {WIDTH} {height}")} role="img"
+        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"))} viewBox={format!("0 0 {WIDTH} {height}")} role="img"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
             <rect class="board__bg" x="0" y="0" width={WIDTH.to_string()} height={height.to_string()} />
             { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
             { server(vm) }
             { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))))) }
-            if !pg.view.locks("board") && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
+            if !pg.view.locks(Control::Board) && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
                 <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
                     <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
                     <text x={(zone.0 + zone.2 / 2.0).to_string()} y={(zone.1 + 26.0).to_string()} text-anchor="middle">{ "drop here: new queue group" }</text>

@@ -6,6 +6,7 @@
 use super::board_model::{Health, NodeVm};
 use super::hooks::{use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
+use crate::embed::Control;
 use crate::engine::scenario::BehaviourPatch;
 use crate::engine::AppKind;
 use crate::engine::{ServerConfig, ServerVersion, StartPosition, Verb};
@@ -164,7 +165,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     }) }
                 </div>
             }
-            <fieldset class="inspector__edit" disabled={pg.view.locks("board")}>
+            <fieldset class="inspector__edit" disabled={pg.view.locks(Control::Board)}>
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
                 <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
@@ -268,7 +269,7 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ format!("stan.publish('{}', data, cb)", *channel) }</code>
             <RealCode client={n.id.clone()} />
-            <fieldset class="inspector__edit" disabled={pg.view.locks("board")}>
+            <fieldset class="inspector__edit" disabled={pg.view.locks(Control::Board)}>
             <label>{ "channel " }<input id="pub-channel" type="text" value={(*channel).clone()} onchange={set(channel.clone())} /></label>
             <label>{ "data " }<input id="pub-data" type="text" value={(*data).clone()} onchange={set(data.clone())} title="{n} is replaced by the message's number in its series" /></label>
             <div class="inspector__row">
@@ -317,7 +318,7 @@ fn ServerPanel() -> Html {
         })
     };
     let set_state = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
-    let locked = pg.view.locks("board");
+    let locked = pg.view.locks(Control::Board);
     html! {
         <section class="inspector" aria-label="Server">
             <h2>{ "Server" }</h2>

@@ -5,6 +5,7 @@
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
+use crate::embed::Control;
 use crate::engine::app::{Anomaly, Outcome};
 use crate::engine::{AppKind, TraceKind, Verb};
 use web_sys::HtmlInputElement;
@@ -157,7 +158,7 @@ pub fn LabPanel() -> Html {
                     { for s.recent.iter().map(|(t, text)| html! { <li><span class="lab__t">{ seconds(*t) }</span>{ " " }{ text.clone() }</li> }) }
                 </ol>
             }
-            <fieldset class="lab__fixes" disabled={pg.view.locks("lab")}>
+            <fieldset class="lab__fixes" disabled={pg.view.locks(Control::Lab)}>
                 <legend>{ "the course's fixes (re-run the same seed)" }</legend>
                 <label><input id="fix-version" type="checkbox" checked={vc_on} onchange={toggle("version")} />
                     { " version check: apply only version = last + 1, otherwise do not ack" }</label>

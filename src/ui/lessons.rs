@@ -6,6 +6,7 @@
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
+use crate::embed::Control;
 use crate::engine::vecmap::VecMap;
 use crate::lesson::Lesson;
 use std::rc::Rc;
@@ -161,7 +162,7 @@ pub fn LessonPanel() -> Html {
         Callback::from(move |_: MouseEvent| pg.dispatch(m.clone()))
     };
     let variant = &l.variants[run.variant];
-    let locked = pg.view.locks("lesson");
+    let locked = pg.view.locks(Control::Lesson);
     let cps: Vec<(usize, &crate::lesson::Checkpoint)> = l.checkpoints.iter().enumerate().filter(|(_, c)| c.variant == run.variant).collect();
     html! {
         <section id="lesson" class="lesson" aria-label="Lesson">

@@ -2,6 +2,7 @@
 //! place the run changes. The engine session is shared (`Rc<RefCell<_>>`) so that a state
 //! change costs a counter bump, not a copy of the run; `rev` tells Yew something changed.
 
+use crate::embed::Control;
 use crate::embed::View;
 use crate::engine::scenario::{SubscribeSpec, MAX_UNTIL_MS};
 use crate::engine::vecmap::VecMap;
@@ -331,8 +332,8 @@ impl PlaygroundState {
             | Msg::Regroup { .. }
             | Msg::Resubscribe { .. }
             | Msg::Restart { .. }
-            | Msg::SetServer(_) => v.locks("board"),
-            Msg::LabFixes { .. } => v.locks("lab"),
+            | Msg::SetServer(_) => v.locks(Control::Board),
+            Msg::LabFixes { .. } => v.locks(Control::Lab),
             _ => false,
         }
     }

@@ -5,6 +5,7 @@ use super::hooks::{use_playground, value_of};
 use super::lessons::LessonPicker;
 use super::state::{Msg, SPEED_MAX_LOG, SPEED_MIN_LOG};
 use super::view_model::seconds;
+use crate::embed::Control;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -75,35 +76,35 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
     let (imp, exp, share) = (on_import.clone(), on_export.clone(), on_share.clone());
     // The URL's options: what is shown, what is shown but locked.
     let v = pg.view.clone();
-    let (show, lock) = (|c: &str| v.shows(c), |c: &str| v.locks(c));
+    let (show, lock) = (|c: Control| v.shows(c), |c: Control| v.locks(c));
     html! {
         <div class="toolbar" role="toolbar" aria-label="Time controls">
-            if show("play") { <button id="play" class="toolbar__play" disabled={lock("play")} onclick={d(Msg::TogglePlay)} title="Play / pause (space)">{ if pg.playing { "❚❚ Pause" } else { "▶ Play" } }</button> }
-            if show("step") {
-                <button id="step-back" disabled={lock("step")} onclick={d(Msg::StepBack)} title="One second back (←)">{ "← 1 s" }</button>
-                <button id="step" disabled={lock("step")} onclick={d(Msg::Step)} title="Next event (→)">{ "Step →" }</button>
+            if show(Control::Play) { <button id="play" class="toolbar__play" disabled={lock(Control::Play)} onclick={d(Msg::TogglePlay)} title="Play / pause (space)">{ if pg.playing { "❚❚ Pause" } else { "▶ Play" } }</button> }
+            if show(Control::Step) {
+                <button id="step-back" disabled={lock(Control::Step)} onclick={d(Msg::StepBack)} title="One second back (←)">{ "← 1 s" }</button>
+                <button id="step" disabled={lock(Control::Step)} onclick={d(Msg::Step)} title="Next event (→)">{ "Step →" }</button>
             }
-            if show("reset") { <button id="reset" disabled={lock("reset")} onclick={d(Msg::Seek(0))} title="Back to the start (the recording is kept)">{ "⟲ Reset" }</button> }
-            if show("speed") {
+            if show(Control::Reset) { <button id="reset" disabled={lock(Control::Reset)} onclick={d(Msg::Seek(0))} title="Back to the start (the recording is kept)">{ "⟲ Reset" }</button> }
+            if show(Control::Speed) {
                 <label class="toolbar__speed">{ "Speed " }
-                    <input id="speed" type="range" disabled={lock("speed")} min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1" value={pg.speed_log.to_string()} oninput={on_speed} aria-label="Speed, log scale" />
+                    <input id="speed" type="range" disabled={lock(Control::Speed)} min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1" value={pg.speed_log.to_string()} oninput={on_speed} aria-label="Speed, log scale" />
                     <output>{ speed_label(pg.speed_log) }</output>
                 </label>
             }
-            if show("scrub") { <input id="scrub" class="toolbar__scrub" type="range" disabled={lock("scrub")} min="0" max={end.to_string()} step="1" value={now.to_string()} oninput={on_scrub} aria-label="Virtual time" /> }
+            if show(Control::Scrub) { <input id="scrub" class="toolbar__scrub" type="range" disabled={lock(Control::Scrub)} min="0" max={end.to_string()} step="1" value={now.to_string()} oninput={on_scrub} aria-label="Virtual time" /> }
             <output id="clock" class="toolbar__clock">{ seconds(now) }</output>
             <span class="toolbar__spacer" />
-            if show("examples") {
-                <select id="example" disabled={lock("examples")} aria-label="Example scenario" onchange={on_pick}>
+            if show(Control::Examples) {
+                <select id="example" disabled={lock(Control::Examples)} aria-label="Example scenario" onchange={on_pick}>
                     <option value="" selected=true disabled=true>{ "Examples…" }</option>
                     { for examples.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()}>{ n.clone() }</option> }) }
                 </select>
             }
-            if show("lessons") { <LessonPicker disabled={lock("lessons")} /> }
-            if show("import") { <button id="import" disabled={lock("import")} onclick={Callback::from(move |_| imp.emit(()))}>{ "Import" }</button> }
-            if show("export") { <button id="export" disabled={lock("export")} onclick={Callback::from(move |_| exp.emit(()))}>{ "Export" }</button> }
-            if show("share") { <button id="share" disabled={lock("share")} onclick={Callback::from(move |_| share.emit(()))} title="A link that opens this run, and the code to embed it">{ "Share" }</button> }
-            if show("help") { <button id="help" disabled={lock("help")} onclick={d(Msg::ToggleHelp)} title="Keyboard help (?)">{ "?" }</button> }
+            if show(Control::Lessons) { <LessonPicker disabled={lock(Control::Lessons)} /> }
+            if show(Control::Import) { <button id="import" disabled={lock(Control::Import)} onclick={Callback::from(move |_| imp.emit(()))}>{ "Import" }</button> }
+            if show(Control::Export) { <button id="export" disabled={lock(Control::Export)} onclick={Callback::from(move |_| exp.emit(()))}>{ "Export" }</button> }
+            if show(Control::Share) { <button id="share" disabled={lock(Control::Share)} onclick={Callback::from(move |_| share.emit(()))} title="A link that opens this run, and the code to embed it">{ "Share" }</button> }
+            if show(Control::Help) { <button id="help" disabled={lock(Control::Help)} onclick={d(Msg::ToggleHelp)} title="Keyboard help (?)">{ "?" }</button> }
         </div>
     }
 }

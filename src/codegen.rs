@@ -5,7 +5,7 @@
 //! `scripts/test.sh` (`tsc --noEmit`).
 
 use crate::engine::scenario::{AppKind, Handler, SubscribeSpec};
-use crate::engine::{Scenario, ServerConfig, ServerVersion, StartPosition, Verb};
+use crate::engine::{stanjs, Scenario, ServerConfig, ServerVersion, StartPosition, Verb};
 
 /// Generated code for one client, and what the learner should know about it.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,34 +51,70 @@ pub fn start_call(start: &StartPosition) -> Option<String> {
     })
 }
 
+/// A subscription's options, borrowed from a scenario's `subscribe` or the inspector's edit.
+pub struct SubOptions<'a> {
+    /// `setManualAckMode(true)`.
+    pub manual_ack: bool,
+    /// `setAckWait(ms)`.
+    pub ack_wait_ms: u64,
+    /// `setMaxInFlight(n)`.
+    pub max_inflight: i64,
+    /// The start position.
+    pub start: &'a StartPosition,
+    /// `setDurableName(name)`.
+    pub durable: Option<&'a str>,
+}
+
+impl<'a> SubOptions<'a> {
+    /// The options of a scenario's `subscribe`.
+    pub fn of(s: &'a SubscribeSpec) -> Self {
+        SubOptions { manual_ack: s.manual_ack, ack_wait_ms: s.ack_wait_ms, max_inflight: s.max_inflight, start: &s.start, durable: s.durable.as_deref() }
+    }
+
+    /// The calls after `subscriptionOptions()` that differ from stan.js's defaults, in the
+    /// course's order; `seconds` writes a whole-second ack wait as `5 * 1000`.
+    pub fn calls(&self, seconds: bool) -> Vec<String> {
+        let mut calls = Vec::new();
+        if self.manual_ack {
+            calls.push("setManualAckMode(true)".to_string());
+        }
+        if self.ack_wait_ms != stanjs::ACK_WAIT_MS {
+            calls.push(match self.ack_wait_ms {
+                ms if seconds && ms % 1000 == 0 => format!("setAckWait({} * 1000)", ms / 1000),
+                ms => format!("setAckWait({ms})"),
+            });
+        }
+        if self.max_inflight != stanjs::MAX_INFLIGHT {
+            calls.push(format!("setMaxInFlight({})", self.max_inflight));
+        }
+        calls.extend(start_call(self.start));
+        if let Some(d) = self.durable {
+            calls.push(format!("setDurableName({})", lit(d)));
+        }
+        calls
+    }
+}
+
+/// The whole `stan.subscribe(...)` call on one line, as the inspector shows it.
+pub fn subscribe_line(channel: &str, queue: Option<&str>, o: &SubOptions) -> String {
+    let queue = queue.map_or(String::new(), |q| format!(", {}", lit(q)));
+    let calls: String = o.calls(false).iter().map(|c| format!(".{c}")).collect();
+    format!("stan.subscribe({}{queue}, stan.subscriptionOptions(){calls})", lit(channel))
+}
+
 fn options_chain(s: &SubscribeSpec, warnings: &mut Vec<String>) -> String {
     let mut chain = String::from("stan\n      .subscriptionOptions()");
-    let mut add = |call: String| chain.push_str(&format!("\n      .{call}"));
-    if s.manual_ack {
-        add("setManualAckMode(true)".into());
+    for call in SubOptions::of(s).calls(true) {
+        chain.push_str(&format!("\n      .{call}"));
     }
-    if s.ack_wait_ms != 30_000 {
-        if s.ack_wait_ms % 1000 == 0 {
-            add(format!("setAckWait({} * 1000)", s.ack_wait_ms / 1000));
-        } else {
-            add(format!("setAckWait({})", s.ack_wait_ms));
-            warnings.push(format!(
-                "{}: setAckWait({}) — stan.js sends the ack wait to the server in whole seconds (ackWaitInSecs, an int32), so {} ms is not a value it can send; use a multiple of 1000",
-                s.sub, s.ack_wait_ms, s.ack_wait_ms
-            ));
-        }
-        if s.ack_wait_ms < 1000 {
-            warnings.push(format!("{}: the server refuses an ack wait under 1 s (stan: invalid ack wait time, should be >= 1s)", s.sub));
-        }
+    if s.ack_wait_ms % 1000 != 0 {
+        warnings.push(format!(
+            "{}: setAckWait({}) — stan.js sends the ack wait to the server in whole seconds (ackWaitInSecs, an int32), so {} ms is not a value it can send; use a multiple of 1000",
+            s.sub, s.ack_wait_ms, s.ack_wait_ms
+        ));
     }
-    if s.max_inflight != 16_384 {
-        add(format!("setMaxInFlight({})", s.max_inflight));
-    }
-    if let Some(call) = start_call(&s.start) {
-        add(call);
-    }
-    if let Some(d) = &s.durable {
-        add(format!("setDurableName({})", lit(d)));
+    if s.ack_wait_ms < 1000 {
+        warnings.push(format!("{}: the server refuses an ack wait under 1 s (stan: invalid ack wait time, should be >= 1s)", s.sub));
     }
     chain
 }
@@ -148,10 +184,10 @@ pub fn client_ts(scenario: &Scenario, client: &str) -> Option<ClientCode> {
     let cluster = cluster.map_or_else(|| scenario.server.cluster_id.to_string(), |c| c.to_string());
     let mut warnings = Vec::new();
     let mut opts = vec!["url: 'http://localhost:4222'".to_string()];
-    if ping_interval != 5000 {
+    if ping_interval != stanjs::PING_INTERVAL_MS {
         opts.push(format!("stanPingInterval: {ping_interval}"));
     }
-    if ping_max_out != 3 {
+    if ping_max_out != stanjs::PING_MAX_OUT {
         opts.push(format!("stanMaxPingOut: {ping_max_out}"));
     }
     let role = match (subs.is_empty(), pubs.is_empty()) {
@@ -263,5 +299,24 @@ mod tests {
         assert!(y.contains("              '-cid',\n              'ticketing',\n"));
         assert!(y.contains("              '-SD',\n"));
         assert!(y.contains("name: nats-srv"));
+    }
+
+    #[test]
+    fn the_inspector_line_shows_only_options_off_their_defaults_with_names_escaped() {
+        let all = StartPosition::All;
+        let mut o = SubOptions {
+            manual_ack: false,
+            ack_wait_ms: stanjs::ACK_WAIT_MS,
+            max_inflight: stanjs::MAX_INFLIGHT,
+            start: &StartPosition::NewOnly,
+            durable: None,
+        };
+        assert_eq!(subscribe_line("ticket:created", None, &o), "stan.subscribe('ticket:created', stan.subscriptionOptions())");
+        o = SubOptions { manual_ack: true, ack_wait_ms: 5000, max_inflight: 1, start: &all, durable: Some("it's") };
+        assert_eq!(
+            subscribe_line("a'b", Some("q</script>"), &o),
+            "stan.subscribe('a\\'b', 'q</script>', stan.subscriptionOptions().setManualAckMode(true).setAckWait(5000).setMaxInFlight(1).setDeliverAllAvailable().setDurableName('it\\'s'))"
+        );
+        assert_eq!(o.calls(true)[1], "setAckWait(5 * 1000)");
     }
 }

@@ -245,7 +245,7 @@ impl Sim {
         let id = self.next_pub_id;
         self.next_pub_id += 1;
         self.proc(p).stale_pubs.push(StalePub { id, channel });
-        self.push_proc_timer(self.now + 30_000, p, ProcTimer::PubAckTimeout { id });
+        self.push_proc_timer(self.now + super::stanjs::PUB_ACK_TIMEOUT_MS, p, ProcTimer::PubAckTimeout { id });
     }
 
     pub(crate) fn client_publish(&mut self, p: ProcId, channel: Name, data: Arc<str>) {

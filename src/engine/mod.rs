@@ -11,6 +11,7 @@
 //! - [`app`]: the concurrency lab's applications (account balance, tickets) and fixes.
 //! - [`session`]: an interactive run with snapshots and forks (what the page drives).
 //! - [`trace`]: the trace events every consumer reads.
+//! - [`stanjs`]: node-nats-streaming's defaults (reader, writer, code generator, gestures).
 //! - [`config`], [`errors`], [`proto`], [`time`], [`ids`], [`rng`]: options and version
 //!   differences, exact error texts, protobuf sizes, time formats, NUIDs, the seeded PRNG.
 //!
@@ -41,6 +42,7 @@ pub mod rng;
 pub mod scenario;
 pub mod session;
 pub mod sim;
+pub mod stanjs;
 pub mod time;
 pub mod trace;
 pub mod vecmap;

@@ -3,7 +3,7 @@
 
 use super::state::DEFAULT_CHANNEL;
 use crate::engine::scenario::{BehaviourPatch, SubscribeSpec};
-use crate::engine::{Behaviour, Handler, StartPosition, Verb};
+use crate::engine::{stanjs, Behaviour, Handler, StartPosition, Verb};
 
 /// Options a listener is created or re-subscribed with.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,8 +31,8 @@ impl Default for ListenerOpts {
             queue: None,
             durable: None,
             manual_ack: false,
-            ack_wait_ms: 30_000,
-            max_inflight: 16_384,
+            ack_wait_ms: stanjs::ACK_WAIT_MS,
+            max_inflight: stanjs::MAX_INFLIGHT,
             start: StartPosition::NewOnly,
         }
     }

@@ -9,7 +9,7 @@ use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Ms
 use crate::embed::Control;
 use crate::engine::scenario::BehaviourPatch;
 use crate::engine::AppKind;
-use crate::engine::{ServerConfig, ServerVersion, StartPosition, Verb};
+use crate::engine::{stanjs, ServerConfig, ServerVersion, StartPosition, Verb};
 use yew::prelude::*;
 
 /// Props of the inspector.
@@ -139,15 +139,16 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         let pg = pg.clone();
         Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))
     };
-    let code = format!(
-        "stan.subscribe('{}'{}, stan.subscriptionOptions(){}{}{}{}{})",
-        opts.channel,
-        opts.queue.as_ref().map_or(String::new(), |q| format!(", '{q}'")),
-        if opts.manual_ack { ".setManualAckMode(true)" } else { "" },
-        if opts.ack_wait_ms != 30_000 { format!(".setAckWait({})", opts.ack_wait_ms) } else { String::new() },
-        if opts.max_inflight != 16_384 { format!(".setMaxInFlight({})", opts.max_inflight) } else { String::new() },
-        crate::codegen::start_call(&opts.start).map_or(String::new(), |c| format!(".{c}")),
-        opts.durable.as_ref().map_or(String::new(), |d| format!(".setDurableName('{d}')")),
+    let code = crate::codegen::subscribe_line(
+        &opts.channel,
+        opts.queue.as_deref(),
+        &crate::codegen::SubOptions {
+            manual_ack: opts.manual_ack,
+            ack_wait_ms: opts.ack_wait_ms,
+            max_inflight: opts.max_inflight,
+            start: &opts.start,
+            durable: opts.durable.as_deref(),
+        },
     );
     html! {
         <section class="inspector" aria-label="Listener">
@@ -171,11 +172,11 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
                 <label><input id="opt-manual" type="checkbox" checked={opts.manual_ack} onchange={resub(|o, v| o.manual_ack = v == "true")} />{ " setManualAckMode(true)" }</label>
                 <label>{ "setAckWait(" }
-                    <select id="opt-ackwait" onchange={resub(|o, v| o.ack_wait_ms = v.parse().unwrap_or(30_000))}>
+                    <select id="opt-ackwait" onchange={resub(|o, v| o.ack_wait_ms = v.parse().unwrap_or(stanjs::ACK_WAIT_MS))}>
                         { for [1000u64, 2000, 5000, 10_000, 30_000].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.ack_wait_ms}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "setMaxInFlight(" }
-                    <select id="opt-inflight" onchange={resub(|o, v| o.max_inflight = v.parse().unwrap_or(16_384))}>
+                    <select id="opt-inflight" onchange={resub(|o, v| o.max_inflight = v.parse().unwrap_or(stanjs::MAX_INFLIGHT))}>
                         { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.max_inflight}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "start " }

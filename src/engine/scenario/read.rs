@@ -3,6 +3,7 @@
 
 use super::fields::{verb_fields, I32_MAX, SERVER, TOP, VERBS};
 use super::*;
+use crate::engine::stanjs;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -269,8 +270,8 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
     let verb = match verb {
         "connect" => Verb::Connect {
             client: f.req_name("client")?,
-            ping_interval_ms: f.u64_in("ping_interval_ms", 0, MAX_UNTIL_MS)?.unwrap_or(5000),
-            ping_max_out: f.u64_in("ping_max_out", 0, I32_MAX)?.unwrap_or(3) as i64,
+            ping_interval_ms: f.u64_in("ping_interval_ms", 0, MAX_UNTIL_MS)?.unwrap_or(stanjs::PING_INTERVAL_MS),
+            ping_max_out: f.u64_in("ping_max_out", 0, I32_MAX)?.map_or(stanjs::PING_MAX_OUT, |n| n as i64),
             cluster_id: f.name("cluster_id")?,
         },
         "publish" => Verb::Publish {
@@ -291,8 +292,8 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
                 queue: f.name("queue")?.filter(|q| !q.is_empty()),
                 durable: f.name("durable")?.filter(|d| !d.is_empty()),
                 manual_ack: f.bool("manual_ack")?.unwrap_or(false),
-                ack_wait_ms: f.u64_in("ack_wait_ms", 0, I32_MAX * 1000)?.unwrap_or(30_000),
-                max_inflight: f.u64_in("max_inflight", 0, I32_MAX)?.unwrap_or(16_384) as i64,
+                ack_wait_ms: f.u64_in("ack_wait_ms", 0, I32_MAX * 1000)?.unwrap_or(stanjs::ACK_WAIT_MS),
+                max_inflight: f.u64_in("max_inflight", 0, I32_MAX)?.map_or(stanjs::MAX_INFLIGHT, |n| n as i64),
                 start: parse_start(&f)?,
                 behaviour,
             })

@@ -2,6 +2,7 @@
 //! reads back equal.
 
 use super::*;
+use crate::engine::stanjs;
 use serde_json::{Map, Value};
 
 fn handler_name(h: Handler) -> &'static str {
@@ -63,10 +64,10 @@ impl Action {
         match &self.verb {
             Verb::Connect { client, ping_interval_ms, ping_max_out, cluster_id } => {
                 put("client", client.to_string().into());
-                if *ping_interval_ms != 5000 {
+                if *ping_interval_ms != stanjs::PING_INTERVAL_MS {
                     put("ping_interval_ms", (*ping_interval_ms).into());
                 }
-                if *ping_max_out != 3 {
+                if *ping_max_out != stanjs::PING_MAX_OUT {
                     put("ping_max_out", (*ping_max_out).into());
                 }
                 if let Some(c) = cluster_id {
@@ -100,10 +101,10 @@ impl Action {
                 if s.manual_ack {
                     put("manual_ack", true.into());
                 }
-                if s.ack_wait_ms != 30_000 {
+                if s.ack_wait_ms != stanjs::ACK_WAIT_MS {
                     put("ack_wait_ms", s.ack_wait_ms.into());
                 }
-                if s.max_inflight != 16_384 {
+                if s.max_inflight != stanjs::MAX_INFLIGHT {
                     put("max_inflight", s.max_inflight.into());
                 }
                 if s.start != StartPosition::NewOnly {

@@ -8,6 +8,7 @@
 //!           &origin=https://course.example
 //! ```
 
+use crate::json::{Fields, JsonError};
 use serde_json::Value;
 
 /// A closed list of names a URL option can hold, as an enum: the parser, the embed code and
@@ -454,31 +455,37 @@ pub enum Command {
     Get(String),
 }
 
-/// Reads a host's message: `{type, id?, …}`. The `id`, if any, comes back in the answer.
-pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), String> {
-    let obj = v.as_object().ok_or("a message must be an object with a type")?;
+/// Every field a host message may carry (others are ignored: a host may add its own).
+const COMMAND_FIELDS: &[&str] = &["type", "id", "t", "speed", "scenario", "lesson", "variant", "example", "play", "trace", "what"];
+
+/// Reads a host's message: `{type, id?, …}`, through the one JSON reader ([`crate::json`]);
+/// an error is placed at the message's type (`seek: t must be a time in ms`). The `id`, if
+/// any, comes back in the answer.
+pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
+    let obj = Fields::open(v, "", COMMAND_FIELDS).map_err(|_| JsonError { place: String::new(), message: "a message must be an object with a type".into() })?;
     let id = obj.get("id").filter(|i| i.is_string() || i.is_number()).cloned();
-    let kind = obj.get("type").and_then(Value::as_str).ok_or("a message needs a string type")?;
-    let num = |k: &str| -> Result<f64, String> { obj.get(k).and_then(Value::as_f64).ok_or_else(|| format!("{kind}: {k} must be a number")) };
-    let time = |k: &str| -> Result<Option<u64>, String> {
-        match obj.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| format!("{kind}: {k} must be a time in ms")),
+    let kind = obj.get("type").and_then(Value::as_str).ok_or(JsonError { place: String::new(), message: "a message needs a string type".into() })?;
+    let fail = |message: String| JsonError { place: kind.to_string(), message };
+    let num = |k: &str| -> Result<f64, JsonError> { obj.get(k).and_then(Value::as_f64).ok_or_else(|| fail(format!("{k} must be a number"))) };
+    let time = |k: &str| -> Result<Option<u64>, JsonError> {
+        match obj.given(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| fail(format!("{k} must be a time in ms"))),
             Some(x) => x
                 .as_f64()
                 .filter(|t| t.is_finite() && *t >= 0.0)
                 .map(|t| Some(parse_time(&t.to_string()).unwrap_or(0)))
-                .ok_or_else(|| format!("{kind}: {k} must be a time in ms")),
+                .ok_or_else(|| fail(format!("{k} must be a time in ms"))),
         }
     };
     let cmd = match kind {
         "play" => Command::Play,
         "pause" => Command::Pause,
-        "seek" => Command::Seek(time("t")?.ok_or("seek: t must be a time in ms")?),
+        "seek" => Command::Seek(time("t")?.ok_or_else(|| fail("t must be a time in ms".into()))?),
         "speed" => {
             let s = num("speed")?;
             if !(0.1..=1000.0).contains(&s) {
-                return Err("speed: speed must be from 0.1 to 1000".into());
+                return Err(fail("speed must be from 0.1 to 1000".into()));
             }
             Command::Speed(s)
         }
@@ -490,42 +497,47 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), String> {
                 };
                 // The same bound as a share link's: a frame is not frozen by a huge message.
                 if text.len() > crate::share::MAX_SCENARIO_CHARS {
-                    return Err(format!("load: the scenario has {} characters, more than the {} allowed", text.len(), crate::share::MAX_SCENARIO_CHARS));
+                    return Err(fail(format!("the scenario has {} characters, more than the {} allowed", text.len(), crate::share::MAX_SCENARIO_CHARS)));
                 }
                 Source::Scenario(text)
             } else if let Some(l) = obj.get("lesson") {
-                let id = l.as_str().and_then(name_of).ok_or("load: lesson must be a lesson id")?;
-                let variant = obj.get("variant").map_or(Some(0), Value::as_u64).ok_or("load: variant must be a number")?;
+                let id = l.as_str().and_then(name_of).ok_or_else(|| fail("lesson must be a lesson id".into()))?;
+                let variant = obj.get("variant").map_or(Some(0), Value::as_u64).ok_or_else(|| fail("variant must be a number".into()))?;
                 Source::Lesson(id, variant as usize)
             } else if let Some(e) = obj.get("example") {
-                Source::Example(e.as_str().and_then(name_of).ok_or("load: example must be an example name")?)
+                Source::Example(e.as_str().and_then(name_of).ok_or_else(|| fail("example must be an example name".into()))?)
             } else {
-                return Err("load: give a scenario, a lesson or an example".into());
+                return Err(fail("give a scenario, a lesson or an example".into()));
             };
             Command::Load { source, t: time("t")?, play: obj.get("play").and_then(Value::as_bool).unwrap_or(false) }
         }
-        "watch" => Command::Watch(match obj.get("trace") {
-            None | Some(Value::Bool(false)) | Some(Value::Null) => Watch::Off,
+        "watch" => Command::Watch(match obj.given("trace") {
+            None | Some(Value::Bool(false)) => Watch::Off,
             Some(Value::Bool(true)) => Watch::All,
             Some(Value::Array(a)) => Watch::Kinds(
                 a.iter()
                     .map(|k| match k.as_str() {
                         Some(k) if crate::engine::trace::EVENT_KINDS.contains(&k) => Ok(k.to_string()),
-                        Some(k) => Err(format!("watch: unknown event kind '{}' (known: {})", clip(k), crate::engine::trace::EVENT_KINDS.join(", "))),
-                        None => Err("watch: trace must list event kinds".to_string()),
+                        Some(k) => Err(fail(format!("unknown event kind '{}' (known: {})", clip(k), crate::engine::trace::EVENT_KINDS.join(", ")))),
+                        None => Err(fail("trace must list event kinds".to_string())),
                     })
                     .collect::<Result<_, _>>()?,
             ),
-            Some(_) => return Err("watch: trace must be true, false or a list of event kinds".into()),
+            Some(_) => return Err(fail("trace must be true, false or a list of event kinds".into())),
         }),
         "get" => {
             let what = obj.get("what").and_then(Value::as_str).unwrap_or("state");
             if !["state", "trace", "monitor", "scenario"].contains(&what) {
-                return Err(format!("get: what must be state, trace, monitor or scenario, not '{}'", clip(what)));
+                return Err(fail(format!("what must be state, trace, monitor or scenario, not '{}'", clip(what))));
             }
             Command::Get(what.into())
         }
-        other => return Err(format!("unknown message type '{}' (load, play, pause, seek, speed, watch, get)", clip(other))),
+        other => {
+            return Err(JsonError {
+                place: String::new(),
+                message: format!("unknown message type '{}' (load, play, pause, seek, speed, watch, get)", clip(other)),
+            })
+        }
     };
     Ok((id, cmd))
 }
@@ -647,7 +659,7 @@ mod tests {
 
     #[test]
     fn commands_are_read_with_their_id_and_bad_ones_say_why() {
-        let c = |v: Value| parse_command(&v);
+        let c = |v: Value| parse_command(&v).map_err(|e| e.to_string());
         assert_eq!(c(json!({"type": "play", "id": 7})), Ok((Some(json!(7)), Command::Play)));
         assert_eq!(c(json!({"type": "seek", "t": 5500})), Ok((None, Command::Seek(5500))));
         assert_eq!(c(json!({"type": "seek", "t": "5.5s"})), Ok((None, Command::Seek(5500))));

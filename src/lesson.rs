@@ -3,8 +3,10 @@
 //! the claims the text makes about each variant (checked against the engine by a test, so a
 //! lesson cannot drift from it), and predict-then-reveal checkpoints.
 
-use crate::engine::{Scenario, ScenarioError, Sim, SimTime};
-use serde_json::{Map, Value};
+use crate::engine::scenario::MAX_UNTIL_MS;
+use crate::engine::{Scenario, Sim, SimTime};
+use crate::json::{self, err, Fields, JsonError};
+use serde_json::Value;
 
 /// A lesson file.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,60 +71,63 @@ pub struct Checkpoint {
 }
 
 impl Lesson {
-    /// Parses a lesson file and its variants' scenarios.
-    pub fn parse(text: &str) -> Result<Lesson, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let l = Lesson::from_value(&v)?;
+    /// Parses a lesson file and its variants' scenarios; the error names the place
+    /// (`variants[1].claims[0].say: expected a string, found 3`).
+    pub fn parse(text: &str) -> Result<Lesson, JsonError> {
+        let l = Lesson::from_value(&json::parse(text)?)?;
         for (i, v) in l.variants.iter().enumerate() {
-            Scenario::from_value(&v.scenario).map_err(|e: ScenarioError| format!("variant {i} ({}): {e}", v.name))?;
+            Scenario::from_value(&v.scenario).map_err(|e| JsonError { place: format!("variants[{i}].scenario.{}", e.place), message: e.message })?;
         }
-        if let Some(c) = l.checkpoints.iter().find(|c| c.variant >= l.variants.len() || c.answer >= c.choices.len()) {
-            return Err(format!("checkpoint at {} ms points at a missing variant or choice", c.at_ms));
+        if let Some((i, c)) = l.checkpoints.iter().enumerate().find(|(_, c)| c.variant >= l.variants.len()) {
+            return err(format!("checkpoints[{i}].variant"), format!("the lesson has {} variant(s), found {}", l.variants.len(), c.variant));
+        }
+        if let Some((i, c)) = l.checkpoints.iter().enumerate().find(|(_, c)| c.answer >= c.choices.len()) {
+            return err(format!("checkpoints[{i}].answer"), format!("the checkpoint has {} choice(s), found {}", c.choices.len(), c.answer));
         }
         Ok(l)
     }
 
     /// Reads a lesson from JSON: every field named, unknown ones refused (a typo in a lesson
     /// file is an error, not a silently missing claim).
-    pub fn from_value(v: &Value) -> Result<Lesson, String> {
-        let o = obj(v, "lesson", &["id", "section", "title", "text", "variants", "checkpoints"])?;
-        let variants = list(o, "variants", "lesson", true)?
+    pub fn from_value(v: &Value) -> Result<Lesson, JsonError> {
+        let o = Fields::new(v, "", &["id", "section", "title", "text", "variants", "checkpoints"])?;
+        let variants = o
+            .req_array("variants")?
             .iter()
             .enumerate()
             .map(|(i, v)| {
                 let path = format!("variants[{i}]");
-                let o = obj(v, &path, &["name", "text", "scenario", "claims"])?;
-                let scenario = o.get("scenario").cloned().ok_or_else(|| format!("{path}: missing field `scenario`"))?;
-                let claims = list(o, "claims", &path, true)?
-                    .iter()
-                    .enumerate()
-                    .map(|(k, c)| Claim::from_value(c, &format!("{path}.claims[{k}]")))
-                    .collect::<Result<_, _>>()?;
-                Ok(Variant { name: string(o, "name", &path)?, text: string(o, "text", &path)?, scenario, claims })
+                let o = Fields::new(v, &path, &["name", "text", "scenario", "claims"])?;
+                let scenario = o.get("scenario").cloned().map_or_else(|| o.missing("scenario"), Ok)?;
+                let claims =
+                    o.req_array("claims")?.iter().enumerate().map(|(k, c)| Claim::from_value(c, &format!("{path}.claims[{k}]"))).collect::<Result<_, _>>()?;
+                Ok(Variant { name: o.req_string("name")?.into(), text: o.req_string("text")?.into(), scenario, claims })
             })
-            .collect::<Result<_, String>>()?;
-        let checkpoints = list(o, "checkpoints", "lesson", false)?
+            .collect::<Result<_, JsonError>>()?;
+        let checkpoints = o
+            .array("checkpoints")?
+            .unwrap_or_default()
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let path = format!("checkpoints[{i}]");
-                let o = obj(c, &path, &["variant", "at_ms", "question", "choices", "answer", "explain", "reveal"])?;
+                let o = Fields::new(c, &path, &["variant", "at_ms", "question", "choices", "answer", "explain", "reveal"])?;
                 Ok(Checkpoint {
-                    variant: number(o, "variant", &path)? as usize,
-                    at_ms: number(o, "at_ms", &path)?,
-                    question: string(o, "question", &path)?,
-                    choices: strings(o, "choices", &path)?,
-                    answer: number(o, "answer", &path)? as usize,
-                    explain: string(o, "explain", &path)?,
-                    reveal: Claim::from_value(o.get("reveal").unwrap_or(&Value::Null), &format!("{path}.reveal"))?,
+                    variant: o.req_u64("variant", 0, u32::MAX as u64)? as usize,
+                    at_ms: o.req_u64("at_ms", 0, MAX_UNTIL_MS)?,
+                    question: o.req_string("question")?.into(),
+                    choices: o.strings("choices")?,
+                    answer: o.req_u64("answer", 0, u32::MAX as u64)? as usize,
+                    explain: o.req_string("explain")?.into(),
+                    reveal: Claim::from_value(o.get("reveal").unwrap_or(&Value::Null), &json::join(&path, "reveal"))?,
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, JsonError>>()?;
         Ok(Lesson {
-            id: string(o, "id", "lesson")?,
-            section: string(o, "section", "lesson")?,
-            title: string(o, "title", "lesson")?,
-            text: strings(o, "text", "lesson")?,
+            id: o.req_string("id")?.into(),
+            section: o.req_string("section")?.into(),
+            title: o.req_string("title")?.into(),
+            text: o.strings("text")?,
             variants,
             checkpoints,
         })
@@ -134,52 +139,23 @@ impl Lesson {
     }
 }
 
-/// `v` as an object with only `known` fields.
-fn obj<'a>(v: &'a Value, path: &str, known: &[&str]) -> Result<&'a Map<String, Value>, String> {
-    let o = v.as_object().ok_or_else(|| format!("{path}: expected an object"))?;
-    match o.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(format!("{path}: unknown field `{k}`, expected one of `{}`", known.join("`, `"))),
-        None => Ok(o),
-    }
-}
-
-fn string(o: &Map<String, Value>, k: &str, path: &str) -> Result<String, String> {
-    o.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{path}: `{k}` must be a string"))
-}
-
-fn number(o: &Map<String, Value>, k: &str, path: &str) -> Result<u64, String> {
-    o.get(k).and_then(Value::as_u64).ok_or_else(|| format!("{path}: `{k}` must be a whole number"))
-}
-
-/// An array field; a missing optional one is empty.
-fn list<'a>(o: &'a Map<String, Value>, k: &str, path: &str, required: bool) -> Result<&'a [Value], String> {
-    match o.get(k) {
-        None if !required => Ok(&[]),
-        v => v.and_then(Value::as_array).map(Vec::as_slice).ok_or_else(|| format!("{path}: `{k}` must be an array")),
-    }
-}
-
-fn strings(o: &Map<String, Value>, k: &str, path: &str) -> Result<Vec<String>, String> {
-    list(o, k, path, true)?.iter().map(|s| s.as_str().map(str::to_string).ok_or_else(|| format!("{path}: `{k}` must list strings"))).collect()
-}
-
 impl Claim {
-    fn from_value(v: &Value, path: &str) -> Result<Claim, String> {
-        let o = obj(v, path, &["say", "event", "count", "subscriptions_at"])?;
-        let count = o
-            .get("count")
-            .filter(|c| !c.is_null())
-            .map(|c| c.as_u64().map(|n| n as usize).ok_or_else(|| format!("{path}: `count` must be a whole number")))
-            .transpose()?;
-        let subscriptions_at = match o.get("subscriptions_at").filter(|c| !c.is_null()) {
+    fn from_value(v: &Value, path: &str) -> Result<Claim, JsonError> {
+        let o = Fields::new(v, path, &["say", "event", "count", "subscriptions_at"])?;
+        let count = match o.given("count") {
+            Some(_) => o.u64_in("count", 0, u32::MAX as u64)?.map(|n| n as usize),
             None => None,
-            Some(Value::Array(a)) if a.len() == 3 => match (a[0].as_u64(), a[1].as_str(), a[2].as_u64()) {
-                (Some(t), Some(ch), Some(n)) => Some((t, ch.to_string(), n as usize)),
-                _ => return Err(format!("{path}: `subscriptions_at` must be [ms, channel, count]")),
-            },
-            Some(_) => return Err(format!("{path}: `subscriptions_at` must be [ms, channel, count]")),
         };
-        Ok(Claim { say: string(o, "say", path)?, event: o.get("event").filter(|e| !e.is_null()).cloned(), count, subscriptions_at })
+        let subscriptions_at = match o.given("subscriptions_at") {
+            None => None,
+            Some(v) => match v.as_array().map(Vec::as_slice) {
+                Some([t, ch, n]) if t.as_u64().is_some() && ch.is_string() && n.as_u64().is_some() => {
+                    Some((t.as_u64().unwrap_or(0), ch.as_str().unwrap_or("").to_string(), n.as_u64().unwrap_or(0) as usize))
+                }
+                _ => return err(o.at("subscriptions_at"), format!("expected [ms, channel, count], found {}", json::describe(v))),
+            },
+        };
+        Ok(Claim { say: o.req_string("say")?.into(), event: o.given("event").cloned(), count, subscriptions_at })
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod codegen;
 pub mod embed;
 pub mod engine;
+pub mod json;
 pub mod lesson;
 pub mod output;
 pub mod share;

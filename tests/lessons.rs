@@ -38,10 +38,19 @@ fn every_lesson_claim_holds() {
 fn a_broken_lesson_file_is_refused_with_its_place() {
     let e = Lesson::parse(r#"{"id": "x", "section": "s", "title": "t", "text": [], "variants": [{"name": "n", "text": "", "claims": [], "scenario": {"until_ms": 1, "actions": [{"at_ms": 0, "do": "nope"}]}}]}"#).unwrap_err();
     assert_eq!(
-        e,
-        r#"variant 0 (n): actions[0].do: unknown verb "nope" (expected one of: connect, publish, subscribe, behave, unsubscribe, close_sub, close, kill, pause, restart_server)"#
+        e.to_string(),
+        r#"variants[0].scenario.actions[0].do: unknown verb "nope" (expected one of: connect, publish, subscribe, behave, unsubscribe, close_sub, close, kill, pause, restart_server)"#
     );
-    assert!(Lesson::parse(r#"{"id": "x", "bogus": 1}"#).unwrap_err().contains("unknown field `bogus`"));
+    assert_eq!(
+        Lesson::parse(r#"{"id": "x", "bogus": 1}"#).unwrap_err().to_string(),
+        "bogus: unknown field (expected one of: id, section, title, text, variants, checkpoints)"
+    );
+    let claim = r#"{"id": "x", "section": "s", "title": "t", "text": [], "variants": [{"name": "n", "text": "", "scenario": {"until_ms": 1, "actions": []}, "claims": [{"say": 3}]}]}"#;
+    assert_eq!(Lesson::parse(claim).unwrap_err().to_string(), "variants[0].claims[0].say: expected a string, found 3");
+    let at = r#"{"id": "x", "section": "s", "title": "t", "text": [], "variants": [{"name": "n", "text": "", "scenario": {"until_ms": 1, "actions": []}, "claims": []}],
+      "checkpoints": [{"variant": 1, "at_ms": 0, "question": "q", "choices": ["a"], "answer": 0, "explain": "", "reveal": {"say": "", "count": 0}}]}"#;
+    assert_eq!(Lesson::parse(at).unwrap_err().to_string(), "checkpoints[0].variant: the lesson has 1 variant(s), found 1");
+    assert_eq!(Lesson::parse("{\"id\": ").unwrap_err().to_string(), "1:7: EOF while parsing a value");
 }
 
 #[test]

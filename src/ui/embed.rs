@@ -199,7 +199,7 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
             Ok(x) => x,
             Err(message) => {
                 let id = data.get("id").cloned();
-                bridge.borrow().reply(&id, json!({"type": "error", "message": message}));
+                bridge.borrow().reply(&id, json!({"type": "error", "message": message.to_string()}));
                 return;
             }
         };

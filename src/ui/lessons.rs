@@ -62,7 +62,7 @@ pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: us
     if variant >= entry.variants.len() {
         return Err(format!("lesson '{name}' has {} variant(s); variant {variant} does not exist", entry.variants.len()));
     }
-    let l = Lesson::parse(&fetch_text(&format!("lessons/{}", entry.file)).await?)?;
+    let l = Lesson::parse(&fetch_text(&format!("lessons/{}", entry.file)).await?).map_err(|e| format!("lessons/{}: {e}", entry.file))?;
     let saved = load_progress().remove(&l.id).unwrap_or_default();
     pg.dispatch(Msg::StartLesson(Rc::new(l), saved));
     if variant > 0 {

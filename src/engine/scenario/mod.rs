@@ -16,7 +16,6 @@ pub use fields::{verb_fields, LISTENER_FIELDS};
 use super::broker::StartPosition;
 use super::config::{ServerConfig, ServerVersion};
 use super::ids::Name;
-use std::fmt;
 use std::sync::Arc;
 
 /// Largest `until_ms` (and any other duration) accepted: about 11.6 days of virtual time.
@@ -218,26 +217,9 @@ pub struct Scenario {
     pub actions: Vec<Action>,
 }
 
-/// Why a scenario was refused: where, and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// `line:column` for syntax errors, a field path (`actions[3].count`) otherwise.
-    pub place: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.place.is_empty() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "{}: {}", self.place, self.message)
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
+/// Why a scenario was refused: the place (`line:column`, or a field path like
+/// `actions[3].count`) and what is wrong — the error of the one JSON reader ([`crate::json`]).
+pub type ScenarioError = crate::json::JsonError;
 
 #[cfg(test)]
 mod tests {

@@ -4,121 +4,19 @@
 use super::fields::{verb_fields, I32_MAX, SERVER, TOP, VERBS};
 use super::*;
 use crate::engine::stanjs;
-use serde_json::{Map, Value};
+use crate::json::{self, err, Fields};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
-fn err<T>(place: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
-    Err(ScenarioError { place: place.into(), message: message.into() })
-}
-
-/// Reads one JSON object's fields by name and reports unknown ones.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    path: String,
-    allowed: &'static [&'static str],
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("{b}"),
-        Value::Number(n) => format!("{n}"),
-        Value::String(s) if s.len() > 40 => "a string".into(),
-        Value::String(s) => format!("{s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
-}
-
-impl<'a> Fields<'a> {
-    fn new(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, ScenarioError> {
-        let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
-        for k in map.keys() {
-            if !allowed.contains(&k.as_str()) {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                return err(p, format!("unknown field (expected one of: {})", allowed.join(", ")));
-            }
-        }
-        Ok(Fields { map, path: path.to_string(), allowed })
-    }
-    fn at(&self, k: &str) -> String {
-        debug_assert!(self.allowed.contains(&k), "{k} not declared");
-        if self.path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{}.{k}", self.path)
-        }
-    }
-    fn get(&self, k: &str) -> Option<&'a Value> {
-        self.map.get(k)
-    }
-    fn u64_in(&self, k: &str, min: u64, max: u64) -> Result<Option<u64>, ScenarioError> {
-        let Some(v) = self.get(k) else { return Ok(None) };
-        match v.as_u64() {
-            Some(n) if n < min => err(self.at(k), format!("must be at least {min}, found {n}")),
-            Some(n) if n > max => err(self.at(k), format!("must be at most {max}, found {n}")),
-            Some(n) => Ok(Some(n)),
-            None if v.as_i64().is_some() => err(self.at(k), format!("must not be negative, found {}", describe(v))),
-            None if v.is_number() => err(self.at(k), format!("expected a whole number from {min} to {max}, found {}", describe(v))),
-            None => err(self.at(k), format!("expected an unsigned integer, found {}", describe(v))),
-        }
-    }
-    fn req_u64(&self, k: &str, min: u64, max: u64) -> Result<u64, ScenarioError> {
-        self.u64_in(k, min, max)?.map_or_else(|| err(self.at(k), "missing required field"), Ok)
-    }
-    fn string(&self, k: &str) -> Result<Option<&'a str>, ScenarioError> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => err(self.at(k), format!("expected a string, found {}", describe(v))),
-        }
-    }
-    fn name(&self, k: &str) -> Result<Option<Name>, ScenarioError> {
-        Ok(self.string(k)?.map(Name::from))
-    }
-    fn req_name(&self, k: &str) -> Result<Name, ScenarioError> {
-        self.name(k)?.map_or_else(|| err(self.at(k), "missing required field"), Ok)
-    }
-    fn bool(&self, k: &str) -> Result<Option<bool>, ScenarioError> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => err(self.at(k), format!("expected true or false, found {}", describe(v))),
-        }
-    }
-    fn rate(&self, k: &str) -> Result<Option<f64>, ScenarioError> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(v) => match v.as_f64() {
-                Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
-                _ => err(self.at(k), format!("expected a number from 0 to 1, found {}", describe(v))),
-            },
-        }
-    }
-    fn seqs(&self, k: &str) -> Result<Option<Vec<u64>>, ScenarioError> {
-        let Some(v) = self.get(k) else { return Ok(None) };
-        let Value::Array(items) = v else { return err(self.at(k), format!("expected an array of sequence numbers, found {}", describe(v))) };
-        if items.len() > MAX_ACTIONS {
-            return err(self.at(k), format!("at most {MAX_ACTIONS} sequence numbers"));
-        }
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, x)| x.as_u64().map_or_else(|| err(format!("{}[{i}]", self.at(k)), format!("expected an unsigned integer, found {}", describe(x))), Ok))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
+/// The sequence-number lists of `fail_seqs`: at most [`MAX_ACTIONS`] of them.
+fn seqs(f: &Fields, k: &str) -> Result<Option<Vec<u64>>, ScenarioError> {
+    f.u64s(k, MAX_ACTIONS, "sequence numbers")
 }
 
 impl Scenario {
     /// Parses and validates scenario JSON text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-        let v: Value = serde_json::from_str(text).map_err(|e| {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            ScenarioError { place: format!("{}:{}", e.line(), e.column()), message: msg }
-        })?;
-        Self::from_value(&v)
+        Self::from_value(&json::parse(text)?)
     }
 
     /// Validates an already-parsed JSON document.
@@ -138,7 +36,7 @@ impl Scenario {
             None => ServerConfig::default(),
         };
         let Some(actions_v) = f.get("actions") else { return err("actions", "missing required field") };
-        let Value::Array(items) = actions_v else { return err("actions", format!("expected an array, found {}", describe(actions_v))) };
+        let Value::Array(items) = actions_v else { return err("actions", format!("expected an array, found {}", json::describe(actions_v))) };
         if items.len() > MAX_ACTIONS {
             return err("actions", format!("at most {MAX_ACTIONS} actions, found {}", items.len()));
         }
@@ -186,7 +84,7 @@ fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {
     if let Some(s) = f.string("server_version")? {
         c.version = ServerVersion::parse(s).map_or_else(|| err(f.at("server_version"), format!("expected \"0.17\" or \"0.25\", found {s:?}")), Ok)?;
     }
-    if let Some(id) = f.name("cluster_id")? {
+    if let Some(id) = f.string("cluster_id")?.map(Name::from) {
         c.cluster_id = id;
     }
     let big = i64::MAX as u64;
@@ -215,7 +113,7 @@ fn parse_patch(f: &Fields) -> Result<BehaviourPatch, ScenarioError> {
     Ok(BehaviourPatch {
         handler: parse_handler(f, "handler")?,
         process_ms: f.u64_in("process_ms", 0, MAX_UNTIL_MS)?,
-        fail_seqs: f.seqs("fail_seqs")?,
+        fail_seqs: seqs(f, "fail_seqs")?,
         fail_times: f.u64_in("fail_times", 0, u32::MAX as u64)?.map(|n| n as u32),
         fail_rate: f.rate("fail_rate")?,
         app: parse_app(f)?,
@@ -253,15 +151,15 @@ fn parse_start(f: &Fields) -> Result<StartPosition, ScenarioError> {
             let g = Fields::new(v, &p, &["time_delta_ms"])?;
             Ok(StartPosition::TimeDelta(g.req_u64("time_delta_ms", 0, MAX_UNTIL_MS * 1000)?))
         }
-        _ => err(p, format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {}", describe(v))),
+        _ => err(p, format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {}", json::describe(v))),
     }
 }
 
 fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
-    let Value::Object(m) = v else { return err(path, format!("expected an action object, found {}", describe(v))) };
+    let Value::Object(m) = v else { return err(path, format!("expected an action object, found {}", json::describe(v))) };
     let verb = match m.get("do") {
         Some(Value::String(s)) => s.as_str(),
-        Some(other) => return err(format!("{path}.do"), format!("expected a verb ({VERBS}), found {}", describe(other))),
+        Some(other) => return err(format!("{path}.do"), format!("expected a verb ({VERBS}), found {}", json::describe(other))),
         None => return err(format!("{path}.do"), "missing required field"),
     };
     let Some(allowed) = verb_fields(verb) else { return err(format!("{path}.do"), format!("unknown verb {verb:?} (expected one of: {VERBS})")) };
@@ -269,14 +167,14 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
     let at_ms = f.req_u64("at_ms", 0, MAX_UNTIL_MS)?;
     let verb = match verb {
         "connect" => Verb::Connect {
-            client: f.req_name("client")?,
+            client: Name::from(f.req_string("client")?),
             ping_interval_ms: f.u64_in("ping_interval_ms", 0, MAX_UNTIL_MS)?.unwrap_or(stanjs::PING_INTERVAL_MS),
             ping_max_out: f.u64_in("ping_max_out", 0, I32_MAX)?.map_or(stanjs::PING_MAX_OUT, |n| n as i64),
-            cluster_id: f.name("cluster_id")?,
+            cluster_id: f.string("cluster_id")?.map(Name::from),
         },
         "publish" => Verb::Publish {
-            client: f.req_name("client")?,
-            channel: f.req_name("channel")?,
+            client: Name::from(f.req_string("client")?),
+            channel: Name::from(f.req_string("channel")?),
             data: f.string("data")?.unwrap_or("").into(),
             count: f.u64_in("count", 0, MAX_PUBLISHES)?.unwrap_or(1),
             every_ms: f.u64_in("every_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0),
@@ -286,11 +184,11 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
             let mut behaviour = Behaviour::default();
             parse_patch(&f)?.apply(&mut behaviour);
             Verb::Subscribe(SubscribeSpec {
-                client: f.req_name("client")?,
-                sub: f.req_name("sub")?,
-                channel: f.req_name("channel")?,
-                queue: f.name("queue")?.filter(|q| !q.is_empty()),
-                durable: f.name("durable")?.filter(|d| !d.is_empty()),
+                client: Name::from(f.req_string("client")?),
+                sub: Name::from(f.req_string("sub")?),
+                channel: Name::from(f.req_string("channel")?),
+                queue: f.string("queue")?.map(Name::from).filter(|q| !q.is_empty()),
+                durable: f.string("durable")?.map(Name::from).filter(|d| !d.is_empty()),
                 manual_ack: f.bool("manual_ack")?.unwrap_or(false),
                 ack_wait_ms: f.u64_in("ack_wait_ms", 0, I32_MAX * 1000)?.unwrap_or(stanjs::ACK_WAIT_MS),
                 max_inflight: f.u64_in("max_inflight", 0, I32_MAX)?.map_or(stanjs::MAX_INFLIGHT, |n| n as i64),
@@ -298,12 +196,12 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
                 behaviour,
             })
         }
-        "behave" => Verb::Behave { sub: f.req_name("sub")?, patch: parse_patch(&f)? },
-        "unsubscribe" => Verb::Unsubscribe { sub: f.req_name("sub")? },
-        "close_sub" => Verb::CloseSub { sub: f.req_name("sub")? },
-        "close" => Verb::Close { client: f.req_name("client")? },
-        "kill" => Verb::Kill { client: f.req_name("client")? },
-        "pause" => Verb::Pause { client: f.req_name("client")?, duration_ms: f.req_u64("duration_ms", 0, MAX_UNTIL_MS)? },
+        "behave" => Verb::Behave { sub: Name::from(f.req_string("sub")?), patch: parse_patch(&f)? },
+        "unsubscribe" => Verb::Unsubscribe { sub: Name::from(f.req_string("sub")?) },
+        "close_sub" => Verb::CloseSub { sub: Name::from(f.req_string("sub")?) },
+        "close" => Verb::Close { client: Name::from(f.req_string("client")?) },
+        "kill" => Verb::Kill { client: Name::from(f.req_string("client")?) },
+        "pause" => Verb::Pause { client: Name::from(f.req_string("client")?), duration_ms: f.req_u64("duration_ms", 0, MAX_UNTIL_MS)? },
         "restart_server" => Verb::RestartServer,
         _ => unreachable!("verb_fields accepted it"),
     };

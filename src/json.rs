@@ -1,0 +1,237 @@
+//! The one reader of untrusted JSON: scenario files, share links, lesson files and a host
+//! page's `postMessage` commands all go through it, so they fail the same way — one
+//! [`JsonError`] naming the place (`line:column` for syntax, a field path such as
+//! `actions[3].count` or `variants[0].claims[2].say` otherwise) and what was wrong, with the
+//! value found described, never echoed at length.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a JSON document was refused, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    /// `line:column` for syntax errors, a field path (`actions[3].count`) otherwise; empty for
+    /// the document as a whole.
+    pub place: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.place, self.message)
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// An error at `place`.
+pub fn err<T>(place: impl Into<String>, message: impl Into<String>) -> Result<T, JsonError> {
+    Err(JsonError { place: place.into(), message: message.into() })
+}
+
+/// Parses JSON text; a syntax error (or nesting past serde_json's 128 levels) names its
+/// `line:column`.
+pub fn parse(text: &str) -> Result<Value, JsonError> {
+    serde_json::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        JsonError { place: format!("{}:{}", e.line(), e.column()), message: msg }
+    })
+}
+
+/// A value as an error message shows it: short strings and numbers as they are, the rest
+/// by kind.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(n) => format!("{n}"),
+        Value::String(s) if s.len() > 40 => "a string".into(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// `path.k`, or `k` at the top.
+pub fn join(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+/// One JSON object's fields, read by name; fields it does not declare are refused.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    allowed: &'static [&'static str],
+}
+
+impl<'a> Fields<'a> {
+    /// `v` as an object at `path` whose fields are all in `allowed`.
+    pub fn new(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, JsonError> {
+        let f = Self::open(v, path, allowed)?;
+        if let Some(k) = f.map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return err(join(path, k), format!("unknown field (expected one of: {})", allowed.join(", ")));
+        }
+        Ok(f)
+    }
+
+    /// `v` as an object at `path`, other fields ignored (a host page's message may carry its
+    /// own).
+    pub fn open(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, JsonError> {
+        let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
+        Ok(Fields { map, path: path.to_string(), allowed })
+    }
+
+    /// The place of field `k`.
+    pub fn at(&self, k: &str) -> String {
+        debug_assert!(self.allowed.contains(&k), "{k} not declared");
+        join(&self.path, k)
+    }
+
+    /// Field `k`, if present (`null` counts as present).
+    pub fn get(&self, k: &str) -> Option<&'a Value> {
+        self.map.get(k)
+    }
+
+    /// Field `k`, `null` read as absent.
+    pub fn given(&self, k: &str) -> Option<&'a Value> {
+        self.map.get(k).filter(|v| !v.is_null())
+    }
+
+    /// A required field's absence.
+    pub fn missing<T>(&self, k: &str) -> Result<T, JsonError> {
+        err(self.at(k), "missing required field")
+    }
+
+    /// A whole number from `min` to `max`.
+    pub fn u64_in(&self, k: &str, min: u64, max: u64) -> Result<Option<u64>, JsonError> {
+        let Some(v) = self.get(k) else { return Ok(None) };
+        match v.as_u64() {
+            Some(n) if n < min => err(self.at(k), format!("must be at least {min}, found {n}")),
+            Some(n) if n > max => err(self.at(k), format!("must be at most {max}, found {n}")),
+            Some(n) => Ok(Some(n)),
+            None if v.as_i64().is_some() => err(self.at(k), format!("must not be negative, found {}", describe(v))),
+            None if v.is_number() => err(self.at(k), format!("expected a whole number from {min} to {max}, found {}", describe(v))),
+            None => err(self.at(k), format!("expected an unsigned integer, found {}", describe(v))),
+        }
+    }
+
+    /// A required whole number from `min` to `max`.
+    pub fn req_u64(&self, k: &str, min: u64, max: u64) -> Result<u64, JsonError> {
+        self.u64_in(k, min, max)?.map_or_else(|| self.missing(k), Ok)
+    }
+
+    /// A string.
+    pub fn string(&self, k: &str) -> Result<Option<&'a str>, JsonError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => err(self.at(k), format!("expected a string, found {}", describe(v))),
+        }
+    }
+
+    /// A required string.
+    pub fn req_string(&self, k: &str) -> Result<&'a str, JsonError> {
+        self.string(k)?.map_or_else(|| self.missing(k), Ok)
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&self, k: &str) -> Result<Option<bool>, JsonError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => err(self.at(k), format!("expected true or false, found {}", describe(v))),
+        }
+    }
+
+    /// A number from 0 to 1.
+    pub fn rate(&self, k: &str) -> Result<Option<f64>, JsonError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
+                _ => err(self.at(k), format!("expected a number from 0 to 1, found {}", describe(v))),
+            },
+        }
+    }
+
+    /// An array (`None` when absent).
+    pub fn array(&self, k: &str) -> Result<Option<&'a [Value]>, JsonError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(v) => err(self.at(k), format!("expected an array, found {}", describe(v))),
+        }
+    }
+
+    /// A required array.
+    pub fn req_array(&self, k: &str) -> Result<&'a [Value], JsonError> {
+        self.array(k)?.map_or_else(|| self.missing(k), Ok)
+    }
+
+    /// A required array of strings.
+    pub fn strings(&self, k: &str) -> Result<Vec<String>, JsonError> {
+        self.req_array(k)?
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_str().map(str::to_string).map_or_else(|| err(format!("{}[{i}]", self.at(k)), format!("expected a string, found {}", describe(x))), Ok)
+            })
+            .collect()
+    }
+
+    /// An array of at most `max` whole numbers (`what` names them in the error).
+    pub fn u64s(&self, k: &str, max: usize, what: &str) -> Result<Option<Vec<u64>>, JsonError> {
+        let Some(v) = self.get(k) else { return Ok(None) };
+        let Value::Array(items) = v else { return err(self.at(k), format!("expected an array of {what}, found {}", describe(v))) };
+        if items.len() > max {
+            return err(self.at(k), format!("at most {max} {what}"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x.as_u64().map_or_else(|| err(format!("{}[{i}]", self.at(k)), format!("expected an unsigned integer, found {}", describe(x))), Ok))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_refusal_names_its_place_and_what_was_found() {
+        let v = json!({"n": -3, "s": 7, "a": [1, "x"], "f": 1.5, "long": "y".repeat(41), "b": "yes"});
+        let f = Fields::new(&v, "top", &["n", "s", "a", "f", "long", "b", "m"]).unwrap();
+        assert_eq!(f.u64_in("n", 0, 9).unwrap_err().to_string(), "top.n: must not be negative, found -3");
+        assert_eq!(f.u64_in("f", 0, 9).unwrap_err().to_string(), "top.f: expected a whole number from 0 to 9, found 1.5");
+        assert_eq!(f.string("s").unwrap_err().to_string(), "top.s: expected a string, found 7");
+        assert_eq!(f.strings("a").unwrap_err().to_string(), "top.a[0]: expected a string, found 1");
+        assert_eq!(f.u64s("a", 5, "sequence numbers").unwrap_err().to_string(), "top.a[1]: expected an unsigned integer, found \"x\"");
+        assert_eq!(f.u64s("a", 1, "sequence numbers").unwrap_err().to_string(), "top.a: at most 1 sequence numbers");
+        assert_eq!(f.bool("long").unwrap_err().to_string(), "top.long: expected true or false, found a string");
+        assert_eq!(f.req_string("m").unwrap_err().to_string(), "top.m: missing required field");
+        assert_eq!(Fields::new(&v, "", &["n"]).err().unwrap().to_string(), "s: unknown field (expected one of: n)");
+        assert_eq!(Fields::new(&json!([1]), "variants[2]", &[]).err().unwrap().to_string(), "variants[2]: expected an object, found an array");
+        assert!(Fields::open(&v, "", &["n"]).is_ok());
+    }
+
+    #[test]
+    fn syntax_errors_and_deep_nesting_name_line_and_column() {
+        assert_eq!(parse("{\n  \"a\": }").unwrap_err().to_string(), "2:8: expected value");
+        let deep = "[".repeat(10_000);
+        let e = parse(&deep).unwrap_err();
+        assert_eq!((e.place.as_str(), e.message.as_str()), ("1:128", "recursion limit exceeded"));
+    }
+}

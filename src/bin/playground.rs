@@ -1,5 +1,5 @@
 //! The playground page: mounts the Yew app.
 fn main() {
-    console_error_panic_hook::set_once();
+    natsim::ui::crash::install();
     yew::Renderer::<natsim::ui::app::App>::new().render();
 }

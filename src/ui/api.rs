@@ -9,6 +9,7 @@
 //! natsPlayground.exportScenario() // the run as scenario JSON text
 //! natsPlayground.setSpeed(x)      // speed factor, 0.1 to 1000
 //! natsPlayground.wasmBytes()      // wasm memory size in bytes (for measurements)
+//! natsPlayground.simulateCrash()  // a deliberate panic: shows the crash panel (for tests)
 //! ```
 
 use super::hooks::Playground;
@@ -102,19 +103,22 @@ pub fn install_api(pg: Playground) -> ApiHandle {
             JsValue::from_f64(len)
         }),
     );
-    // Reads go through the shared session, so they always see the latest state.
+    // Reads go through the shared session, so they always see the latest state; called
+    // from inside the page's own work (a host's handler run synchronously), they answer null
+    // instead of touching a session that is being changed.
     let s = pg.session.clone();
-    add("now", Box::new(move |_| JsValue::from_f64(s.borrow().now() as f64)));
+    add("now", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| JsValue::from_f64(s.now() as f64))));
     let s = pg.session.clone();
-    add("trace", Box::new(move |_| json(&s.borrow().sim().trace())));
+    add("trace", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().trace()))));
     let s = pg.session.clone();
-    add("monitor", Box::new(move |_| json(&s.borrow().sim().monitor())));
+    add("monitor", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().monitor()))));
     let s = pg.session.clone();
+    add("exportScenario", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |b| JsValue::from_str(&b.export(b.now()).to_json_pretty()))));
+    // A deliberate panic, to see the crash panel and test a host's `error` handling.
     add(
-        "exportScenario",
+        "simulateCrash",
         Box::new(move |_| {
-            let b = s.borrow();
-            JsValue::from_str(&b.export(b.now()).to_json_pretty())
+            std::panic::panic_any("simulateCrash() was called".to_string());
         }),
     );
     if let Some(w) = web_sys::window() {

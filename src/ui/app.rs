@@ -201,6 +201,7 @@ pub fn App() -> Html {
     {
         let (pg, bridge) = (pg.clone(), (*bridge).clone());
         use_effect_with((), move |_| {
+            super::crash::watch(&pg.session, bridge.borrow().target().map(str::to_string));
             // In a frame (the embedding page's origin may be unknown when its referrer is
             // withheld: then only `origin=` lets a page drive it).
             let l = super::embed::framed().then(|| listen(pg.clone(), pg.view.clone(), bridge));

@@ -96,6 +96,11 @@ impl Bridge {
         Rc::new(RefCell::new(Bridge { target: view.target(parent_origin().as_deref()), auto_height: view.height.is_none(), ..Bridge::default() }))
     }
 
+    /// Where the page's messages go, if anywhere.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
     /// Tells the host what changed since the last call (after every state change).
     pub fn sync(&mut self, pg: &Playground) {
         if self.target.is_none() {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod board;
 pub mod board_model;
+pub mod crash;
 pub mod embed;
 pub mod examples;
 pub mod gesture;

@@ -602,6 +602,9 @@ impl Reducible for PlaygroundState {
         let mut next = (*self).clone();
         next.apply(msg);
         next.rev = self.rev + 1;
+        if let Ok(s) = next.session.try_borrow() {
+            super::crash::remember(&s);
+        }
         Rc::new(next)
     }
 }

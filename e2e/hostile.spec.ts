@@ -1,0 +1,166 @@
+import { test, expect, Page } from '@playwright/test';
+
+// Bad and hostile input (issue: a page that never dies). Each case: a clear message, no
+// console error or page error, the page still works afterwards (a play/seek succeeds), and
+// nothing rendered as HTML or executed.
+
+type Problems = { errors: string[] };
+
+/** Collects console errors and page errors; the `window.__pwned` flag catches executed input. */
+async function open(page: Page, url = '/'): Promise<Problems> {
+  const p: Problems = { errors: [] };
+  page.on('pageerror', e => p.errors.push(`pageerror: ${e.message}`));
+  page.on('console', m => { if (m.type() === 'error') p.errors.push(`console: ${m.text()}`); });
+  await page.goto(url);
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  return p;
+}
+
+const api = (page: Page, f: string, ...args: unknown[]) =>
+  page.evaluate(([f, args]) => (window as any).natsPlayground[f as string](...(args as unknown[])), [f, args] as const);
+
+/** The page still answers: a seek moves the cursor and the board renders. */
+async function stillWorks(page: Page, p: Problems) {
+  await api(page, 'seek', 1500);
+  await expect.poll(() => api(page, 'now')).toBe(1500);
+  await expect(page.locator('svg.board')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  expect(await page.locator('img[src="x"], script:not([src]):not([type])').count()).toBe(0);
+  expect(p.errors).toEqual([]);
+}
+
+const XSS = '<img src=x onerror="window.__pwned=1">';
+
+test('a panic shows the crash panel with the run to save and a reload, and tells the host', async ({ page }) => {
+  await page.goto('/embed-example.html');
+  await expect.poll(() => page.frame({ name: 'playground' })?.url() ?? '').toContain('embed=1');
+  const frame = page.frame({ name: 'playground' })!;
+  await frame.waitForFunction(() => (window as any).natsPlayground);
+  await expect(page.locator('#host-log')).toContainText('ready (API version 1)');
+  const thrown = await frame.evaluate(() => {
+    try { (window as any).natsPlayground.simulateCrash(); return 'no'; } catch (e) { return String(e); }
+  });
+  expect(thrown).toContain('unreachable');
+  const ui = page.frameLocator('#playground');
+  await expect(ui.locator('#crash')).toBeVisible();
+  await expect(ui.locator('#crash-title')).toHaveText('The playground stopped');
+  await expect(ui.locator('#crash-what')).toContainText('simulateCrash() was called');
+  await expect(ui.locator('#crash-reload')).toBeFocused();
+  // The frozen page underneath is out of reach.
+  await expect(ui.locator('body > :not(#crash)').first()).toHaveAttribute('inert', '');
+  await expect(page.locator('#host-log')).toContainText('error: the playground stopped: simulateCrash() was called');
+  // The run, as a scenario file that opens again.
+  const href = await ui.locator('#crash-export').getAttribute('href');
+  expect(href).toMatch(/^blob:/);
+  const text = await frame.evaluate(async h => (await fetch(h!)).text(), href);
+  const scenario = JSON.parse(text);
+  expect(scenario.actions.length).toBeGreaterThan(3);
+  expect(scenario.actions[0]).toMatchObject({ at_ms: 0, do: 'connect' });
+});
+
+test('a crash on the full page keeps the run the learner built', async ({ page }) => {
+  await open(page, '/?example=account-lab');
+  await page.locator('#add-publisher').click();
+  await page.evaluate(() => { try { (window as any).natsPlayground.simulateCrash(); } catch { } });
+  await expect(page.locator('#crash')).toBeVisible();
+  const href = await page.locator('#crash-export').getAttribute('href');
+  const scenario = JSON.parse(await page.evaluate(async h => (await fetch(h!)).text(), href));
+  expect(scenario.actions.some((a: any) => a.do === 'connect' && /^publisher/.test(a.client))).toBe(true);
+  // Reload brings the page back.
+  await page.locator('#crash-reload').click();
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await expect(page.locator('#crash')).toHaveCount(0);
+});
+
+test('a heavy run loaded by the API, then a seek far past its end, keeps the page alive', async ({ page }) => {
+  const p = await open(page);
+  const heavy = JSON.stringify({
+    until_ms: 20000,
+    actions: [
+      { at_ms: 0, do: 'connect', client: 'p' },
+      { at_ms: 0, do: 'connect', client: 'l' },
+      { at_ms: 1, do: 'subscribe', client: 'l', sub: 's', channel: 'c', queue: 'q', manual_ack: true, ack_wait_ms: 1000 },
+      { at_ms: 10, do: 'publish', client: 'p', channel: 'c', count: 100000, every_ms: 0, data: 'x' },
+    ],
+  });
+  expect(await api(page, 'load', heavy)).toBeNull();
+  await api(page, 'seek', 600000);
+  await api(page, 'seek', 600000);
+  await api(page, 'play');
+  await api(page, 'pause');
+  await expect(page.locator('#progress')).toHaveCount(0, { timeout: 20000 });
+  await stillWorks(page, p);
+});
+
+test('hostile names and payloads render as text, and the server\'s own errors are shown', async ({ page }) => {
+  const p = await open(page);
+  const names = [XSS, '"</script><script>window.__pwned=1</script>', 'javascript:window.__pwned=1', 'a\u202Eevil\u200B', 'x'.repeat(10000)];
+  const actions: unknown[] = [{ at_ms: 0, do: 'connect', client: 'pub' }];
+  names.forEach((n, i) => {
+    actions.push({ at_ms: 0, do: 'connect', client: `c${i}` });
+    actions.push({ at_ms: 1, do: 'subscribe', client: `c${i}`, sub: `s${i}`, channel: n, durable: n });
+    actions.push({ at_ms: 10, do: 'publish', client: 'pub', channel: n, data: n });
+  });
+  actions.push({ at_ms: 0, do: 'connect', client: 'bad.*>' });
+  actions.push({ at_ms: 20, do: 'publish', client: 'pub', channel: 'a.*', data: 'x' });
+  expect(await api(page, 'load', JSON.stringify({ until_ms: 3000, actions }))).toBeNull();
+  await api(page, 'seek', 3000);
+  await expect(page.locator('#log-count')).not.toHaveText('');
+  // The server's refusals, with its own texts.
+  const trace = await api(page, 'trace') as any[];
+  expect(trace.find(e => e.kind === 'connect_failed' && e.client === 'bad.*>')?.error).toBe('stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed');
+  expect(trace.find(e => e.kind === 'publish_failed' && e.channel === 'a.*')?.error).toMatch(/^stan: invalid (publish request|channel name)/);
+  // Names appear as text, never as markup.
+  await expect(page.locator('svg.board')).toContainText('<img src=x onerror=');
+  await stillWorks(page, p);
+});
+
+test('bad imports and share links say what is wrong and keep the run', async ({ page }) => {
+  const p = await open(page);
+  const before = await api(page, 'exportScenario');
+  const cases: [string, RegExp][] = [
+    ['{"until_ms": 10, "actions": [', /^1:29: EOF while parsing/],
+    ['[]', /^expected an object, found an array$/],
+    ['{"until_ms": "10", "actions": []}', /^until_ms: expected an unsigned integer, found "10"$/],
+    ['{"until_ms": 10, "actions": [{"at_ms": 0, "do": "format_disk"}]}', /^actions\[0\]\.do: unknown verb "format_disk"/],
+    ['{"until_ms": 10, "actions": [{"at_ms": -1, "do": "kill", "client": "a"}]}', /^actions\[0\]\.at_ms: must not be negative, found -1$/],
+    ['{"until_ms": 1e309, "actions": []}', /number out of range/],
+    ['{"until_ms": 9007199254740993, "actions": []}', /^until_ms: must be at most 1000000000/],
+    ['[' .repeat(10000), /recursion limit exceeded/],
+    ['{"until_ms": 10, "actions": [{"at_ms": 0, "do": "connect", "client": "a"}, {"at_ms": 0, "do": "subscribe", "client": "a", "sub": "s", "channel": "c"}, {"at_ms": 0, "do": "subscribe", "client": "a", "sub": "s", "channel": "c"}]}', /actions\[2\]\.sub: .*"s"/],
+  ];
+  for (const [text, want] of cases) {
+    const e = await api(page, 'load', text);
+    expect(String(e), text.slice(0, 60)).toMatch(want);
+  }
+  expect(await api(page, 'exportScenario')).toBe(before);
+  // A truncated and a garbage share link.
+  for (const frag of ['#s=AAAA', '#s=%%%', '#s=' + 'A'.repeat(100)]) {
+    await page.evaluate(f => { location.hash = f; }, frag);
+    await expect(page.locator('[role=alert]').first()).toContainText('This share link could not be opened');
+    expect(await api(page, 'exportScenario')).toBe(before);
+  }
+  await stillWorks(page, p);
+});
+
+test('host messages from a foreign origin are ignored and malformed ones answered with an error', async ({ page }) => {
+  await page.goto('/embed-example.html');
+  await expect.poll(() => page.frame({ name: 'playground' })?.url() ?? '').toContain('embed=1');
+  const frame = page.frame({ name: 'playground' })!;
+  await frame.waitForFunction(() => (window as any).natsPlayground);
+  await expect(page.locator('#host-log')).toContainText('ready (API version 1)');
+  const t0 = await frame.evaluate(() => (window as any).natsPlayground.now());
+  // From the frame itself (an origin the page does not accept): nothing happens.
+  await frame.evaluate(() => window.postMessage({ type: 'seek', t: 4321 }, '*'));
+  await page.waitForTimeout(200);
+  expect(await frame.evaluate(() => (window as any).natsPlayground.now())).toBe(t0);
+  // From the host: malformed messages get an error each, and the page keeps working.
+  const bad = [null, 42, 'play', [], { type: 7 }, { type: 'seek', t: 'soon' }, { type: 'speed', speed: 'NaN' }, { type: 'load', scenario: '{' }, { type: 'x'.repeat(10000) }];
+  for (const m of bad) {
+    await page.evaluate(m => (document.getElementById('playground') as HTMLIFrameElement).contentWindow!.postMessage(m, '*'), m);
+  }
+  await expect(page.locator('#host-log')).toContainText("error: seek: t must be a time in ms");
+  await expect(page.locator('#host-log')).toContainText("error: a message must be an object with a type");
+  await page.evaluate(() => (document.getElementById('playground') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'seek', t: 2500 }, '*'));
+  await expect.poll(() => frame.evaluate(() => (window as any).natsPlayground.now())).toBe(2500);
+});

@@ -6,6 +6,7 @@
 use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
 use super::hooks::use_playground;
 use super::state::Msg;
+use super::view_model::{full_name, shown_name};
 use crate::embed::Control;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
@@ -164,7 +165,7 @@ fn server(vm: &BoardVm) -> Html {
                 let info = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
                 html! {
                     <g class="channel">
-                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}>{ c.name.clone() }</text>
+                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 34) }</text>
                         <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
                         { for c.offline.iter().enumerate().map(|(i, o)| html! {
                             <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}
@@ -187,16 +188,16 @@ fn group(g: &GroupVm, hot: bool) -> Html {
     html! {
         <g class={classes!("group", hot.then_some("group--hot"))}>
             <rect x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
-            <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}>{ g.label.clone() }</text>
+            <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
             if let Some(d) = &g.durable {
-                <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}>{ format!("durable {d}{}", if g.shadow { " · offline shadow" } else { "" }) }</text>
+                <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}><title>{ full_name(d) }</title>{ format!("durable {}{}", shown_name(d, 28), if g.shadow { " · offline shadow" } else { "" }) }</text>
             }
         </g>
     }
 }
 
 fn sub_line(s: &SubVm) -> String {
-    let mut t = s.handle.clone();
+    let mut t = shown_name(&s.handle, 16);
     if s.manual_ack {
         t.push_str(" · manual");
     }
@@ -223,9 +224,9 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
     );
     html! {
         <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} data-client={n.id.clone()}>
-            <title>{ format!("{} — {}{}", n.id, n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}"))) }</title>
+            <title>{ format!("{} — {}{}", full_name(&n.id), n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}"))) }</title>
             <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
-            <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ n.id.clone() }</text>
+            <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ shown_name(&n.id, 22) }</text>
             <text class="node__status" x="10" y="34">{ status }</text>
             if let Some(s2) = &n.status2 { <text class="node__status node__status--2" x="10" y="48">{ s2.clone() }</text> }
             if n.listener {

@@ -134,8 +134,11 @@ pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'stat
 pub struct GroupVm {
     /// `channel/key`.
     pub id: String,
-    /// Label (`queue orders-service-queue-group on ticket:created`).
+    /// Label (`queue orders-service-queue-group`), the name cut to fit the box and its hidden
+    /// characters shown ([`super::view_model::shown_name`]).
     pub label: String,
+    /// Tooltip: the whole label.
+    pub title: String,
     /// Channel.
     pub channel: String,
     /// Queue name as the client gave it.
@@ -423,7 +426,8 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
             groups.push(GroupVm {
                 id: format!("{channel}/{gkey}"),
-                label: format!("queue {queue}"),
+                label: format!("queue {}", super::view_model::shown_name(&queue, 32)),
+                title: format!("queue {} on {}", super::view_model::full_name(&queue), super::view_model::full_name(&channel)),
                 channel,
                 queue,
                 durable,

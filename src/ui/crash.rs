@@ -23,9 +23,10 @@ thread_local! {
     static CRASHED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Installs the hook (once, before the app mounts).
+/// Installs the hook (once, before the app mounts; through Yew, which otherwise puts its own
+/// in place when the app renders).
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         // A page that already shows the panel stays as it is (later calls panic on the
         // borrows the first panic left behind).
@@ -136,6 +137,15 @@ fn show(what: &str) {
     if let (Some(actions), Some(a)) = (&actions, el("a", "Reload the page")) {
         a.set_id("crash-reload");
         let _ = a.set_attribute("href", &w.location().href().unwrap_or_default());
+        // A link to the same address only scrolls when it has a fragment (a share link):
+        // reload explicitly, and let the link navigate if even that fails.
+        let reload = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(|e: web_sys::Event| {
+            if web_sys::window().is_some_and(|w| w.location().reload().is_ok()) {
+                e.prevent_default();
+            }
+        });
+        let _ = a.add_event_listener_with_callback("click", reload.as_ref().unchecked_ref());
+        reload.forget();
         let _ = actions.append_child(&a);
     }
     parts.extend(actions);

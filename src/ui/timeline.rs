@@ -7,7 +7,7 @@
 use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::{describe, visible, Lane, LaneKind, Mark, MarkKind, SpanKind, Timeline};
-use super::view_model::seconds;
+use super::view_model::{full_name, seconds, shown_name};
 use crate::engine::SimTime;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, PointerEvent, WheelEvent};
@@ -15,6 +15,8 @@ use yew::prelude::*;
 
 const W: f64 = 1000.0;
 const GUTTER: f64 = 150.0;
+/// Characters of a lane name that fit the gutter (11 px monospace, ~6.6 px each); the rest is cut to `…`.
+const LABEL_CHARS: usize = 20;
 const LANE_H: f64 = 20.0;
 const AXIS_H: f64 = 22.0;
 const MIN_SPAN: u64 = 200;
@@ -281,7 +283,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                                 <rect class="tl-hit" x={GUTTER.to_string()} y={y.to_string()} width={(W - GUTTER).to_string()} height={LANE_H.to_string()}
                                       onpointerdown={lane_hit(i)} data-lane-hit={lane.label.clone()} />
                                 <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
-                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label}>{ lane.label.clone() }</text>
+                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label}><title>{ full_name(&lane.label) }</title>{ shown_name(&lane.label, LABEL_CHARS) }</text>
                             </g>
                         }
                     }) }

@@ -24,6 +24,38 @@ pub fn seconds(ms: u64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
 
+/// A character that changes how text around it is shown without being seen itself: bidi
+/// embeddings, overrides and isolates, zero-width characters, the BOM and C0/C1 controls.
+fn invisible(c: char) -> bool {
+    matches!(c as u32, 0..=0x1F | 0x7F..=0x9F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
+}
+
+/// An untrusted name (client id, channel, queue, durable) as the board and timeline show it:
+/// invisible and direction-changing characters made visible as `⟨U+202E⟩` (so `a\u{202E}evil`
+/// cannot pass for `alive`), and at most `max` characters, the rest cut to `…`. The full name,
+/// made visible the same way, goes in a tooltip ([`full_name`]).
+pub fn shown_name(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if invisible(c) {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The whole name for a tooltip, invisible characters made visible, bounded at 2,000
+/// characters.
+pub fn full_name(s: &str) -> String {
+    shown_name(s, 2000)
+}
+
 fn tone(k: &TraceKind) -> &'static str {
     use TraceKind::*;
     match k {
@@ -138,5 +170,15 @@ mod tests {
         assert_eq!(r.client, "l2");
         assert_eq!(r.detail, "s2 ticket:created #7 redelivered ×1");
         assert_eq!(r.tone, "warn");
+    }
+
+    #[test]
+    fn names_show_their_hidden_characters_and_are_cut_to_length() {
+        assert_eq!(shown_name("a\u{202E}evil\u{200B}", 40), "a⟨U+202E⟩evil⟨U+200B⟩");
+        assert_eq!(shown_name("ticket:created", 40), "ticket:created");
+        assert_eq!(shown_name(&"x".repeat(10_000), 5), "xxxxx…");
+        assert_eq!(shown_name("<img src=x>", 4), "<img…");
+        assert_eq!(shown_name("tab\there", 40), "tab⟨U+0009⟩here");
+        assert_eq!(full_name(&"é".repeat(3000)).chars().count(), 2001);
     }
 }

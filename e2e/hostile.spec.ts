@@ -173,3 +173,45 @@ test('host messages from a foreign origin are ignored and malformed ones answere
   await page.evaluate(() => (document.getElementById('playground') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'seek', t: 2500 }, '*'));
   await expect.poll(() => frame.evaluate(() => (window as any).natsPlayground.now())).toBe(2500);
 });
+
+test('numbers typed into the inspector outside what they take say so and leave the run as it was', async ({ page }) => {
+  const p = await open(page);
+  await page.locator('#add-listener').click();
+  await page.locator('#opt-manual').check();
+  const before = await api(page, 'exportScenario');
+  // What a number field hands over when a learner types -5, NaN, 1e309, 2^53+1 or nothing.
+  const set = (sel: string, v: string) => page.evaluate(([sel, v]) => {
+    const el = document.querySelector(sel) as HTMLInputElement;
+    el.value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, [sel, v]);
+  const cases: [string, string, string][] = [
+    ['#opt-process', '-5', "processing time (ms): expected a whole number from 0 to 1000000000, got '-5'"],
+    ['#opt-process', 'NaN', 'processing time (ms): enter a whole number from 0 to 1000000000'],
+    ['#opt-process', '9007199254740993', "processing time (ms): expected a whole number from 0 to 1000000000, got '9007199254740993'"],
+    ['#opt-fail-times', '1e309', 'failing times: enter a whole number from 0 to 4294967295'],
+    ['#opt-fail-seqs', '3, x', "fail seqs: expected a whole number from 1 to 18446744073709551615, got 'x'"],
+    ['#opt-channel', '   ', 'channel: a listener needs a channel name'],
+    ['Escape', '', ''],
+    ['#srv-hbi', '0', "-hbi (ms): expected a whole number from 1 to 1000000000, got '0'"],
+    ['#srv-hbi', '', '-hbi (ms): enter a whole number from 1 to 1000000000'],
+    ['#srv-hbf', '-1', "-hbf: expected a whole number from 0 to 2147483647, got '-1'"],
+    ['#srv-cid', '', '-cid: the cluster id cannot be empty'],
+  ];
+  for (const [sel, v, msg] of cases) {
+    if (sel === 'Escape') { await page.keyboard.press('Escape'); continue; } // the server's panel
+    await set(sel, v);
+    await expect(page.locator('#error'), `${sel} = ${v}`).toContainText(msg);
+    expect(await api(page, 'exportScenario')).toBe(before);
+  }
+  // A good number still goes through.
+  await set('#srv-hbi', '5000');
+  await expect.poll(async () => JSON.parse(await api(page, 'exportScenario') as string).server?.hb_interval_ms).toBe(5000);
+  // A publisher's series: 10,000,000 at every_ms 0 is refused with the bound, not simulated.
+  await page.locator('#add-publisher').click();
+  await set('#pub-count', '10000000');
+  await set('#pub-every-ms', '0');
+  await page.locator('#publish-every').click();
+  await expect(page.locator('#error')).toContainText("publish count (×): expected a whole number from 1 to 100000, got '10000000'");
+  await stillWorks(page, p);
+});

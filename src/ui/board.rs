@@ -165,7 +165,7 @@ fn server(vm: &BoardVm) -> Html {
                 let info = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
                 html! {
                     <g class="channel">
-                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 34) }</text>
+                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 30) }</text>
                         <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
                         { for c.offline.iter().enumerate().map(|(i, o)| html! {
                             <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}

@@ -426,7 +426,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
             groups.push(GroupVm {
                 id: format!("{channel}/{gkey}"),
-                label: format!("queue {}", super::view_model::shown_name(&queue, 32)),
+                label: format!("queue {}", super::view_model::shown_name(&queue, 26)),
                 title: format!("queue {} on {}", super::view_model::full_name(&queue), super::view_model::full_name(&channel)),
                 channel,
                 queue,

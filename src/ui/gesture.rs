@@ -38,6 +38,20 @@ impl Default for ListenerOpts {
     }
 }
 
+/// A number typed into a field named `what`: a whole number from `min` to `max` (the bounds
+/// the scenario reader accepts, so what a field takes can be exported and shared), or the
+/// one-line message the page shows instead (negative, `NaN`, `1e309`, 2^53+1 past the bound,
+/// empty, …). The run is left as it was.
+pub fn number(v: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
+    let t = v.trim();
+    let shown: String = t.chars().take(40).collect();
+    match t.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ if t.is_empty() => Err(format!("{what}: enter a whole number from {min} to {max}")),
+        _ => Err(format!("{what}: expected a whole number from {min} to {max}, got '{shown}'")),
+    }
+}
+
 /// A short random-looking hex id, like the course's `randomBytes(4).toString('hex')`,
 /// derived from a counter so runs stay reproducible.
 pub fn hex_id(n: u64) -> String {
@@ -97,4 +111,19 @@ pub fn handler_from(s: &str) -> Handler {
 /// The publish actions a publisher's buttons record.
 pub fn publish_verb(client: &str, channel: &str, data: &str, count: u64, every_ms: u64) -> Verb {
     Verb::Publish { client: client.into(), channel: channel.into(), data: data.into(), count, every_ms, template: data.contains("{n}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_numbers_outside_their_bounds_say_so() {
+        assert_eq!(number(" 250 ", "processing time (ms)", 0, 1_000_000_000), Ok(250));
+        assert_eq!(number("-5", "processing time (ms)", 0, 10), Err("processing time (ms): expected a whole number from 0 to 10, got '-5'".into()));
+        assert_eq!(number("", "-hbi (ms)", 1, 10), Err("-hbi (ms): enter a whole number from 1 to 10".into()));
+        for bad in ["NaN", "1e309", "9007199254740993", "1.5", "0x10", "99999999999999999999999"] {
+            assert!(number(bad, "x", 1, 1_000_000_000).is_err(), "{bad}");
+        }
+    }
 }

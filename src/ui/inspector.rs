@@ -4,10 +4,11 @@
 //! -hbf`, store limits, the command line, restart).
 
 use super::board_model::{Health, NodeVm};
+use super::gesture::number;
 use super::hooks::{use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::embed::Control;
-use crate::engine::scenario::BehaviourPatch;
+use crate::engine::scenario::{BehaviourPatch, MAX_ACTIONS, MAX_UNTIL_MS};
 use crate::engine::AppKind;
 use crate::engine::{stanjs, ServerConfig, ServerVersion, StartPosition, Verb};
 use yew::prelude::*;
@@ -70,8 +71,10 @@ fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateH
                 <button id="pause" class="btn" disabled={!alive} onclick={{
                     let (pg, id, pause_s) = (pg.clone(), id.clone(), pause_s.clone());
                     Callback::from(move |_: MouseEvent| {
-                        let ms = (pause_s.trim().parse::<f64>().unwrap_or(10.0).clamp(0.1, 3600.0) * 1000.0) as u64;
-                        pg.dispatch(Msg::Act(Verb::Pause { client: id.as_str().into(), duration_ms: ms }));
+                        match pause_s.trim().parse::<f64>().ok().filter(|s| (0.1..=3600.0).contains(s)) {
+                            Some(s) => pg.dispatch(Msg::Act(Verb::Pause { client: id.as_str().into(), duration_ms: (s * 1000.0).round() as u64 })),
+                            None => pg.dispatch(Msg::Error(format!("pause: expected seconds from 0.1 to 3600, got '{}'", pause_s.trim().chars().take(40).collect::<String>()))),
+                        }
                     })
                 }} title="SIGSTOP, then SIGCONT">{ "Pause" }</button>
                 <input id="pause-s" type="number" min="0.1" step="1" value={(**pause_s).clone()} aria-label="Pause for seconds"
@@ -99,11 +102,14 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         let sess = pg.session.borrow();
         sess.sim().handles().iter().find(|h| *h.name == *s.handle).map(|h| h.behaviour.clone()).unwrap_or_default()
     };
-    let resub = |f: fn(&mut ListenerOpts, String)| {
+    // An edit that cannot be read says why and leaves the run as it was.
+    let resub = |f: fn(&mut ListenerOpts, String) -> Result<(), String>| {
         let (pg, client, handle, opts) = (pg.clone(), n.id.clone(), s.handle.clone(), opts.clone());
         Callback::from(move |e: Event| {
             let mut o = opts.clone();
-            f(&mut o, value_of(&e));
+            if let Err(m) = f(&mut o, value_of(&e)) {
+                return pg.dispatch(Msg::Error(m));
+            }
             if o != opts {
                 pg.dispatch(Msg::Resubscribe { client: client.clone(), handle: handle.clone(), opts: o });
             }
@@ -117,9 +123,12 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             pg.dispatch(Msg::Regroup { client: client.clone(), handle: handle.clone(), group });
         })
     };
-    let beh = |f: fn(String) -> BehaviourPatch| {
+    let beh = |f: fn(String) -> Result<BehaviourPatch, String>| {
         let (pg, handle) = (pg.clone(), s.handle.clone());
-        Callback::from(move |e: Event| pg.dispatch(Msg::Act(behave(&handle, f(value_of(&e))))))
+        Callback::from(move |e: Event| match f(value_of(&e)) {
+            Ok(patch) => pg.dispatch(Msg::Act(behave(&handle, patch))),
+            Err(m) => pg.dispatch(Msg::Error(m)),
+        })
     };
     let fail_next = {
         let (pg, handle, channel) = (pg.clone(), s.handle.clone(), s.channel.clone());
@@ -170,22 +179,25 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
                 <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
-                <label><input id="opt-manual" type="checkbox" checked={opts.manual_ack} onchange={resub(|o, v| o.manual_ack = v == "true")} />{ " setManualAckMode(true)" }</label>
+                <label><input id="opt-manual" type="checkbox" checked={opts.manual_ack} onchange={resub(|o, v| { o.manual_ack = v == "true"; Ok(()) })} />{ " setManualAckMode(true)" }</label>
                 <label>{ "setAckWait(" }
-                    <select id="opt-ackwait" onchange={resub(|o, v| o.ack_wait_ms = v.parse().unwrap_or(stanjs::ACK_WAIT_MS))}>
+                    <select id="opt-ackwait" onchange={resub(|o, v| { o.ack_wait_ms = v.parse().unwrap_or(stanjs::ACK_WAIT_MS); Ok(()) })}>
                         { for [1000u64, 2000, 5000, 10_000, 30_000].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.ack_wait_ms}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "setMaxInFlight(" }
-                    <select id="opt-inflight" onchange={resub(|o, v| o.max_inflight = v.parse().unwrap_or(stanjs::MAX_INFLIGHT))}>
+                    <select id="opt-inflight" onchange={resub(|o, v| { o.max_inflight = v.parse().unwrap_or(stanjs::MAX_INFLIGHT); Ok(()) })}>
                         { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.max_inflight}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "start " }
-                    <select id="opt-start" onchange={resub(|o, v| o.start = match v.as_str() {
-                        "last" => StartPosition::LastReceived,
-                        "all" => StartPosition::All,
-                        "seq" => StartPosition::Seq(1),
-                        "delta" => StartPosition::TimeDelta(60_000),
-                        _ => StartPosition::NewOnly,
+                    <select id="opt-start" onchange={resub(|o, v| {
+                        o.start = match v.as_str() {
+                            "last" => StartPosition::LastReceived,
+                            "all" => StartPosition::All,
+                            "seq" => StartPosition::Seq(1),
+                            "delta" => StartPosition::TimeDelta(60_000),
+                            _ => StartPosition::NewOnly,
+                        };
+                        Ok(())
                     })}>
                         <option value="new" selected={opts.start == StartPosition::NewOnly}>{ "new only (default)" }</option>
                         <option value="last" selected={opts.start == StartPosition::LastReceived}>{ "setStartWithLastReceived()" }</option>
@@ -194,43 +206,49 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                         <option value="delta" selected={matches!(opts.start, StartPosition::TimeDelta(_))}>{ "setStartAtTimeDelta(ms)" }</option>
                     </select></label>
                 if let StartPosition::Seq(n) = opts.start {
-                    <label>{ "setStartAtSequence(" }<input id="opt-start-seq" type="number" min="0" value={n.to_string()} onchange={resub(|o, v| o.start = StartPosition::Seq(v.trim().parse().unwrap_or(1)))} />{ ")" }</label>
+                    <label>{ "setStartAtSequence(" }<input id="opt-start-seq" type="number" min="0" value={n.to_string()} onchange={resub(|o, v| { o.start = StartPosition::Seq(number(&v, "setStartAtSequence", 0, u64::MAX)?); Ok(()) })} />{ ")" }</label>
                 }
                 if let StartPosition::TimeDelta(d) = opts.start {
-                    <label>{ "setStartAtTimeDelta(" }<input id="opt-start-delta" type="number" min="0" value={d.to_string()} onchange={resub(|o, v| o.start = StartPosition::TimeDelta(v.trim().parse().unwrap_or(60_000)))} />{ ")" }</label>
+                    <label>{ "setStartAtTimeDelta(" }<input id="opt-start-delta" type="number" min="0" value={d.to_string()} onchange={resub(|o, v| { o.start = StartPosition::TimeDelta(number(&v, "setStartAtTimeDelta (ms)", 0, MAX_UNTIL_MS)?); Ok(()) })} />{ ")" }</label>
                 }
-                <label>{ "channel " }<input id="opt-channel" type="text" value={opts.channel.clone()} onchange={resub(|o, v| if !v.trim().is_empty() { o.channel = v.trim().to_string() })} /></label>
-                <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={opts.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()))} />{ ")" }</label>
+                <label>{ "channel " }<input id="opt-channel" type="text" value={opts.channel.clone()} onchange={resub(|o, v| match v.trim() { "" => Err("channel: a listener needs a channel name".into()), c => { o.channel = c.to_string(); Ok(()) } })} /></label>
+                <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={opts.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| { o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()); Ok(()) })} />{ ")" }</label>
             </fieldset>
             <fieldset>
                 <legend>{ "the application" }</legend>
                 <label>{ "handler " }
-                    <select id="opt-handler" onchange={beh(|v| BehaviourPatch { handler: Some(handler_from(&v)), ..BehaviourPatch::default() })}>
+                    <select id="opt-handler" onchange={beh(|v| Ok(BehaviourPatch { handler: Some(handler_from(&v)), ..BehaviourPatch::default() }))}>
                         <option value="async" selected={behaviour.handler == crate::engine::Handler::Async}>{ "async (returns at once)" }</option>
                         <option value="sync" selected={behaviour.handler == crate::engine::Handler::Sync}>{ "sync (blocks the event loop)" }</option>
                     </select></label>
-                <label>{ "processing time (ms) " }<input id="opt-process" type="number" min="0" step="100" value={behaviour.process_ms.to_string()} onchange={beh(|v| BehaviourPatch { process_ms: Some(v.parse().unwrap_or(0)), ..BehaviourPatch::default() })} /></label>
+                <label>{ "processing time (ms) " }<input id="opt-process" type="number" min="0" step="100" value={behaviour.process_ms.to_string()} onchange={beh(|v| Ok(BehaviourPatch { process_ms: Some(number(&v, "processing time (ms)", 0, MAX_UNTIL_MS)?), ..BehaviourPatch::default() }))} /></label>
                 <label>{ "failure rate " }
-                    <select id="opt-failrate" onchange={beh(|v| BehaviourPatch { fail_rate: Some(v.parse().unwrap_or(0.0)), ..BehaviourPatch::default() })}>
+                    <select id="opt-failrate" onchange={beh(|v| Ok(BehaviourPatch { fail_rate: Some(v.parse().unwrap_or(0.0)), ..BehaviourPatch::default() }))}>
                         { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={r.to_string()} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{:.0} %", r * 100.0) }</option> }) }
                     </select></label>
                 <label>{ "fail seqs " }<input id="opt-fail-seqs" type="text" placeholder="e.g. 3, 5" value={behaviour.fail_seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")}
-                    onchange={beh(|v| BehaviourPatch { fail_seqs: Some(v.split(|c: char| c == ',' || c.is_whitespace()).filter_map(|x| x.trim().parse().ok()).collect()), ..BehaviourPatch::default() })} /></label>
+                    onchange={beh(|v| {
+                        let seqs = v.split(|c: char| c == ',' || c.is_whitespace()).filter(|x| !x.is_empty()).map(|x| number(x, "fail seqs", 1, u64::MAX)).collect::<Result<Vec<_>, _>>()?;
+                        if seqs.len() > MAX_ACTIONS {
+                            return Err(format!("fail seqs: at most {MAX_ACTIONS} sequence numbers"));
+                        }
+                        Ok(BehaviourPatch { fail_seqs: Some(seqs), ..BehaviourPatch::default() })
+                    })} /></label>
                 <label>{ "…each failing " }<input id="opt-fail-times" type="number" min="0" value={behaviour.fail_times.to_string()} title="0 = always"
-                    onchange={beh(|v| BehaviourPatch { fail_times: Some(v.trim().parse().unwrap_or(0)), ..BehaviourPatch::default() })} />{ " times (0 = always)" }</label>
+                    onchange={beh(|v| Ok(BehaviourPatch { fail_times: Some(number(&v, "failing times", 0, u32::MAX as u64)? as u32), ..BehaviourPatch::default() }))} />{ " times (0 = always)" }</label>
                 <label>{ "runs " }
-                    <select id="opt-app" onchange={beh(|v| BehaviourPatch { app: Some(app_from(&v)), ..BehaviourPatch::default() })}>
+                    <select id="opt-app" onchange={beh(|v| Ok(BehaviourPatch { app: Some(app_from(&v)), ..BehaviourPatch::default() }))}>
                         <option value="none" selected={behaviour.app == AppKind::None}>{ "no application" }</option>
                         <option value="account" selected={behaviour.app == AppKind::Account}>{ "account balances (lab)" }</option>
                         <option value="tickets" selected={behaviour.app == AppKind::Tickets}>{ "tickets with versions (lab)" }</option>
                     </select></label>
                 if behaviour.app != AppKind::None {
                     <label><input id="opt-version-check" type="checkbox" checked={behaviour.version_check}
-                        onchange={beh(|v| BehaviourPatch { version_check: Some(v == "true"), ..BehaviourPatch::default() })} />{ " version check (no ack unless version = last + 1)" }</label>
+                        onchange={beh(|v| Ok(BehaviourPatch { version_check: Some(v == "true"), ..BehaviourPatch::default() }))} />{ " version check (no ack unless version = last + 1)" }</label>
                     <label><input id="opt-idempotent" type="checkbox" checked={behaviour.idempotent}
-                        onchange={beh(|v| BehaviourPatch { idempotent: Some(v == "true"), ..BehaviourPatch::default() })} />{ " idempotent by event id" }</label>
+                        onchange={beh(|v| Ok(BehaviourPatch { idempotent: Some(v == "true"), ..BehaviourPatch::default() }))} />{ " idempotent by event id" }</label>
                     <label><input id="opt-ordered" type="checkbox" checked={behaviour.ordered}
-                        onchange={beh(|v| BehaviourPatch { ordered: Some(v == "true"), ..BehaviourPatch::default() })} />{ " per-resource ordering" }</label>
+                        onchange={beh(|v| Ok(BehaviourPatch { ordered: Some(v == "true"), ..BehaviourPatch::default() }))} />{ " per-resource ordering" }</label>
                 }
                 <div class="inspector__row">
                     <button id="fail-next" class="btn" onclick={fail_next}>{ "Fail the next 3 events" }</button>
@@ -260,8 +278,13 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let publish = |fixed: Option<(u64, u64)>| {
         let (pg, id, channel, data, every, count) = (pg.clone(), n.id.clone(), channel.clone(), data.clone(), every.clone(), count.clone());
         Callback::from(move |_: MouseEvent| {
-            let (c, e) = fixed.unwrap_or((count.trim().parse().unwrap_or(60).clamp(1, 100_000), every.trim().parse().unwrap_or(1000).min(3_600_000)));
-            pg.dispatch(Msg::Act(publish_verb(&id, &channel, &data, c, e)))
+            // A series is at most 100,000 publishes (a bigger one is a scenario file's job, and
+            // the page refuses what it cannot hold), one every hour at most.
+            let typed = || Ok::<_, String>((number(&count, "publish count (×)", 1, 100_000)?, number(&every, "every (ms)", 0, 3_600_000)?));
+            match fixed.map_or_else(typed, Ok) {
+                Ok((c, e)) => pg.dispatch(Msg::Act(publish_verb(&id, &channel, &data, c, e))),
+                Err(m) => pg.dispatch(Msg::Error(m)),
+            }
         })
     };
     html! {
@@ -293,11 +316,13 @@ fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
 fn ServerPanel() -> Html {
     let pg = use_playground();
     let cfg = pg.session.borrow().sim().broker().config().clone();
-    let set = |f: fn(&mut ServerConfig, String)| {
+    let set = |f: fn(&mut ServerConfig, String) -> Result<(), String>| {
         let (pg, cfg) = (pg.clone(), cfg.clone());
         Callback::from(move |e: Event| {
             let mut c = cfg.clone();
-            f(&mut c, value_of(&e));
+            if let Err(m) = f(&mut c, value_of(&e)) {
+                return pg.dispatch(Msg::Error(m));
+            }
             if c != cfg {
                 pg.dispatch(Msg::SetServer(c));
             }
@@ -339,20 +364,20 @@ fn ServerPanel() -> Html {
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>
                 <label>{ "version " }
-                    <select id="srv-version" onchange={set(|c, v| c.version = ServerVersion::parse(&v).unwrap_or(c.version))}>
+                    <select id="srv-version" onchange={set(|c, v| { c.version = ServerVersion::parse(&v).unwrap_or(c.version); Ok(()) })}>
                         <option value="0.17" selected={cfg.version == ServerVersion::V0_17}>{ "0.17.0 (the course's image)" }</option>
                         <option value="0.25" selected={cfg.version == ServerVersion::V0_25}>{ "0.25.6 (the last release)" }</option>
                     </select></label>
-                <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| if !v.trim().is_empty() { c.cluster_id = v.trim().into() })} /></label>
-                <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| c.hb_interval_ms = v.parse::<u64>().unwrap_or(c.hb_interval_ms).max(1))} /></label>
-                <label>{ "-hbt (ms) " }<input id="srv-hbt" type="number" min="1" value={cfg.hb_timeout_ms.to_string()} onchange={set(|c, v| c.hb_timeout_ms = v.parse::<u64>().unwrap_or(c.hb_timeout_ms).max(1))} /></label>
-                <label>{ "-hbf " }<input id="srv-hbf" type="number" min="0" value={cfg.hb_fail_count.to_string()} onchange={set(|c, v| c.hb_fail_count = v.parse().unwrap_or(c.hb_fail_count))} /></label>
-                <label>{ "-mc max channels " }<input type="number" min="0" value={cfg.max_channels.to_string()} onchange={set(|c, v| c.max_channels = v.parse().unwrap_or(c.max_channels))} /></label>
-                <label>{ "-msu max subs " }<input type="number" min="0" value={cfg.max_subs.to_string()} onchange={set(|c, v| c.max_subs = v.parse().unwrap_or(c.max_subs))} /></label>
-                <label>{ "-mm max msgs " }<input id="srv-mm" type="number" min="0" value={cfg.max_msgs.to_string()} onchange={set(|c, v| c.max_msgs = v.parse().unwrap_or(c.max_msgs))} /></label>
-                <label>{ "-mb max bytes " }<input type="number" min="0" value={cfg.max_bytes.to_string()} onchange={set(|c, v| c.max_bytes = v.parse().unwrap_or(c.max_bytes))} /></label>
-                <label>{ "-ma max age (ms) " }<input type="number" min="0" value={cfg.max_age_ms.to_string()} onchange={set(|c, v| c.max_age_ms = v.parse().unwrap_or(c.max_age_ms))} /></label>
-                <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| c.max_inactivity_ms = v.parse().unwrap_or(c.max_inactivity_ms))} /></label>
+                <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| match v.trim() { "" => Err("-cid: the cluster id cannot be empty".into()), id => { c.cluster_id = id.into(); Ok(()) } })} /></label>
+                <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| { c.hb_interval_ms = number(&v, "-hbi (ms)", 1, MAX_UNTIL_MS)?; Ok(()) })} /></label>
+                <label>{ "-hbt (ms) " }<input id="srv-hbt" type="number" min="1" value={cfg.hb_timeout_ms.to_string()} onchange={set(|c, v| { c.hb_timeout_ms = number(&v, "-hbt (ms)", 1, MAX_UNTIL_MS)?; Ok(()) })} /></label>
+                <label>{ "-hbf " }<input id="srv-hbf" type="number" min="0" value={cfg.hb_fail_count.to_string()} onchange={set(|c, v| { c.hb_fail_count = number(&v, "-hbf", 0, i32::MAX as u64)? as u32; Ok(()) })} /></label>
+                <label>{ "-mc max channels " }<input type="number" min="0" value={cfg.max_channels.to_string()} onchange={set(|c, v| { c.max_channels = number(&v, "-mc", 0, i64::MAX as u64)?; Ok(()) })} /></label>
+                <label>{ "-msu max subs " }<input type="number" min="0" value={cfg.max_subs.to_string()} onchange={set(|c, v| { c.max_subs = number(&v, "-msu", 0, i64::MAX as u64)?; Ok(()) })} /></label>
+                <label>{ "-mm max msgs " }<input id="srv-mm" type="number" min="0" value={cfg.max_msgs.to_string()} onchange={set(|c, v| { c.max_msgs = number(&v, "-mm", 0, i64::MAX as u64)?; Ok(()) })} /></label>
+                <label>{ "-mb max bytes " }<input type="number" min="0" value={cfg.max_bytes.to_string()} onchange={set(|c, v| { c.max_bytes = number(&v, "-mb", 0, i64::MAX as u64)?; Ok(()) })} /></label>
+                <label>{ "-ma max age (ms) " }<input type="number" min="0" value={cfg.max_age_ms.to_string()} onchange={set(|c, v| { c.max_age_ms = number(&v, "-ma (ms)", 0, MAX_UNTIL_MS)?; Ok(()) })} /></label>
+                <label>{ "-mi max inactivity (ms) " }<input type="number" min="0" value={cfg.max_inactivity_ms.to_string()} onchange={set(|c, v| { c.max_inactivity_ms = number(&v, "-mi (ms)", 0, MAX_UNTIL_MS)?; Ok(()) })} /></label>
             </fieldset>
             <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
             }

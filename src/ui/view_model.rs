@@ -36,16 +36,17 @@ fn invisible(c: char) -> bool {
 /// made visible the same way, goes in a tooltip ([`full_name`]).
 pub fn shown_name(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for (n, c) in s.chars().enumerate() {
-        if n >= max {
+    let mut n = 0;
+    for c in s.chars() {
+        let shown = if invisible(c) { format!("⟨U+{:04X}⟩", c as u32) } else { c.to_string() };
+        // What is drawn counts, so a name full of markers is cut like any other.
+        let len = shown.chars().count();
+        if n + len > max {
             out.push('…');
             break;
         }
-        if invisible(c) {
-            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
-        } else {
-            out.push(c);
-        }
+        out.push_str(&shown);
+        n += len;
     }
     out
 }
@@ -178,6 +179,7 @@ mod tests {
         assert_eq!(shown_name("ticket:created", 40), "ticket:created");
         assert_eq!(shown_name(&"x".repeat(10_000), 5), "xxxxx…");
         assert_eq!(shown_name("<img src=x>", 4), "<img…");
+        assert_eq!(shown_name("ab\u{202E}cd", 6), "ab…");
         assert_eq!(shown_name("tab\there", 40), "tab⟨U+0009⟩here");
         assert_eq!(full_name(&"é".repeat(3000)).chars().count(), 2001);
     }

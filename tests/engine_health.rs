@@ -245,3 +245,25 @@ fn after_a_restart_the_next_ping_brings_connection_lost() {
     assert!((7_500..=7_600).contains(&reconnect), "{reconnect}");
     assert_eq!(first(&sim, "connection_lost", "c").unwrap().0, reconnect);
 }
+
+#[test]
+fn after_connection_lost_a_publish_fails_with_node_nats_own_error_and_after_close_with_stans() {
+    // §20: stan.js closed itself (and its NATS connection) on connection_lost, so publish
+    // throws node-nats' `Connection closed`; after stan.close() it is stan.js's own error.
+    for version in ["0.17", "0.25"] {
+        let sim = Scn::new()
+            .server(json!({"server_version": version}))
+            .connect(0, "c")
+            .connect(0, "d")
+            .act(json!({"at_ms": 5_500, "do": "restart_server"}))
+            .close(6_000, "d")
+            .publish(12_000, "c", "ch", 1, 0)
+            .publish(12_000, "d", "ch", 1, 0)
+            .run(15_000);
+        assert_eq!(first(&sim, "connection_lost", "c").unwrap().0, 10_000, "{version}");
+        let (t, v) = first(&sim, "publish_failed", "c").unwrap();
+        assert_eq!((t, v["error"].as_str()), (12_000, Some("Connection closed")), "{version}");
+        let (t, v) = first(&sim, "publish_failed", "d").unwrap();
+        assert_eq!((t, v["error"].as_str()), (12_000, Some("stan: Connection closed")), "{version}");
+    }
+}

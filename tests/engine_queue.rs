@@ -238,3 +238,32 @@ fn when_the_member_that_sent_the_groups_last_seq_leaves_the_first_member_takes_t
     let s = &channelz(&sim, "ch")["subscriptions"][0];
     assert_eq!((s["client_id"].as_str(), s["last_sent"].as_u64()), (Some("b"), Some(3)));
 }
+
+#[test]
+fn a_leaving_member_is_replaced_in_the_list_by_the_last_one_on_both_versions() {
+    // §7.4 measured: members [b, c, a], b leaves → [a, c] (deleteFromList moves the last into
+    // the freed slot), so the next message goes to a, then c. An order-preserving removal
+    // would give c first.
+    for version in ["0.17", "0.25"] {
+        for leave in [
+            json!({"at_ms": 50, "do": "unsubscribe", "sub": "B"}),
+            json!({"at_ms": 50, "do": "close_sub", "sub": "B"}),
+            json!({"at_ms": 50, "do": "close", "client": "b"}),
+        ] {
+            let sim = Scn::new()
+                .server(json!({"server_version": version}))
+                .connect(0, "pub")
+                .connect(0, "a")
+                .connect(0, "b")
+                .connect(0, "c")
+                .sub(0, "b", "B", "ch", json!({"queue": "g"}))
+                .sub(0, "c", "C", "ch", json!({"queue": "g"}))
+                .sub(0, "a", "A", "ch", json!({"queue": "g"}))
+                .act(leave.clone())
+                .publish(200, "pub", "ch", 2, 100)
+                .run(1_000);
+            let who: Vec<(u64, String, u64)> = deliveries(&sim).into_iter().map(|d| (d.0, d.2, d.3)).collect();
+            assert_eq!(who, vec![(200, "A".into(), 1), (300, "C".into(), 2)], "{version}, {leave}");
+        }
+    }
+}

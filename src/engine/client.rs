@@ -106,11 +106,12 @@ impl Sim {
             return;
         }
         let closed = pr.state != ProcState::Running;
+        let closed_error = if pr.lost { e::NATS_CONN_CLOSED } else { e::CONN_CLOSED };
         let client = pr.client.clone();
         match verb {
             Verb::Publish { channel, data, template, .. } => {
                 if closed {
-                    self.emit(TraceKind::PublishFailed { client, channel, error: e::CONN_CLOSED.into() });
+                    self.emit(TraceKind::PublishFailed { client, channel, error: closed_error.into() });
                 } else {
                     // Extension: with `template`, `{n}` is the publish's number in its series.
                     let data = if template && data.contains("{n}") { data.replace("{n}", &(k + 1).to_string()).into() } else { data };
@@ -162,6 +163,7 @@ impl Sim {
             state: ProcState::Connecting,
             epoch: self.epoch,
             nats_up: true,
+            lost: false,
             nuid,
             hb_inbox: hb_inbox.clone(),
             ping_interval_ms: ping_interval_ms.div_ceil(1000) * 1000,

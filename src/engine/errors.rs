@@ -35,6 +35,8 @@ pub const CLIENT_ID_MISSING: &str = "stan: client ID must be supplied";
 pub const SUBJECT_MISSING: &str = "stan: subject must be supplied";
 /// stan.js: the connection is closed.
 pub const CONN_CLOSED: &str = "stan: Connection closed";
+/// node-nats: `publish` on a NATS connection that is closed (stan.js after `connection_lost`).
+pub const NATS_CONN_CLOSED: &str = "Connection closed";
 /// stan.js: no publish ack within `ackTimeout`.
 pub const PUB_ACK_TIMEOUT: &str = "stan: publish ack timeout";
 /// stan.js: no connect response within `connectTimeout`.

@@ -289,6 +289,7 @@ impl Sim {
             return;
         }
         pr.state = ProcState::Closed;
+        pr.lost = true;
         pr.ping_gen += 1;
         pr.outbox.clear();
         let stale = std::mem::take(&mut pr.stale_pubs);

@@ -115,6 +115,9 @@ pub struct Process {
     pub epoch: u32,
     /// The NATS connection is up.
     pub nats_up: bool,
+    /// stan.js closed itself on `connection_lost` (its NATS connection is closed too, so a
+    /// later `publish` throws node-nats' own `Connection closed`, stan-semantics.md §20).
+    pub lost: bool,
     /// Its NUID generator (inboxes).
     pub nuid: Nuid,
     /// Heartbeat inbox.

@@ -280,7 +280,7 @@ impl Broker {
             return Err(e::INVALID_SUB.into());
         }
         let Some(rec) = self.clients.get_mut(client) else { return Err(e::UNKNOWN_CLIENT.into()) };
-        rec.subs.retain(|s| *s != id);
+        swap_delete(&mut rec.subs, id);
         let handle = self.subs.get(id).expect("sub").handle_name.clone();
         let kept = self.remove_sub(fx, id, !close);
         let reason = if close { SubCloseReason::Close } else { SubCloseReason::Unsubscribe };
@@ -315,7 +315,7 @@ impl Broker {
         let mut receivers: Vec<SubId> = Vec::new();
         if let Some(k) = &qkey {
             let g = ch.qsubs.get_mut(k).expect("group of a member");
-            g.members.retain(|m| *m != id);
+            swap_delete(&mut g.members, id);
             if g.members.is_empty() {
                 group_empty = true;
                 if !is_durable || unsubscribe {
@@ -357,7 +357,7 @@ impl Broker {
                 }
             }
         } else {
-            ch.psubs.retain(|s| *s != id);
+            swap_delete(&mut ch.psubs, id);
             kept = is_durable && !unsubscribe;
         }
         for r in &receivers {
@@ -398,4 +398,13 @@ fn sub_trace_line(client: &str, prefix: &str, sub: &Sub, sending: &str) -> Strin
         "[DBG] STREAM: [Client:{client}] {prefix} {durable}{queue}subscription, subject={}, inbox={},{specific} subid={}{sending}",
         sub.channel, sub.inbox, sub.store_id
     )
+}
+
+/// `(*subState).deleteFromList` (v0.23.2 L4549, v0.17.0 L4362): the **last** element moves
+/// into the freed slot, so the others do not keep their order (stan-semantics.md §7.4). Used
+/// for a queue group's members, a channel's plain subscriptions and a client's own list.
+pub(super) fn swap_delete<T: PartialEq + Copy>(list: &mut Vec<T>, x: T) {
+    if let Some(i) = list.iter().position(|y| *y == x) {
+        list.swap_remove(i);
+    }
 }

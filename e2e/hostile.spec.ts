@@ -29,14 +29,20 @@ async function stillWorks(page: Page, p: Problems) {
   expect(p.errors).toEqual([]);
 }
 
-const XSS = '<img src=x onerror="window.__pwned=1">';
-
-test('a panic shows the crash panel with the run to save and a reload, and tells the host', async ({ page }) => {
+/** The example course page with the playground framed, once it said ready. */
+async function embedded(page: Page) {
   await page.goto('/embed-example.html');
   await expect.poll(() => page.frame({ name: 'playground' })?.url() ?? '').toContain('embed=1');
   const frame = page.frame({ name: 'playground' })!;
   await frame.waitForFunction(() => (window as any).natsPlayground);
   await expect(page.locator('#host-log')).toContainText('ready (API version 1)');
+  return frame;
+}
+
+const XSS = '<img src=x onerror="window.__pwned=1">';
+
+test('a panic shows the crash panel with the run to save and a reload, and tells the host', async ({ page }) => {
+  const frame = await embedded(page);
   const thrown = await frame.evaluate(() => {
     try { (window as any).natsPlayground.simulateCrash(); return 'no'; } catch (e) { return String(e); }
   });
@@ -153,11 +159,7 @@ test('bad imports and share links say what is wrong and keep the run', async ({ 
 });
 
 test('host messages from a foreign origin are ignored and malformed ones answered with an error', async ({ page }) => {
-  await page.goto('/embed-example.html');
-  await expect.poll(() => page.frame({ name: 'playground' })?.url() ?? '').toContain('embed=1');
-  const frame = page.frame({ name: 'playground' })!;
-  await frame.waitForFunction(() => (window as any).natsPlayground);
-  await expect(page.locator('#host-log')).toContainText('ready (API version 1)');
+  const frame = await embedded(page);
   const t0 = await frame.evaluate(() => (window as any).natsPlayground.now());
   // From the frame itself (an origin the page does not accept): nothing happens.
   await frame.evaluate(() => window.postMessage({ type: 'seek', t: 4321 }, '*'));

@@ -26,8 +26,9 @@ impl Sim {
     /// A scripted action is due.
     pub(crate) fn run_action(&mut self, idx: usize, k: u64) {
         let verb = self.scenario.actions[idx].verb.clone();
+        // A burst (`every_ms` 0) runs whole in `exec_app`; a series is one action per publish.
         if let Verb::Publish { count, every_ms, .. } = &verb {
-            if k + 1 < *count {
+            if k + 1 < *count && *every_ms > 0 {
                 let at = self.scenario.actions[idx].at_ms + (k + 1) * every_ms;
                 self.push_scripted(at, idx, k + 1);
             }
@@ -109,13 +110,26 @@ impl Sim {
         let closed_error = if pr.lost { e::NATS_CONN_CLOSED } else { e::CONN_CLOSED };
         let client = pr.client.clone();
         match verb {
-            Verb::Publish { channel, data, template, .. } => {
-                if closed {
-                    self.emit(TraceKind::PublishFailed { client, channel, error: closed_error.into() });
-                } else {
-                    // Extension: with `template`, `{n}` is the publish's number in its series.
-                    let data = if template && data.contains("{n}") { data.replace("{n}", &(k + 1).to_string()).into() } else { data };
-                    self.client_publish(p, channel, data);
+            Verb::Publish { channel, data, template, count, every_ms, .. } => {
+                // `count` publishes with no delay are one synchronous loop in stan.js: the whole
+                // burst is written before anything comes back, and the server reads it as one
+                // batch, handed out before any ack counts (stan-semantics.md §7.5).
+                let ks = if every_ms == 0 { k..count.max(k + 1) } else { k..k + 1 };
+                let batch = ks.end - ks.start > 1 && !closed;
+                if batch {
+                    self.server(|b, _| b.begin_batch());
+                }
+                for j in ks {
+                    if closed {
+                        self.emit(TraceKind::PublishFailed { client: client.clone(), channel: channel.clone(), error: closed_error.into() });
+                    } else {
+                        // Extension: with `template`, `{n}` is the publish's number in its series.
+                        let data = if template && data.contains("{n}") { data.replace("{n}", &(j + 1).to_string()).into() } else { data.clone() };
+                        self.client_publish(p, channel.clone(), data);
+                    }
+                }
+                if batch {
+                    self.server(|b, fx| b.end_batch(fx));
                 }
             }
             Verb::Subscribe(spec) => {

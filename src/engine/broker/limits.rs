@@ -64,12 +64,35 @@ impl Broker {
             ch.age_gen += 1;
             fx.timer(max_age, ServerTimer::MaxAge { channel: channel.clone(), gen: ch.age_gen });
         }
-        let mut cx = Ctx { fx, stats: &mut self.stats, subs: &mut self.subs };
-        process_msg(&mut cx, ch);
         if let Some(a) = ch.activity.as_mut() {
-            a.last = cx.fx.now;
+            a.last = fx.now;
+        }
+        match self.batch.as_mut() {
+            Some(batch) => {
+                if !batch.contains(channel) {
+                    batch.push(channel.clone());
+                }
+            }
+            None => process_msg(&mut Ctx { fx, stats: &mut self.stats, subs: &mut self.subs }, ch),
         }
         Ok(seq)
+    }
+
+    /// `ioLoop` starts a batch: the publishes already queued are stored one by one, and only
+    /// then handed out ([`Broker::end_batch`]), so no ack counts before the whole batch is
+    /// out (stan-semantics.md §7.5).
+    pub fn begin_batch(&mut self) {
+        self.batch.get_or_insert_with(Vec::new);
+    }
+
+    /// The batch is stored: `processMsg` once per channel that got messages, in the order of
+    /// their first message, each handing out all of them in one pass.
+    pub fn end_batch(&mut self, fx: &mut Fx) {
+        for name in self.batch.take().unwrap_or_default() {
+            if let Some(ch) = self.channels.get_mut(&name) {
+                process_msg(&mut Ctx { fx, stats: &mut self.stats, subs: &mut self.subs }, ch);
+            }
+        }
     }
 
     /// `lookupOrCreateChannel`.

@@ -226,6 +226,9 @@ pub struct Broker {
     next_reg: u64,
     reqs: VecMap<u64, PendingReq>,
     dup_checking: VecSet<Name>,
+    /// While one batch of publishes is read (`ioLoop`, §7.5): the channels that got new
+    /// messages, handed out once the batch is stored.
+    batch: Option<Vec<Name>>,
 }
 
 impl Broker {
@@ -244,6 +247,7 @@ impl Broker {
             next_req: 1,
             next_reg: 1,
             reqs: VecMap::new(),
+            batch: None,
             dup_checking: VecSet::new(),
         }
     }

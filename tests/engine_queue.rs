@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use natsim::engine::Sim;
 use serde_json::json;
 
 fn three_members(extra: serde_json::Value) -> Scn {
@@ -268,20 +269,25 @@ fn a_leaving_member_is_replaced_in_the_list_by_the_last_one_on_both_versions() {
     }
 }
 
+/// a auto-acks with max in flight 1, b acks after 500 ms of work; 6 publishes `every` ms apart.
+fn auto_and_slow(version: &str, every: u64) -> Sim {
+    Scn::new()
+        .server(json!({"server_version": version}))
+        .connect(0, "pub")
+        .connect(0, "a")
+        .connect(0, "b")
+        .sub(1, "a", "A", "ch", json!({"queue": "g", "max_inflight": 1}))
+        .sub(1, "b", "B", "ch", json!({"queue": "g", "manual_ack": true, "process_ms": 500}))
+        .publish(100, "pub", "ch", 6, every)
+        .run(2_000)
+}
+
 #[test]
 fn a_burst_is_handed_out_in_one_pass_before_any_ack_counts_on_both_versions() {
-    // §7.5 measured: a auto-acks with max in flight 1, b acks after 500 ms of work; a burst of
-    // 6 → a gets only 1 (its immediate auto-ack counts only after the pass), b gets 2–6.
+    // §7.5 measured: a burst of 6 → a gets only 1 (its immediate auto-ack counts only after the
+    // pass), b gets 2–6.
     for version in ["0.17", "0.25"] {
-        let sim = Scn::new()
-            .server(json!({"server_version": version}))
-            .connect(0, "pub")
-            .connect(0, "a")
-            .connect(0, "b")
-            .sub(1, "a", "A", "ch", json!({"queue": "g", "max_inflight": 1}))
-            .sub(1, "b", "B", "ch", json!({"queue": "g", "manual_ack": true, "process_ms": 500}))
-            .publish(100, "pub", "ch", 6, 0)
-            .run(2_000);
+        let sim = auto_and_slow(version, 0);
         assert_eq!(deliveries_to(&sim, "A"), vec![(100, 1, false, 0)], "{version}");
         assert_eq!(seqs_to(&sim, "B"), vec![2, 3, 4, 5, 6], "{version}");
         let acked_a = events(&sim, "acked").into_iter().find(|e| e.kind.client().is_some_and(|c| &**c == "a")).map(|e| e.t);
@@ -290,15 +296,7 @@ fn a_burst_is_handed_out_in_one_pass_before_any_ack_counts_on_both_versions() {
         let kinds: Vec<&str> = sim.trace().iter().filter(|e| e.t == 100).map(|e| e.kind.name()).filter(|k| *k == "published" || *k == "delivered").collect();
         assert_eq!(kinds, [["published"; 6], ["delivered"; 6]].concat(), "{version}");
         // The same members with the publishes spaced 1 ms apart: a's ack counts in between.
-        let sim = Scn::new()
-            .server(json!({"server_version": version}))
-            .connect(0, "pub")
-            .connect(0, "a")
-            .connect(0, "b")
-            .sub(1, "a", "A", "ch", json!({"queue": "g", "max_inflight": 1}))
-            .sub(1, "b", "B", "ch", json!({"queue": "g", "manual_ack": true, "process_ms": 500}))
-            .publish(100, "pub", "ch", 6, 1)
-            .run(2_000);
+        let sim = auto_and_slow(version, 1);
         assert_eq!(seqs_to(&sim, "A"), vec![1, 3, 4, 5, 6], "{version}");
         assert_eq!(seqs_to(&sim, "B"), vec![2], "{version}");
     }

@@ -321,3 +321,33 @@ fn a_burst_to_a_slow_and_a_fast_member_alternates_by_pending_counts() {
         assert_eq!(seqs_to(&sim, "B"), vec![2, 4, 6], "{version}");
     }
 }
+
+#[test]
+fn a_long_burst_is_read_in_io_batches_of_1024() {
+    // DefaultIOBatchSize: ioLoop stores at most 1024 queued publishes, hands them out, then
+    // reads on. A burst of 2,500 to one listener: 1024 stored then sent, 1024, then 452.
+    let sim = Scn::new().connect(0, "pub").connect(0, "l").sub(1, "l", "L", "ch", json!({})).publish(100, "pub", "ch", 2_500, 0).run(1_000);
+    let mut runs: Vec<(&str, usize)> = Vec::new();
+    for e in sim.trace().iter().filter(|e| e.t == 100 && matches!(e.kind.name(), "published" | "delivered")) {
+        match runs.last_mut() {
+            Some((k, n)) if *k == e.kind.name() => *n += 1,
+            _ => runs.push((e.kind.name(), 1)),
+        }
+    }
+    assert_eq!(runs, [("published", 1024), ("delivered", 1024), ("published", 1024), ("delivered", 1024), ("published", 452), ("delivered", 452)]);
+    assert_eq!(events(&sim, "acked").len(), 2_500);
+}
+
+#[test]
+fn a_burst_past_the_trace_limit_stops_the_run_after_one_io_batch() {
+    // One action that makes 300,000 events stops at the limit like a series would, instead of
+    // building the whole burst first.
+    let mut sim = Scn::new().connect(0, "pub").connect(0, "l").sub(1, "l", "L", "ch", json!({})).publish(100, "pub", "ch", 100_000, 0).build(1_000);
+    sim.set_limits(natsim::engine::RunLimits { max_trace: 1_000, max_steps: 1_000_000 });
+    let err = sim.run().unwrap_err();
+    assert_eq!((err.at, err.message.as_str()), (100, "more than 1000 trace events"));
+    // One batch past the limit and no more: the 4 events of the set-up, then 1024 publishes,
+    // each delivered, processed and acked (before: all 100,000 of them, 400,004 events).
+    assert_eq!(sim.trace().len(), 4 + 4 * 1024);
+    assert_eq!(sim.trace().iter().filter(|e| e.kind.name() == "published").count(), 1024);
+}

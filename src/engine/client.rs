@@ -5,6 +5,7 @@
 //! is in `event_loop.rs`.
 
 use super::broker::{ConnectOutcome, SubRequest};
+use super::config::ServerConfig;
 use super::errors as e;
 use super::ids::{HandleId, Name, ProcId};
 use super::process::{Outgoing, ProcState, ProcTimer, Process, StalePub};
@@ -115,21 +116,12 @@ impl Sim {
                 // burst is written before anything comes back, and the server reads it as one
                 // batch, handed out before any ack counts (stan-semantics.md §7.5).
                 let ks = if every_ms == 0 { k..count.max(k + 1) } else { k..k + 1 };
-                let batch = ks.end - ks.start > 1 && !closed;
-                if batch {
-                    self.server(|b, _| b.begin_batch());
-                }
-                for j in ks {
-                    if closed {
+                if closed {
+                    for _ in ks {
                         self.emit(TraceKind::PublishFailed { client: client.clone(), channel: channel.clone(), error: closed_error.into() });
-                    } else {
-                        // Extension: with `template`, `{n}` is the publish's number in its series.
-                        let data = if template && data.contains("{n}") { data.replace("{n}", &(j + 1).to_string()).into() } else { data.clone() };
-                        self.client_publish(p, channel.clone(), data);
                     }
-                }
-                if batch {
-                    self.server(|b, fx| b.end_batch(fx));
+                } else {
+                    self.publish_burst(p, &channel, &data, template, ks);
                 }
             }
             Verb::Subscribe(spec) => {
@@ -262,6 +254,33 @@ impl Sim {
         self.next_pub_id += 1;
         self.proc(p).stale_pubs.push(StalePub { id, channel });
         self.push_proc_timer(self.now + super::stanjs::PUB_ACK_TIMEOUT_MS, p, ProcTimer::PubAckTimeout { id });
+    }
+
+    /// Publishes number `ks` of a series (one, or the rest of a burst). The server reads a
+    /// burst in `ioLoop` batches of [`ServerConfig::IO_BATCH_SIZE`], each stored whole and
+    /// then handed out; a burst that takes the trace past the run's limit stops after the
+    /// batch that did (the run then stops with the limit's error), so memory stays bounded.
+    fn publish_burst(&mut self, p: ProcId, channel: &Name, data: &Arc<str>, template: bool, ks: std::ops::Range<u64>) {
+        let batched = ks.end - ks.start > 1;
+        let mut j = ks.start;
+        loop {
+            let stop = ks.end.min(j + ServerConfig::IO_BATCH_SIZE);
+            if batched {
+                self.server(|b, _| b.begin_batch());
+            }
+            for n in j..stop {
+                // Extension: with `template`, `{n}` is the publish's number in its series.
+                let data = if template && data.contains("{n}") { data.replace("{n}", &(n + 1).to_string()).into() } else { data.clone() };
+                self.client_publish(p, channel.clone(), data);
+            }
+            if batched {
+                self.server(|b, fx| b.end_batch(fx));
+            }
+            j = stop;
+            if j >= ks.end || self.past_trace_limit() {
+                break;
+            }
+        }
     }
 
     pub(crate) fn client_publish(&mut self, p: ProcId, channel: Name, data: Arc<str>) {

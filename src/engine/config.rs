@@ -123,6 +123,9 @@ impl ServerConfig {
     pub const QUEUE_TRANSFER_DELAY_MS: u64 = 100;
     /// Ack-expiry grouping window (§12).
     pub const ACK_EXPIRY_WINDOW_MS: u64 = 15;
+    /// `DefaultIOBatchSize`: `ioLoop` stores and hands out at most this many queued publishes
+    /// at once (§7.5).
+    pub const IO_BATCH_SIZE: u64 = 1024;
 
     /// The real command line for these options, as a learner would type it.
     pub fn command_line(&self) -> String {

@@ -160,6 +160,8 @@ pub struct Sim {
     pub(crate) epoch: u32,
     pub(crate) fx: Fx,
     pub(crate) pending: VecDeque<Effect>,
+    /// How many of `pending` are trace events (0 between events).
+    queued_traces: u64,
     pub(crate) procs: Vec<Process>,
     pub(crate) current: VecMap<Name, ProcId>,
     pub(crate) handles: Vec<HandleState>,
@@ -196,6 +198,7 @@ impl Sim {
             epoch: 0,
             fx: Fx::default(),
             pending: VecDeque::new(),
+            queued_traces: 0,
             procs: Vec::new(),
             current: VecMap::new(),
             handles: Vec::new(),
@@ -460,12 +463,20 @@ impl Sim {
 
     /// Moves what the broker produced into the FIFO of pending effects.
     pub(crate) fn flush(&mut self) {
+        self.queued_traces += std::mem::take(&mut self.fx.traces);
         self.pending.extend(self.fx.out.drain(..));
     }
 
     /// Records a trace event (in FIFO order with the server's).
     pub(crate) fn emit(&mut self, kind: TraceKind) {
+        self.queued_traces += 1;
         self.pending.push_back(Effect::Trace(kind));
+    }
+
+    /// The trace, with what is queued, is past the run's limit: one event that makes many
+    /// (a burst) stops early, and the run then stops with the limit's error.
+    pub(crate) fn past_trace_limit(&self) -> bool {
+        self.emitted + self.queued_traces > self.limits.max_trace as u64
     }
 
     /// Applies pending effects until none are left (handling one may add more).
@@ -474,6 +485,7 @@ impl Sim {
             match e {
                 Effect::Trace(kind) => {
                     self.emitted += 1;
+                    self.queued_traces -= 1;
                     self.index.note(self.now, &kind);
                     self.record(TraceEvent { t: self.now, kind });
                 }

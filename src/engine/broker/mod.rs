@@ -127,10 +127,13 @@ pub struct Fx {
     pub now: SimTime,
     /// Effects pushed so far.
     pub out: Vec<Effect>,
+    /// How many of `out` are trace events.
+    pub traces: u64,
 }
 
 impl Fx {
     fn trace(&mut self, k: TraceKind) {
+        self.traces += 1;
         self.out.push(Effect::Trace(k));
     }
     fn timer(&mut self, after_ms: u64, t: ServerTimer) {

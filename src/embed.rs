@@ -8,7 +8,7 @@
 //!           &origin=https://course.example
 //! ```
 
-use crate::json::{Fields, JsonError};
+use crate::json::JsonError;
 use serde_json::Value;
 
 /// A closed list of names a URL option can hold, as an enum: the parser, the embed code and
@@ -455,20 +455,17 @@ pub enum Command {
     Get(String),
 }
 
-/// Every field a host message may carry (others are ignored: a host may add its own).
-const COMMAND_FIELDS: &[&str] = &["type", "id", "t", "speed", "scenario", "lesson", "variant", "example", "play", "trace", "what"];
-
-/// Reads a host's message: `{type, id?, …}`, through the one JSON reader ([`crate::json`]);
-/// an error is placed at the message's type (`seek: t must be a time in ms`). The `id`, if
-/// any, comes back in the answer.
+/// Reads a host's message: `{type, id?, …}` (other fields are ignored: a host may add its
+/// own). A refusal is the one JSON reader's error ([`crate::json::JsonError`]), placed at the
+/// message's type (`seek: t must be a time in ms`). The `id`, if any, comes back in the answer.
 pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
-    let obj = Fields::open(v, "", COMMAND_FIELDS).map_err(|_| JsonError { place: String::new(), message: "a message must be an object with a type".into() })?;
+    let obj = v.as_object().ok_or(JsonError { place: String::new(), message: "a message must be an object with a type".into() })?;
     let id = obj.get("id").filter(|i| i.is_string() || i.is_number()).cloned();
     let kind = obj.get("type").and_then(Value::as_str).ok_or(JsonError { place: String::new(), message: "a message needs a string type".into() })?;
     let fail = |message: String| JsonError { place: kind.to_string(), message };
     let num = |k: &str| -> Result<f64, JsonError> { obj.get(k).and_then(Value::as_f64).ok_or_else(|| fail(format!("{k} must be a number"))) };
     let time = |k: &str| -> Result<Option<u64>, JsonError> {
-        match obj.given(k) {
+        match obj.get(k).filter(|v| !v.is_null()) {
             None => Ok(None),
             Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| fail(format!("{k} must be a time in ms"))),
             Some(x) => x
@@ -511,7 +508,7 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
             };
             Command::Load { source, t: time("t")?, play: obj.get("play").and_then(Value::as_bool).unwrap_or(false) }
         }
-        "watch" => Command::Watch(match obj.given("trace") {
+        "watch" => Command::Watch(match obj.get("trace").filter(|v| !v.is_null()) {
             None | Some(Value::Bool(false)) => Watch::Off,
             Some(Value::Bool(true)) => Watch::All,
             Some(Value::Array(a)) => Watch::Kinds(

@@ -1,6 +1,6 @@
-//! The one reader of untrusted JSON: scenario files, share links, lesson files and a host
-//! page's `postMessage` commands all go through it, so they fail the same way — one
-//! [`JsonError`] naming the place (`line:column` for syntax, a field path such as
+//! The one reader of untrusted JSON: scenario files, share links and lesson files are read
+//! through it, and a host page's `postMessage` commands fail with its error, so they all fail
+//! the same way — one [`JsonError`] naming the place (`line:column` for syntax, a field path such as
 //! `actions[3].count` or `variants[0].claims[2].say` otherwise) and what was wrong, with the
 //! value found described, never echoed at length.
 
@@ -77,17 +77,10 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// `v` as an object at `path` whose fields are all in `allowed`.
     pub fn new(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, JsonError> {
-        let f = Self::open(v, path, allowed)?;
-        if let Some(k) = f.map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
+        if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return err(join(path, k), format!("unknown field (expected one of: {})", allowed.join(", ")));
         }
-        Ok(f)
-    }
-
-    /// `v` as an object at `path`, other fields ignored (a host page's message may carry its
-    /// own).
-    pub fn open(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, JsonError> {
-        let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
         Ok(Fields { map, path: path.to_string(), allowed })
     }
 
@@ -224,7 +217,6 @@ mod tests {
         assert_eq!(f.req_string("m").unwrap_err().to_string(), "top.m: missing required field");
         assert_eq!(Fields::new(&v, "", &["n"]).err().unwrap().to_string(), "s: unknown field (expected one of: n)");
         assert_eq!(Fields::new(&json!([1]), "variants[2]", &[]).err().unwrap().to_string(), "variants[2]: expected an object, found an array");
-        assert!(Fields::open(&v, "", &["n"]).is_ok());
     }
 
     #[test]

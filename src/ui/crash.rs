@@ -68,8 +68,8 @@ pub fn remember(session: &Session) {
 fn run_text() -> Option<String> {
     WATCHED.with(|w| {
         let w = w.try_borrow().ok()?;
-        let live = w.session.as_ref().and_then(Weak::upgrade).and_then(|s| s.try_borrow().ok().map(|s| s.export(s.horizon())));
-        live.or_else(|| w.saved.as_ref().map(|s| (*s.1).clone())).map(|s| s.to_json_pretty())
+        let live = w.session.as_ref().and_then(Weak::upgrade).and_then(|s| s.try_borrow().ok().map(|s| s.export(s.horizon()).to_json_pretty()));
+        live.or_else(|| w.saved.as_ref().map(|s| s.1.to_json_pretty()))
     })
 }
 

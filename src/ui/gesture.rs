@@ -52,6 +52,16 @@ pub fn number(v: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
     }
 }
 
+/// Seconds typed into a field named `what` (`2.5`), from `min` to `max`, as milliseconds; or
+/// the message, as for [`number`].
+pub fn seconds_ms(v: &str, what: &str, min: f64, max: f64) -> Result<u64, String> {
+    let t = v.trim();
+    match t.parse::<f64>() {
+        Ok(s) if (min..=max).contains(&s) => Ok((s * 1000.0).round() as u64),
+        _ => Err(format!("{what}: expected seconds from {min} to {max}, got '{}'", t.chars().take(40).collect::<String>())),
+    }
+}
+
 /// A short random-looking hex id, like the course's `randomBytes(4).toString('hex')`,
 /// derived from a counter so runs stay reproducible.
 pub fn hex_id(n: u64) -> String {
@@ -125,5 +135,8 @@ mod tests {
         for bad in ["NaN", "1e309", "9007199254740993", "1.5", "0x10", "99999999999999999999999"] {
             assert!(number(bad, "x", 1, 1_000_000_000).is_err(), "{bad}");
         }
+        assert_eq!(seconds_ms("2.5", "pause", 0.1, 3600.0), Ok(2500));
+        assert_eq!(seconds_ms("NaN", "pause", 0.1, 3600.0), Err("pause: expected seconds from 0.1 to 3600, got 'NaN'".into()));
+        assert!(seconds_ms("inf", "pause", 0.1, 3600.0).is_err() && seconds_ms("0.05", "pause", 0.1, 3600.0).is_err());
     }
 }

@@ -4,7 +4,7 @@
 //! -hbf`, store limits, the command line, restart).
 
 use super::board_model::{Health, NodeVm};
-use super::gesture::number;
+use super::gesture::{number, seconds_ms};
 use super::hooks::{use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::embed::Control;
@@ -71,9 +71,9 @@ fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateH
                 <button id="pause" class="btn" disabled={!alive} onclick={{
                     let (pg, id, pause_s) = (pg.clone(), id.clone(), pause_s.clone());
                     Callback::from(move |_: MouseEvent| {
-                        match pause_s.trim().parse::<f64>().ok().filter(|s| (0.1..=3600.0).contains(s)) {
-                            Some(s) => pg.dispatch(Msg::Act(Verb::Pause { client: id.as_str().into(), duration_ms: (s * 1000.0).round() as u64 })),
-                            None => pg.dispatch(Msg::Error(format!("pause: expected seconds from 0.1 to 3600, got '{}'", pause_s.trim().chars().take(40).collect::<String>()))),
+                        match seconds_ms(&pause_s, "pause", 0.1, 3600.0) {
+                            Ok(ms) => pg.dispatch(Msg::Act(Verb::Pause { client: id.as_str().into(), duration_ms: ms })),
+                            Err(m) => pg.dispatch(Msg::Error(m)),
                         }
                     })
                 }} title="SIGSTOP, then SIGCONT">{ "Pause" }</button>

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use natsim::engine::process::ProcState;
 use serde_json::json;
 
 fn connect_error(client: &str) -> String {
@@ -22,11 +23,69 @@ fn client_ids_must_be_alphanumeric_dash_or_underscore() {
 
 #[test]
 fn a_second_live_process_with_the_same_id_is_refused_and_the_first_keeps_working() {
-    let sim = Scn::new().connect(0, "abc").connect(100, "abc").publish(200, "abc", "ch", 1, 0).run(1_000);
-    let f = first(&sim, "connect_failed", "abc").unwrap();
-    assert_eq!((f.0, f.1["error"].as_str()), (100, Some("stan: clientID already registered")));
-    assert_eq!(json_events(&sim, "published").len(), 1);
-    assert!(sim.server_log().iter().any(|(t, l)| *t == 100 && l == "[DBG] STREAM: [Client:abc] Connect failed; already connected"));
+    for v in ["0.25", "0.17"] {
+        let sim = course(v)
+            .connect(0, "abc")
+            .sub(0, "abc", "s1", "ch", json!({}))
+            .connect(100, "abc")
+            .sub(100, "abc", "s2", "ch", json!({}))
+            .publish(200, "abc", "ch", 1, 0)
+            .connect(300, "pub")
+            .publish(400, "pub", "ch", 1, 0)
+            .kill(500, "abc")
+            .run(1_000);
+        let f = first(&sim, "connect_failed", "abc").unwrap();
+        assert_eq!((f.0, f.1["error"].as_str()), (100, Some("stan: clientID already registered")), "{v}");
+        assert!(sim.server_log().iter().any(|(t, l)| *t == 100 && l == "[DBG] STREAM: [Client:abc] Connect failed; already connected"), "{v}");
+        // The refused process keeps its closed NATS connection (stan.js closeWithError):
+        // its own later calls fail as stan.js fails them, never through the first process.
+        let s = first(&sim, "subscribe_failed", "abc").unwrap();
+        assert_eq!((s.0, s.1["sub"].as_str(), s.1["error"].as_str()), (100, Some("s2"), Some("Cannot read properties of undefined (reading 'emit')")), "{v}");
+        let p = first(&sim, "publish_failed", "abc").unwrap();
+        assert_eq!((p.0, p.1["error"].as_str()), (200, Some("Connection closed")), "{v}");
+        // One subscription for abc; seq 1 comes from pub, once, to s1.
+        assert_eq!(deliveries_to(&sim, "s1"), vec![(400, 1, false, 0)], "{v}");
+        assert!(deliveries_to(&sim, "s2").is_empty(), "{v}");
+        // The kill reaches the process that runs: the first one.
+        assert_eq!(json_events(&sim, "killed").len(), 1, "{v}");
+        let states: Vec<ProcState> = sim.processes().iter().filter(|p| &*p.client == "abc").map(|p| p.state).collect();
+        assert_eq!(states, [ProcState::Killed, ProcState::Closed], "{v}");
+    }
+}
+
+#[test]
+fn calls_after_connection_lost_fail_with_node_nats_words() {
+    // abc is paused past its heartbeats; when it continues its ping comes back refused
+    // (connection_lost), and its application calls on.
+    let sim = course("0.25")
+        .server(json!({"hb_interval_ms": 1_000, "hb_timeout_ms": 1_000, "hb_fail_count": 2}))
+        .connect(0, "abc")
+        .sub(0, "abc", "s1", "ch", json!({}))
+        .pause(1_000, "abc", 9_000)
+        .sub(11_000, "abc", "s2", "ch", json!({}))
+        .act(json!({"at_ms": 11_000, "do": "unsubscribe", "sub": "s1"}))
+        .publish(11_000, "abc", "ch", 1, 0)
+        .close(12_000, "abc")
+        .publish(12_000, "abc", "ch", 1, 0)
+        .sub(12_000, "abc", "s3", "ch", json!({}))
+        .run(13_000);
+    let lost = first(&sim, "connection_lost", "abc").unwrap();
+    assert_eq!((lost.0, lost.1["error"].as_str()), (10_000, Some("client has been replaced or is no longer registered")));
+    let errs: Vec<(u64, String)> = ["subscribe_failed", "action_failed", "publish_failed"]
+        .iter()
+        .flat_map(|k| json_events(&sim, k))
+        .map(|e| (e["t"].as_u64().unwrap(), e["error"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        errs,
+        [
+            (11_000, "Cannot read properties of undefined (reading 'emit')".to_string()),
+            (12_000, "stan: Connection closed".to_string()),
+            (11_000, "stan: unsubscribe request timeout".to_string()),
+            (11_000, "Connection closed".to_string()),
+            (12_000, "stan: Connection closed".to_string()),
+        ]
+    );
 }
 
 #[test]

@@ -52,12 +52,14 @@ impl Sim {
                     self.pause(p, duration_ms);
                 }
             }
-            Verb::Publish { client, .. } | Verb::Close { client } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => {
-                match self.current.get(&client) {
-                    Some(&p) => self.route_app(p, idx, k),
-                    None => self.action_failed(idx, format!("client {client:?} has not connected")),
-                }
-            }
+            Verb::Close { client } => match self.live_or_newest(&client) {
+                Some(p) => self.route_app(p, idx, k),
+                None => self.action_failed(idx, format!("client {client:?} has not connected")),
+            },
+            Verb::Publish { client, .. } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => match self.current.get(&client) {
+                Some(&p) => self.route_app(p, idx, k),
+                None => self.action_failed(idx, format!("client {client:?} has not connected")),
+            },
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
                 let h = self.handle_ids[&sub];
                 match self.handles[h.0 as usize].proc {
@@ -70,7 +72,7 @@ impl Sim {
 
     /// The process a signal (kill, pause) goes to, if it is alive.
     pub(crate) fn signal_target(&mut self, idx: usize, client: &Name) -> Option<ProcId> {
-        match self.current.get(client).copied() {
+        match self.live_or_newest(client) {
             None => {
                 self.action_failed(idx, format!("client {client:?} has not connected"));
                 None
@@ -129,7 +131,14 @@ impl Sim {
                 if spec.channel.is_empty() {
                     self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: e::SUBJECT_MISSING.into() });
                 } else if closed {
-                    self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: e::CONN_CLOSED.into() });
+                    // After `closeWithError` stan.js still holds its closed NATS connection,
+                    // whose `subscribe` calls back with an error that stan.js's message handler
+                    // cannot take: a TypeError, thrown to the caller.
+                    let error = if self.procs[p.0 as usize].lost { e::SUBSCRIBE_AFTER_LOST } else { e::CONN_CLOSED };
+                    if self.procs[p.0 as usize].refused.is_some() {
+                        self.proc(p).refused_subs.push(h);
+                    }
+                    self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: error.into() });
                 } else if spec.ack_wait_ms % 1000 != 0 {
                     // google-protobuf rejects a non-integer ackWaitInSecs, synchronously.
                     self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: e::ASSERTION_FAILED.into() });
@@ -140,7 +149,14 @@ impl Sim {
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
                 let close = matches!(self.scenario.actions[idx].verb, Verb::CloseSub { .. });
                 if closed {
-                    self.action_failed(idx, e::CONN_CLOSED);
+                    // Still holding a closed NATS connection, stan.js sends the request and its
+                    // callback gets node-nats' error, reported as a request timeout.
+                    let error = match (self.procs[p.0 as usize].lost, close) {
+                        (false, _) => e::CONN_CLOSED,
+                        (true, false) => e::UNSUB_TIMEOUT,
+                        (true, true) => e::CLOSE_TIMEOUT,
+                    };
+                    self.action_failed(idx, error);
                 } else {
                     self.client_unsubscribe(p, idx, &sub, close);
                 }
@@ -148,6 +164,10 @@ impl Sim {
             Verb::Close { .. } => {
                 if !closed {
                     self.client_close(p, idx);
+                } else {
+                    // `close()` after `closeWithError` drops the closed NATS connection: from
+                    // now on stan.js itself answers `stan: Connection closed`.
+                    self.proc(p).lost = false;
                 }
             }
             _ => unreachable!("not application code"),
@@ -170,6 +190,8 @@ impl Sim {
             epoch: self.epoch,
             nats_up: true,
             lost: false,
+            refused: None,
+            refused_subs: Vec::new(),
             nuid,
             hb_inbox: hb_inbox.clone(),
             ping_interval_ms: ping_interval_ms.div_ceil(1000) * 1000,
@@ -231,19 +253,21 @@ impl Sim {
     }
 
     pub(crate) fn connect_failed(&mut self, p: ProcId, err: Name) {
+        let now = self.now;
         let pr = self.proc(p);
         if pr.state != ProcState::Connecting {
             return;
         }
+        // stan.js `closeWithError('error', …)`: it keeps its closed NATS connection, so later
+        // calls fail as after `connection_lost`. The process stays the client id's newest:
+        // its application's later calls are its own (an older process with the id keeps
+        // running, and signals reach it: [`Sim::live_process_of`]).
         pr.state = ProcState::Closed;
+        pr.lost = true;
+        pr.refused = Some(now);
         let client = pr.client.clone();
         let waiting = std::mem::take(&mut pr.waiting_connect);
-        self.emit(TraceKind::ConnectFailed { client: client.clone(), error: err });
-        if let Some(prev) = self.prev_of.get(&p).copied() {
-            if self.procs[prev.0 as usize].alive() && self.current.get(&client) == Some(&p) {
-                self.current.insert(client, prev);
-            }
-        }
+        self.emit(TraceKind::ConnectFailed { client, error: err });
         for (idx, k) in waiting {
             self.exec_app(p, idx, k);
         }

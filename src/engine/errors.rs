@@ -37,6 +37,14 @@ pub const SUBJECT_MISSING: &str = "stan: subject must be supplied";
 pub const CONN_CLOSED: &str = "stan: Connection closed";
 /// node-nats: `publish` on a NATS connection that is closed (stan.js after `connection_lost`).
 pub const NATS_CONN_CLOSED: &str = "Connection closed";
+/// Node: stan.js `subscribe` after `closeWithError` (a refused connect or `connection_lost`):
+/// node-nats hands its `Connection closed` to stan.js's message handler, which throws this
+/// (measured with node-nats-streaming 0.3.2, nats 1.4.12, Node 20).
+pub const SUBSCRIBE_AFTER_LOST: &str = "Cannot read properties of undefined (reading 'emit')";
+/// stan.js: `unsubscribe()` whose request could not be sent or was not answered.
+pub const UNSUB_TIMEOUT: &str = "stan: unsubscribe request timeout";
+/// stan.js: `close()` of a subscription whose request could not be sent or was not answered.
+pub const CLOSE_TIMEOUT: &str = "stan: close request timeout";
 /// stan.js: no publish ack within `ackTimeout`.
 pub const PUB_ACK_TIMEOUT: &str = "stan: publish ack timeout";
 /// stan.js: no connect response within `connectTimeout`.

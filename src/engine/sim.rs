@@ -166,7 +166,7 @@ pub struct Sim {
     pub(crate) current: VecMap<Name, ProcId>,
     pub(crate) handles: Vec<HandleState>,
     pub(crate) handle_ids: VecMap<Name, HandleId>,
-    /// For a process started by a reconnect, the one it may replace.
+    /// For each process, the client id's process before it (newest first, a chain).
     pub(crate) prev_of: VecMap<ProcId, ProcId>,
     history: History,
     /// How much of `history` this state has produced; the rest is the known future of the
@@ -377,6 +377,23 @@ impl Sim {
     /// The current process of a client id.
     pub fn process_of(&self, client: &str) -> Option<&Process> {
         self.current.get(client).map(|p| &self.procs[p.0 as usize])
+    }
+    /// The process a client id's node stands for: its newest process that is still
+    /// running or connecting, or else its newest. Differs from [`Sim::process_of`] only when
+    /// a second process with the id was refused while an older one runs.
+    pub fn live_process_of(&self, client: &str) -> Option<&Process> {
+        self.live_or_newest(client).map(|p| &self.procs[p.0 as usize])
+    }
+    pub(crate) fn live_or_newest(&self, client: &str) -> Option<ProcId> {
+        let newest = *self.current.get(client)?;
+        let mut p = newest;
+        while !self.procs[p.0 as usize].alive() {
+            match self.prev_of.get(&p) {
+                Some(&prev) => p = prev,
+                None => return Some(newest),
+            }
+        }
+        Some(p)
     }
     /// Subscription handles.
     pub fn handles(&self) -> &[HandleState] {

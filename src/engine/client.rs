@@ -264,7 +264,7 @@ impl Sim {
         // running, and signals reach it: [`Sim::live_process_of`]).
         pr.state = ProcState::Closed;
         pr.lost = true;
-        pr.refused = Some(now);
+        pr.refused = Some((now, err.clone()));
         let client = pr.client.clone();
         let waiting = std::mem::take(&mut pr.waiting_connect);
         self.emit(TraceKind::ConnectFailed { client, error: err });

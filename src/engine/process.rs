@@ -118,9 +118,9 @@ pub struct Process {
     /// stan.js closed itself on `connection_lost` (its NATS connection is closed too, so a
     /// later `publish` throws node-nats' own `Connection closed`, stan-semantics.md §20).
     pub lost: bool,
-    /// When its connect was refused (by the server, or stan.js's connect timeout): stan.js
-    /// then closed itself as on `connection_lost`, so `lost` is set too.
-    pub refused: Option<SimTime>,
+    /// When and why its connect was refused (by the server, or stan.js's connect timeout):
+    /// stan.js then closed itself as on `connection_lost`, so `lost` is set too.
+    pub refused: Option<(SimTime, Name)>,
     /// Subscriptions its application asked for after its connect was refused (they failed);
     /// a restart of the process subscribes them again.
     pub refused_subs: Vec<HandleId>,

@@ -2,7 +2,8 @@
 //! in the middle, listeners on the right grouped into queue-group containers, and the dots
 //! that travel along the edges (deliveries, redeliveries, acks). No Yew types: tested natively.
 
-use crate::engine::process::{HandleState, ProcState};
+use crate::engine::process::{HandleState, ProcState, Process};
+use crate::engine::scenario::SubscribeSpec;
 use crate::engine::{Sim, SimTime, TraceKind};
 
 /// The board's coordinate space (SVG viewBox).
@@ -36,8 +37,20 @@ pub enum Health {
     Zombie(u32, u32, SimTime),
     /// The server just gave up on it (timed out on heartbeats) at this time.
     Gone(SimTime),
-    /// Closed (gracefully or after `connection_lost`).
-    Closed,
+    /// Killed, and the server has dropped it.
+    Dropped,
+    /// Its connect was refused at this time (its error is the node's error line).
+    Refused(SimTime),
+    /// Closed: gracefully, or by stan.js after `connection_lost` (`true`).
+    Closed(bool),
+}
+
+impl Health {
+    /// The process runs (connecting, running, paused or blocked): it can be closed, killed
+    /// or paused.
+    pub fn alive(&self) -> bool {
+        matches!(self, Health::Connecting | Health::Running | Health::Missed(..) | Health::Paused(..))
+    }
 }
 
 /// When the server will close `client` if it never answers another heartbeat:
@@ -125,7 +138,10 @@ pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'stat
             (format!("killed · {n}/{of} heartbeats missed"), Some(format!("server drops it at {} (in {})", secs(*at), secs(at.saturating_sub(now)))), "bad")
         }
         Health::Gone(at) => (format!("✕ server gave up at {}", secs(*at)), Some("Timed out on heartbeats".into()), "gone"),
-        Health::Closed => ("closed".into(), None, "bad"),
+        Health::Dropped => ("killed · the server dropped it".into(), None, "gone"),
+        Health::Refused(at) => (format!("✕ connect refused at {}", secs(*at)), None, "bad"),
+        Health::Closed(false) => ("closed".into(), None, "gone"),
+        Health::Closed(true) => ("closed · connection lost".into(), None, "gone"),
     }
 }
 
@@ -273,16 +289,19 @@ pub fn subs_top(n: &NodeVm) -> f64 {
     }
 }
 
-fn health(sim: &Sim, client: &str) -> Health {
-    let Some(p) = sim.process_of(client) else { return Health::Closed };
+fn health(sim: &Sim, p: &Process) -> Health {
+    let client = &*p.client;
     let rec = sim.broker().clients().get(client).filter(|c| c.proc == p.id);
     let limit = sim.broker().config().hb_fail_count + 1;
     match p.state {
         ProcState::Connecting => Health::Connecting,
-        ProcState::Closed => Health::Closed,
+        ProcState::Closed => match &p.refused {
+            Some((t, _)) => Health::Refused(*t),
+            None => Health::Closed(p.lost),
+        },
         ProcState::Killed => match rec {
             Some(r) => Health::Zombie(r.fhb, limit, removal_estimate(sim, client, true).unwrap_or(0)),
-            None => Health::Closed,
+            None => Health::Dropped,
         },
         ProcState::Running => match (p.paused_until, rec) {
             (Some(u), r) => Health::Paused(u, r.and_then(|_| removal_estimate(sim, client, false)).filter(|t| *t < u)),
@@ -290,6 +309,46 @@ fn health(sim: &Sim, client: &str) -> Health {
             _ => Health::Running,
         },
     }
+}
+
+/// A subscription the process asked for but does not hold: one waiting for its connect, or
+/// one that failed because the connect was refused.
+fn wanted_sub_vm(spec: &SubscribeSpec) -> SubVm {
+    SubVm {
+        handle: spec.sub.to_string(),
+        channel: spec.channel.to_string(),
+        queue: spec.queue.as_ref().map(|q| q.to_string()),
+        durable: spec.durable.as_ref().map(|d| d.to_string()),
+        manual_ack: spec.manual_ack,
+        pending: 0,
+        max_inflight: spec.max_inflight.max(0) as u64,
+        stalled: false,
+        ack_progress: None,
+        failing: !spec.behaviour.fail_seqs.is_empty() || spec.behaviour.fail_rate > 0.0,
+        process_ms: spec.behaviour.process_ms,
+    }
+}
+
+/// The subscriptions a process's node shows: the ones it holds, or, while it connects or
+/// after its connect was refused, the ones its application asked for.
+pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
+    let held: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
+    if !held.is_empty() {
+        return held;
+    }
+    let spec = |idx: usize| match &sim.scenario().actions.get(idx)?.verb {
+        crate::engine::Verb::Subscribe(s) => Some(s),
+        _ => None,
+    };
+    let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx));
+    let refused = p.refused_subs.iter().filter_map(|h| {
+        let name = &sim.handles().get(h.0 as usize)?.name;
+        sim.scenario().actions.iter().find_map(|a| match &a.verb {
+            crate::engine::Verb::Subscribe(s) if s.sub == *name => Some(s),
+            _ => None,
+        })
+    });
+    waiting.chain(refused).map(wanted_sub_vm).collect()
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
@@ -358,24 +417,32 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     let server_h = 60.0 + channels.iter().map(|c| c.h).sum::<f64>().max(CHANNEL_H);
     let channel_y = |name: &str| channels.iter().find(|c| c.name == name).map(|c| c.y + 24.0).unwrap_or(TOP + 40.0);
 
-    // Clients: the current process of every client id that is alive or still registered.
+    // Clients: one node per client id, for the process that runs (a refused second process
+    // with the id is a note on it), or else its newest; a closed or dropped one stays, so
+    // that it can be restarted.
     let mut publishers: Vec<NodeVm> = Vec::new();
     let mut listeners: Vec<(Option<GroupKey>, NodeVm)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for p in sim.processes().iter().rev() {
-        if !seen.insert(p.client.to_string()) {
+    for newest in sim.processes().iter().rev() {
+        if !seen.insert(newest.client.to_string()) {
             continue;
         }
-        let mut hl = health(sim, &p.client);
-        if hl == Health::Closed {
-            match gave_up_at(sim, &p.client, anim_ms.max(3_000)) {
-                Some(t) => hl = Health::Gone(t),
-                None => continue,
+        let Some(p) = sim.live_process_of(&newest.client) else { continue };
+        let mut hl = health(sim, p);
+        if matches!(hl, Health::Closed(_) | Health::Dropped) {
+            if let Some(t) = gave_up_at(sim, &p.client, anim_ms.max(3_000)) {
+                hl = Health::Gone(t);
             }
         }
-        let subs: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
-        let error = errors.get(&*p.client).map(|e| e.to_string());
-        let (status, status2, tone) = status_lines(&hl, sim.now());
+        let subs = node_subs(sim, p);
+        let (status, mut status2, tone) = status_lines(&hl, sim.now());
+        let mut error = errors.get(&*p.client).map(|e| e.to_string());
+        if let Some((_, why)) = &p.refused {
+            error = Some(why.to_string());
+        } else if let Some((t, why)) = newest.refused.as_ref().filter(|_| newest.id != p.id) {
+            status2 = status2.or(Some(format!("a second process with this id was refused at {}", secs(*t))));
+            error = Some(why.to_string());
+        }
         let node = NodeVm {
             id: p.client.to_string(),
             listener: !subs.is_empty(),
@@ -448,8 +515,9 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             edges.push(EdgeVm { x1: n.x + NODE_W, y1: n.y + 22.0, x2: SERVER_X, y2: channel_y(ch) });
         }
     }
+    // A listener the server no longer knows (closed, dropped, refused) has no edge.
     for n in &nodes {
-        if n.listener {
+        if n.listener && (n.health.alive() || matches!(n.health, Health::Zombie(..))) {
             for (k, s) in n.subs.iter().enumerate() {
                 edges.push(EdgeVm { x1: n.x, y1: n.y + subs_top(n) - 10.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
             }
@@ -581,9 +649,14 @@ mod tests {
         // seq 7 was sent into the void at 7 s: the dead member holds it.
         assert_eq!(at(7_500), Some((Health::Zombie(0, 3, 35_000), Some(1))));
         assert_eq!(at(15_000), Some((Health::Zombie(1, 3, 35_000), Some(1))));
-        // The server gave up: a mark for a few seconds, then nothing.
+        // The server gave up: a mark for a few seconds, then the node stays, dropped, so
+        // that it can be restarted; it holds nothing and has no edge to the channel.
         assert_eq!(at(35_000), Some((Health::Gone(35_000), Some(0))));
-        assert_eq!(at(38_001), None);
+        assert_eq!(at(38_001), Some((Health::Dropped, Some(0))));
+        let b = board(&course_at(38_001), 400);
+        let l1 = b.nodes.iter().find(|n| n.id == "l1").unwrap();
+        assert_eq!((l1.status.as_str(), l1.tone), ("killed · the server dropped it", "gone"));
+        assert_eq!(b.edges.len(), 2, "pub → channel and l2 → channel");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! kill, pause, restart), or, with nothing selected, the server panel (version, `-hbi/-hbt/
 //! -hbf`, store limits, the command line, restart).
 
-use super::board_model::{Health, NodeVm};
+use super::board_model::NodeVm;
 use super::gesture::{number, seconds_ms};
 use super::hooks::{use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
@@ -54,7 +54,7 @@ fn ClientActions(ActionsProps { node }: &ActionsProps) -> Html {
 
 fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateHandle<String>) -> Html {
     let id = n.id.clone();
-    let alive = !matches!(n.health, Health::Zombie(..) | Health::Gone(_) | Health::Closed);
+    let alive = n.health.alive();
     let act = |v: Verb| {
         let pg = pg.clone();
         Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))

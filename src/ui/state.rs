@@ -562,17 +562,24 @@ impl PlaygroundState {
         self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]);
     }
 
-    /// A new process: the same client id, or a fresh random one; it subscribes again like the
-    /// old one did.
+    /// The course's restart (ts-node-dev restarting the file): the old process dies without
+    /// `stan.close()` (a kill, if it still runs), and a new one starts with the same client
+    /// id or a fresh random one and subscribes as the old one did (or, if it never got a
+    /// connection, as it asked to).
     fn restart(&mut self, client: &str, new_id: bool) {
-        let specs: Vec<SubscribeSpec> = {
+        let (alive, specs): (bool, Vec<SubscribeSpec>) = {
             let s = self.session.borrow();
             let sim = s.sim();
-            let Some(p) = sim.process_of(client) else { return };
-            sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).filter_map(|h| self.spec_of(&h.name)).collect()
+            let Some(p) = sim.live_process_of(client) else { return };
+            let subs = crate::ui::board_model::node_subs(sim, p);
+            (p.alive(), subs.iter().filter_map(|v| self.spec_of(&v.handle)).collect())
         };
         let id = if new_id { self.fresh_name() } else { client.to_string() };
-        let mut verbs = vec![connect_verb(&id)];
+        let mut verbs = Vec::new();
+        if alive {
+            verbs.push(Verb::Kill { client: client.into() });
+        }
+        verbs.push(connect_verb(&id));
         for s in specs {
             let h = self.fresh_handle_after(&verbs);
             let b = self.behaviour_of(&s.sub);
@@ -612,6 +619,7 @@ impl Reducible for PlaygroundState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::TraceKind;
 
     fn state() -> PlaygroundState {
         PlaygroundState::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap())
@@ -656,6 +664,154 @@ mod tests {
         s.apply(Msg::Seek(6_000));
         let subscribed = s.session.borrow().sim().trace().iter().any(|e| e.kind.name() == "subscribed" && e.kind.client().is_some_and(|c| **c == *id));
         assert!(subscribed);
+    }
+
+    fn verb_client(v: &Verb) -> String {
+        match v {
+            Verb::Kill { client } | Verb::Connect { client, .. } | Verb::Subscribe(SubscribeSpec { client, .. }) => client.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// `channelsz?subs=1` for the course's channel at the cursor: (client, queue) per
+    /// subscription.
+    fn subs_at(s: &PlaygroundState) -> Vec<(String, String)> {
+        let sess = s.session.borrow();
+        let c = sess.sim().monitor_view().channel(DEFAULT_CHANNEL, true).unwrap();
+        c.subscriptions.iter().map(|x| (x.client_id.clone(), x.queue_name.clone())).collect()
+    }
+
+    fn node(s: &PlaygroundState, id: &str) -> Option<crate::ui::board_model::NodeVm> {
+        crate::ui::board_model::board(s.session.borrow().sim(), 400).nodes.into_iter().find(|n| n.id == id)
+    }
+
+    fn course(v: &str) -> PlaygroundState {
+        let text = if v == "0.25" {
+            include_str!("../../www/scenarios/course-queue-kill-0.25.json")
+        } else {
+            include_str!("../../www/scenarios/course-queue-kill-0.17.json")
+        };
+        PlaygroundState::new(Scenario::parse(text).unwrap())
+    }
+
+    #[test]
+    fn a_second_listener_123_is_refused_and_only_the_first_subscribes() {
+        for v in ["0.25", "0.17"] {
+            let mut s = course(v);
+            s.apply(Msg::Seek(2_000));
+            s.apply(Msg::AddListener(ListenerOpts::default(), Some("123".into())));
+            s.apply(Msg::Seek(3_000));
+            s.apply(Msg::AddListener(ListenerOpts::default(), Some("123".into())));
+            s.apply(Msg::Seek(4_000));
+            let sess = s.session.borrow();
+            let failed: Vec<(u64, &str, String)> = sess
+                .sim()
+                .trace()
+                .iter()
+                .filter(|e| matches!(e.kind.name(), "connect_failed" | "subscribe_failed"))
+                .map(|e| match &e.kind {
+                    TraceKind::ConnectFailed { error, .. } | TraceKind::SubscribeFailed { error, .. } => (e.t, e.kind.name(), error.to_string()),
+                    _ => unreachable!(),
+                })
+                .collect();
+            assert_eq!(
+                failed,
+                [
+                    (3_000, "connect_failed", "stan: clientID already registered".into()),
+                    (3_000, "subscribe_failed", "Cannot read properties of undefined (reading 'emit')".into())
+                ],
+                "{v}"
+            );
+            drop(sess);
+            let subs = subs_at(&s);
+            assert_eq!(subs.iter().filter(|(c, _)| c == "123").count(), 1, "{v}: one subscription for 123, {subs:?}");
+            // One node: the process that runs, a listener, with the refusal as its note.
+            let n = node(&s, "123").unwrap();
+            assert!(n.listener && n.health == crate::ui::board_model::Health::Running, "{v}: {n:?}");
+            assert_eq!(n.status2.as_deref(), Some("a second process with this id was refused at 3.0 s"), "{v}");
+            assert_eq!(n.error.as_deref(), Some("stan: clientID already registered"), "{v}");
+            let b = crate::ui::board_model::board(s.session.borrow().sim(), 400);
+            assert_eq!(b.nodes.iter().filter(|n| n.id == "123").count(), 1, "{v}");
+        }
+    }
+
+    #[test]
+    fn restart_with_a_new_id_kills_the_old_process_which_stays_a_zombie_until_its_heartbeats_fail() {
+        // 0.17 waits the whole -hbt for a dead client: heartbeats at 10, 20, 30 s fail at 15,
+        // 25, 35 s; 0.25 gets no responders at once: 10, 15, 20 s.
+        for (v, gone) in [("0.17", 35_000), ("0.25", 20_000)] {
+            let mut s = course(v);
+            s.apply(Msg::Seek(6_000));
+            s.apply(Msg::Restart { client: "l2".into(), new_id: true });
+            let id = s.selected.clone().unwrap();
+            assert_ne!(id, "l2");
+            let acts: Vec<String> =
+                s.session.borrow().actions().iter().filter(|a| a.at_ms == 6_000).map(|a| format!("{} {}", a.verb.name(), verb_client(&a.verb))).collect();
+            assert_eq!(acts, ["kill l2".to_string(), format!("connect {id}"), format!("subscribe {id}")], "{v}");
+            s.apply(Msg::Seek(gone - 1));
+            // A durable queue group: monitoring names it `durable:queue`.
+            let q = "orders-service:orders-service-queue-group".to_string();
+            let mut subs = subs_at(&s);
+            subs.sort();
+            let mut want = vec![(id.clone(), q.clone()), ("l1".to_string(), q.clone()), ("l2".to_string(), q.clone())];
+            want.sort();
+            assert_eq!(subs, want, "{v}: l1 (killed at 5.5 s by the scenario) and l2 zombies, the new process a member");
+            assert!(matches!(node(&s, "l2").unwrap().health, crate::ui::board_model::Health::Zombie(..)), "{v}");
+            s.apply(Msg::Seek(gone));
+            assert_eq!(subs_at(&s), [(id.clone(), q.clone())], "{v}: the old client is gone at its heartbeat deadline");
+        }
+    }
+
+    #[test]
+    fn restart_with_the_same_id_replaces_the_dead_client_and_stays_a_listener_while_it_connects() {
+        // 0.17 asks the old (dead) client for 500 ms before it replaces it; 0.25 sees at once
+        // that nobody answers.
+        for (v, at) in [("0.17", 6_500), ("0.25", 6_000)] {
+            let mut s = course(v);
+            s.apply(Msg::Seek(6_000));
+            s.apply(Msg::Restart { client: "l2".into(), new_id: false });
+            if at > 6_000 {
+                s.apply(Msg::Seek(6_200));
+                let n = node(&s, "l2").unwrap();
+                assert_eq!(
+                    (n.health.clone(), n.listener, n.subs[0].queue.as_deref()),
+                    (crate::ui::board_model::Health::Connecting, true, Some("orders-service-queue-group")),
+                    "{v}"
+                );
+                let b = crate::ui::board_model::board(s.session.borrow().sim(), 400);
+                let g = &b.groups[0];
+                assert!(n.y >= g.y && n.y + n.h <= g.y + g.h, "{v}: drawn inside its group while it connects");
+            }
+            s.apply(Msg::Seek(at));
+            let sess = s.session.borrow();
+            let c = sess
+                .sim()
+                .trace()
+                .iter()
+                .filter(|e| e.kind.name() == "connected" && e.kind.client().is_some_and(|c| &**c == "l2"))
+                .map(|e| e.t)
+                .collect::<Vec<_>>();
+            assert_eq!(c, [0, at], "{v}");
+            drop(sess);
+            assert_eq!(subs_at(&s).iter().filter(|(c, _)| c == "l2").count(), 1, "{v}");
+            assert_eq!(node(&s, "l2").unwrap().health, crate::ui::board_model::Health::Running, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_dropped_listener_stays_on_the_board_and_restarts_into_its_group() {
+        let mut s = course("0.17");
+        s.apply(Msg::Seek(38_500));
+        let n = node(&s, "l1").unwrap();
+        assert_eq!(n.health, crate::ui::board_model::Health::Dropped);
+        s.apply(Msg::Restart { client: "l1".into(), new_id: false });
+        let acts: Vec<&str> = s.session.borrow().actions().iter().filter(|a| a.at_ms == 38_500).map(|a| a.verb.name()).collect();
+        assert_eq!(acts, ["connect", "subscribe"], "nothing to kill");
+        s.apply(Msg::Seek(39_000));
+        let mut subs = subs_at(&s);
+        subs.sort();
+        let q = "orders-service:orders-service-queue-group".to_string();
+        assert_eq!(subs, [("l1".to_string(), q.clone()), ("l2".to_string(), q)]);
     }
 
     #[test]

@@ -240,8 +240,10 @@ fn image(v: ServerVersion) -> &'static str {
 
 /// A Kubernetes Deployment + Service for the server, like the course's `nats-depl.yaml`.
 pub fn k8s_yaml(c: &ServerConfig) -> String {
-    let line = c.command_line();
-    let args: Vec<String> = line.split_whitespace().skip(1).map(|a| format!("              '{a}',")).collect();
+    // Each argument one YAML scalar: single-quoted as in the course (`'` doubled), or, with a
+    // control character, a JSON string (a valid YAML double-quoted scalar).
+    let yaml = |a: &str| if a.chars().any(char::is_control) { serde_json::to_string(a).unwrap_or_default() } else { format!("'{}'", a.replace('\'', "''")) };
+    let args: Vec<String> = c.args().iter().map(|a| format!("              {},", yaml(a))).collect();
     format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nats-depl\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: nats\n  template:\n    metadata:\n      labels:\n        app: nats\n    spec:\n      containers:\n        - name: nats\n          image: {}\n          args:\n            [\n{}\n            ]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: nats-srv\nspec:\n  selector:\n    app: nats\n  ports:\n    - name: client\n      protocol: TCP\n      port: 4222\n      targetPort: 4222\n    - name: monitoring\n      protocol: TCP\n      port: 8222\n      targetPort: 8222\n",
         image(c.version),
@@ -289,6 +291,20 @@ mod tests {
         assert!(code.warnings[0].starts_with("s: setAckWait(1500) — stan.js sends the ack wait to the server in whole seconds"));
         assert!(code.source.contains(r"const data = 'it\'s */ \n ${x}';"), "{}", code.source);
         assert!(client_ts(&s, "nobody").is_none());
+    }
+
+    #[test]
+    fn every_generated_value_is_quoted_so_a_cluster_id_cannot_split_into_arguments() {
+        let c = ServerConfig { cluster_id: "tick'eting\"; rm -rf /".into(), ..ServerConfig::default() };
+        assert_eq!(c.command_line(), "nats-streaming-server -p 4222 -m 8222 -cid 'tick'\\''eting\"; rm -rf /' -hbi 30s -hbt 10s -hbf 10 -SD");
+        let y = k8s_yaml(&c);
+        assert!(y.contains("              '-cid',\n              'tick''eting\"; rm -rf /',\n              '-hbi',\n"), "{y}");
+        let c = ServerConfig { cluster_id: "a\nb".into(), ..ServerConfig::default() };
+        assert!(k8s_yaml(&c).contains("              \"a\\nb\",\n"), "{}", k8s_yaml(&c));
+        assert_eq!(c.command_line().lines().count(), 2, "the shell keeps a quoted newline in the word");
+        assert!(crate::engine::config::cluster_id_problem("tick'eting\"; rm -rf /").unwrap().ends_with("cannot contain white space"));
+        assert!(crate::engine::config::cluster_id_problem("a.b").unwrap().ends_with("cannot contain '.'"));
+        assert_eq!(crate::engine::config::cluster_id_problem("ticketing"), None);
     }
 
     #[test]

@@ -127,20 +127,20 @@ impl ServerConfig {
     /// at once (§7.5).
     pub const IO_BATCH_SIZE: u64 = 1024;
 
-    /// The real command line for these options, as a learner would type it.
-    pub fn command_line(&self) -> String {
+    /// The server's arguments for these options (after the program name), one value each.
+    pub fn args(&self) -> Vec<String> {
         let d = super::time::go_duration;
-        let mut s = format!(
-            "nats-streaming-server -p 4222 -m 8222 -cid {} -hbi {} -hbt {} -hbf {}",
-            self.cluster_id,
-            d(self.hb_interval_ms),
-            d(self.hb_timeout_ms),
-            self.hb_fail_count
-        );
+        let mut a: Vec<String> = ["-p", "4222", "-m", "8222", "-cid"].iter().map(|s| s.to_string()).collect();
+        a.push(self.cluster_id.to_string());
+        for (flag, v) in [("-hbi", d(self.hb_interval_ms)), ("-hbt", d(self.hb_timeout_ms)), ("-hbf", self.hb_fail_count.to_string())] {
+            a.push(flag.into());
+            a.push(v);
+        }
         let defaults = ServerConfig::default();
         let mut opt = |flag: &str, v: u64, dv: u64, text: String| {
             if v != dv {
-                s.push_str(&format!(" {flag} {text}"));
+                a.push(flag.into());
+                a.push(text);
             }
         };
         opt("-mc", self.max_channels, defaults.max_channels, self.max_channels.to_string());
@@ -149,7 +149,46 @@ impl ServerConfig {
         opt("-mb", self.max_bytes, defaults.max_bytes, self.max_bytes.to_string());
         opt("-ma", self.max_age_ms, 0, d(self.max_age_ms));
         opt("-mi", self.max_inactivity_ms, 0, d(self.max_inactivity_ms));
-        s.push_str(" -SD");
+        a.push("-SD".into());
+        a
+    }
+
+    /// The real command line for these options, as a learner would type it into a POSIX
+    /// shell: a value with anything but letters, digits and `-_.:/=@%+,` is single-quoted.
+    pub fn command_line(&self) -> String {
+        let mut s = String::from("nats-streaming-server");
+        for a in self.args() {
+            s.push(' ');
+            s.push_str(&shell_quote(&a));
+        }
         s
     }
+}
+
+/// `v` as one POSIX shell word.
+pub fn shell_quote(v: &str) -> String {
+    let plain = !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:/=@%+,".contains(&b));
+    if plain {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "'\\''"))
+    }
+}
+
+/// Why `id` cannot be a cluster id, if it cannot: the server listens on
+/// `_STAN.discover.<cluster id>`, so the id must be one NATS subject token (no white space,
+/// no `.`, `*` or `>`, no control character).
+pub fn cluster_id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("-cid: the cluster id cannot be empty".into());
+    }
+    if id.chars().count() > 255 {
+        return Some("-cid: the cluster id is longer than 255 characters".into());
+    }
+    let bad = id.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '.' | '*' | '>'))?;
+    Some(format!("-cid: the cluster id must be one NATS subject token (the server listens on _STAN.discover.<cluster id>), so it cannot contain {}", match bad {
+        '.' | '*' | '>' => format!("'{bad}'"),
+        c if c.is_whitespace() => "white space".into(),
+        _ => "control characters".into(),
+    }))
 }

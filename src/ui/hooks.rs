@@ -74,6 +74,32 @@ pub fn value_of(e: &web_sys::Event) -> String {
     t.and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
 
+/// The value of the input an `input` event came from.
+pub fn input_value(e: &web_sys::InputEvent) -> String {
+    use wasm_bindgen::JsCast;
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
+}
+
+/// Marks the field an event came from: with `problem`, invalid (`aria-invalid`, the
+/// browser's own validity message at the field, and the page's error line says it in
+/// full); without, valid again.
+pub fn mark_field(e: &web_sys::Event, problem: Option<&str>) {
+    use wasm_bindgen::JsCast;
+    let Some(t) = e.target() else { return };
+    let el: Option<web_sys::HtmlElement> = t.dyn_into().ok();
+    let Some(el) = el else { return };
+    let _ = match problem {
+        Some(_) => el.set_attribute("aria-invalid", "true"),
+        None => el.remove_attribute("aria-invalid"),
+    };
+    if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        i.set_custom_validity(problem.unwrap_or(""));
+        if problem.is_some() {
+            i.report_validity();
+        }
+    }
+}
+
 /// Writes `text` to the system clipboard (the copy buttons); silently does nothing where the
 /// browser refuses.
 pub fn copy_to_clipboard(text: &str) {

@@ -5,7 +5,7 @@
 
 use super::board_model::NodeVm;
 use super::gesture::{number, seconds_ms};
-use super::hooks::{use_playground, value_of};
+use super::hooks::{mark_field, use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
 use crate::embed::Control;
 use crate::engine::scenario::{BehaviourPatch, MAX_ACTIONS, MAX_UNTIL_MS};
@@ -108,8 +108,10 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         Callback::from(move |e: Event| {
             let mut o = opts.clone();
             if let Err(m) = f(&mut o, value_of(&e)) {
+                mark_field(&e, Some(&m));
                 return pg.dispatch(Msg::Error(m));
             }
+            mark_field(&e, None);
             if o != opts {
                 pg.dispatch(Msg::Resubscribe { client: client.clone(), handle: handle.clone(), opts: o });
             }
@@ -126,8 +128,14 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let beh = |f: fn(String) -> Result<BehaviourPatch, String>| {
         let (pg, handle) = (pg.clone(), s.handle.clone());
         Callback::from(move |e: Event| match f(value_of(&e)) {
-            Ok(patch) => pg.dispatch(Msg::Act(behave(&handle, patch))),
-            Err(m) => pg.dispatch(Msg::Error(m)),
+            Ok(patch) => {
+                mark_field(&e, None);
+                pg.dispatch(Msg::Act(behave(&handle, patch)))
+            }
+            Err(m) => {
+                mark_field(&e, Some(&m));
+                pg.dispatch(Msg::Error(m))
+            }
         })
     };
     let fail_next = {
@@ -321,8 +329,10 @@ fn ServerPanel() -> Html {
         Callback::from(move |e: Event| {
             let mut c = cfg.clone();
             if let Err(m) = f(&mut c, value_of(&e)) {
+                mark_field(&e, Some(&m));
                 return pg.dispatch(Msg::Error(m));
             }
+            mark_field(&e, None);
             if c != cfg {
                 pg.dispatch(Msg::SetServer(c));
             }
@@ -343,8 +353,14 @@ fn ServerPanel() -> Html {
             pg.dispatch(if listener { Msg::AddListener(ListenerOpts { channel: ch, ..ListenerOpts::default() }, id) } else { Msg::AddPublisher(id) });
         })
     };
-    let set_state = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
+    let set_state = |h: UseStateHandle<String>| Callback::from(move |e: InputEvent| h.set(super::hooks::input_value(&e)));
     let locked = pg.view.locks(Control::Board);
+    // What the server will say to the typed values, before they are tried (they are still
+    // tried: the refusal is part of the lesson).
+    let id_note = (!typed.trim().is_empty() && !crate::engine::errors::client_id_valid(typed.trim()))
+        .then(|| format!("The server will refuse this client id: {}", crate::engine::errors::INVALID_CLIENT_ID));
+    let channel_note = (!channel.trim().is_empty() && !crate::engine::errors::channel_name_valid(channel.trim()))
+        .then(|| format!("The server will refuse this channel: {} (no '*', '>', '/', or empty '.' parts)", crate::engine::errors::INVALID_SUBJECT));
     html! {
         <section class="inspector" aria-label="Server">
             <h2>{ "Server" }</h2>
@@ -355,8 +371,12 @@ fn ServerPanel() -> Html {
                 <button id="add-publisher" class="btn btn--primary" onclick={add(false)}>{ "+ Publisher" }</button>
                 <button id="add-listener" class="btn btn--primary" onclick={add(true)}>{ "+ Listener" }</button>
             </div>
-            <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} onchange={set_state(typed.clone())} /></label>
-            <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} onchange={set_state(channel.clone())} /></label>
+            <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} oninput={set_state(typed.clone())}
+                aria-invalid={id_note.is_some().then_some("true")} aria-describedby="new-client-id-note" /></label>
+            if let Some(n) = id_note { <p id="new-client-id-note" class="field-note" role="status">{ n }</p> }
+            <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} oninput={set_state(channel.clone())}
+                aria-invalid={channel_note.is_some().then_some("true")} aria-describedby="new-channel-note" /></label>
+            if let Some(n) = channel_note { <p id="new-channel-note" class="field-note" role="status">{ n }</p> }
             }
             <code id="command-line" class="inspector__code">{ cfg.command_line() }</code>
             <CodeBlock id="k8s" title="Kubernetes: nats-depl.yaml (Deployment + Service)" source={crate::codegen::k8s_yaml(&cfg)} warnings={Vec::<String>::new()} />
@@ -368,7 +388,7 @@ fn ServerPanel() -> Html {
                         <option value="0.17" selected={cfg.version == ServerVersion::V0_17}>{ "0.17.0 (the course's image)" }</option>
                         <option value="0.25" selected={cfg.version == ServerVersion::V0_25}>{ "0.25.6 (the last release)" }</option>
                     </select></label>
-                <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| match v.trim() { "" => Err("-cid: the cluster id cannot be empty".into()), id => { c.cluster_id = id.into(); Ok(()) } })} /></label>
+                <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| match crate::engine::config::cluster_id_problem(v.trim()) { Some(m) => Err(m), None => { c.cluster_id = v.trim().into(); Ok(()) } })} /></label>
                 <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| { c.hb_interval_ms = number(&v, "-hbi (ms)", 1, MAX_UNTIL_MS)?; Ok(()) })} /></label>
                 <label>{ "-hbt (ms) " }<input id="srv-hbt" type="number" min="1" value={cfg.hb_timeout_ms.to_string()} onchange={set(|c, v| { c.hb_timeout_ms = number(&v, "-hbt (ms)", 1, MAX_UNTIL_MS)?; Ok(()) })} /></label>
                 <label>{ "-hbf " }<input id="srv-hbf" type="number" min="0" value={cfg.hb_fail_count.to_string()} onchange={set(|c, v| { c.hb_fail_count = number(&v, "-hbf", 0, i32::MAX as u64)? as u32; Ok(()) })} /></label>

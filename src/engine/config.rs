@@ -186,9 +186,12 @@ pub fn cluster_id_problem(id: &str) -> Option<String> {
         return Some("-cid: the cluster id is longer than 255 characters".into());
     }
     let bad = id.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '.' | '*' | '>'))?;
-    Some(format!("-cid: the cluster id must be one NATS subject token (the server listens on _STAN.discover.<cluster id>), so it cannot contain {}", match bad {
-        '.' | '*' | '>' => format!("'{bad}'"),
-        c if c.is_whitespace() => "white space".into(),
-        _ => "control characters".into(),
-    }))
+    Some(format!(
+        "-cid: the cluster id must be one NATS subject token (the server listens on _STAN.discover.<cluster id>), so it cannot contain {}",
+        match bad {
+            '.' | '*' | '>' => format!("'{bad}'"),
+            c if c.is_whitespace() => "white space".into(),
+            _ => "control characters".into(),
+        }
+    ))
 }

@@ -198,6 +198,11 @@ fn group(g: &GroupVm, hot: bool) -> Html {
 
 fn sub_line(s: &SubVm) -> String {
     let mut t = shown_name(&s.handle, 16);
+    if let Some(why) = s.wanted {
+        t.push_str(" · ");
+        t.push_str(why);
+        return t;
+    }
     if s.manual_ack {
         t.push_str(" · manual");
     }

@@ -92,6 +92,9 @@ pub struct SubVm {
     pub failing: bool,
     /// Processing time.
     pub process_ms: u64,
+    /// Not held at the server: why (`subscribing…` while the connect is checked, or
+    /// `✕ not subscribed` after the subscribe failed; the node's error line says why).
+    pub wanted: Option<&'static str>,
 }
 
 /// A publisher or listener node.
@@ -313,7 +316,7 @@ fn health(sim: &Sim, p: &Process) -> Health {
 
 /// A subscription the process asked for but does not hold: one waiting for its connect, or
 /// one that failed because the connect was refused.
-fn wanted_sub_vm(spec: &SubscribeSpec) -> SubVm {
+fn wanted_sub_vm(spec: &SubscribeSpec, why: &'static str) -> SubVm {
     SubVm {
         handle: spec.sub.to_string(),
         channel: spec.channel.to_string(),
@@ -326,29 +329,31 @@ fn wanted_sub_vm(spec: &SubscribeSpec) -> SubVm {
         ack_progress: None,
         failing: !spec.behaviour.fail_seqs.is_empty() || spec.behaviour.fail_rate > 0.0,
         process_ms: spec.behaviour.process_ms,
+        wanted: Some(why),
     }
 }
 
-/// The subscriptions a process's node shows: the ones it holds, or, while it connects or
-/// after its connect was refused, the ones its application asked for.
+/// The subscriptions a process's node shows: the ones it holds and the ones that failed,
+/// or, while it connects or after its connect was refused, the ones its application asked
+/// for. A process that asked for any is a listener.
 pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
-    let held: Vec<SubVm> = sim.handles().iter().filter(|h| h.proc == Some(p.id) && h.open).map(|h| sub_vm(sim, h)).collect();
-    if !held.is_empty() {
-        return held;
-    }
+    const FAILED: &str = "✕ not subscribed";
+    let mine = sim.handles().iter().filter(|h| h.proc == Some(p.id));
+    let held = mine.clone().filter(|h| h.open).map(|h| sub_vm(sim, h));
+    let failed = mine.filter(|h| !h.open && h.server.is_none()).map(|h| SubVm { wanted: Some(FAILED), ..sub_vm(sim, h) });
     let spec = |idx: usize| match &sim.scenario().actions.get(idx)?.verb {
         crate::engine::Verb::Subscribe(s) => Some(s),
         _ => None,
     };
-    let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx));
+    let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx)).map(|s| wanted_sub_vm(s, "subscribing…"));
     let refused = p.refused_subs.iter().filter_map(|h| {
         let name = &sim.handles().get(h.0 as usize)?.name;
         sim.scenario().actions.iter().find_map(|a| match &a.verb {
-            crate::engine::Verb::Subscribe(s) if s.sub == *name => Some(s),
+            crate::engine::Verb::Subscribe(s) if s.sub == *name => Some(wanted_sub_vm(s, FAILED)),
             _ => None,
         })
     });
-    waiting.chain(refused).map(wanted_sub_vm).collect()
+    held.chain(failed).chain(waiting).chain(refused).collect()
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
@@ -375,6 +380,7 @@ fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
         ack_progress,
         failing: !h.behaviour.fail_seqs.is_empty() || h.behaviour.fail_rate > 0.0,
         process_ms: h.behaviour.process_ms,
+        wanted: None,
     }
 }
 

@@ -815,6 +815,33 @@ mod tests {
     }
 
     #[test]
+    fn bad_values_typed_into_the_board_show_the_servers_words_on_the_node() {
+        use crate::ui::board_model::Health;
+        let mut s = course("0.25");
+        s.apply(Msg::Seek(2_000));
+        // An invalid channel: still a listener, its subscription marked as not made.
+        s.apply(Msg::AddListener(ListenerOpts { channel: "orders.*".into(), ..ListenerOpts::default() }, Some("x1".into())));
+        // An invalid client id: refused, drawn as a refused listener.
+        s.apply(Msg::AddListener(ListenerOpts::default(), Some("a b".into())));
+        s.apply(Msg::Seek(2_500));
+        let x1 = node(&s, "x1").unwrap();
+        assert_eq!(
+            (x1.listener, x1.health.clone(), x1.subs[0].wanted, x1.error.as_deref()),
+            (true, Health::Running, Some("✕ not subscribed"), Some("stan: invalid subject"))
+        );
+        let ab = node(&s, "a b").unwrap();
+        assert_eq!((ab.listener, ab.health.clone(), ab.subs[0].wanted), (true, Health::Refused(2_000), Some("✕ not subscribed")));
+        assert_eq!(ab.error.as_deref(), Some("stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed"));
+        assert_eq!(ab.status, "✕ connect refused at 2.0 s");
+        // Restarting it with a new random id makes the subscription it asked for.
+        s.apply(Msg::Restart { client: "a b".into(), new_id: true });
+        let id = s.selected.clone().unwrap();
+        s.apply(Msg::Seek(3_000));
+        let n = node(&s, &id).unwrap();
+        assert_eq!((n.health.clone(), n.subs.len(), n.subs[0].wanted), (Health::Running, 1, None));
+    }
+
+    #[test]
     fn step_goes_to_the_next_instant_with_events() {
         let mut s = state();
         s.apply(Msg::Step);

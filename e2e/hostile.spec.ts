@@ -199,16 +199,25 @@ test('numbers typed into the inspector outside what they take say so and leave t
     ['#srv-hbi', '', '-hbi (ms): enter a whole number from 1 to 1000000000'],
     ['#srv-hbf', '-1', "-hbf: expected a whole number from 0 to 2147483647, got '-1'"],
     ['#srv-cid', '', '-cid: the cluster id cannot be empty'],
+    ['#srv-cid', `tick'eting"; rm -rf /`, '-cid: the cluster id must be one NATS subject token (the server listens on _STAN.discover.<cluster id>), so it cannot contain white space'],
+    ['#srv-cid', 'a.b', "so it cannot contain '.'"],
   ];
   for (const [sel, v, msg] of cases) {
     if (sel === 'Escape') { await page.keyboard.press('Escape'); continue; } // the server's panel
     await set(sel, v);
     await expect(page.locator('#error'), `${sel} = ${v}`).toContainText(msg);
+    // The field itself is marked, with the message as its validity message.
+    await expect(page.locator(sel), `${sel} = ${v}`).toHaveAttribute('aria-invalid', 'true');
+    expect(await page.locator(sel).evaluate((el: HTMLInputElement) => el.validationMessage), `${sel} = ${v}`).toContain(msg);
     expect(await api(page, 'exportScenario')).toBe(before);
   }
-  // A good number still goes through.
+  // A good number still goes through, and the field is valid again; the command line and
+  // the Deployment quote what they generate.
   await set('#srv-hbi', '5000');
   await expect.poll(async () => JSON.parse(await api(page, 'exportScenario') as string).server?.hb_interval_ms).toBe(5000);
+  await expect(page.locator('#srv-hbi')).not.toHaveAttribute('aria-invalid', 'true');
+  await set('#srv-cid', "tick'eting");
+  await expect(page.locator('#command-line')).toContainText("-cid 'tick'\\''eting' -hbi 5s");
   // A publisher's series: 10,000,000 at every_ms 0 is refused with the bound, not simulated.
   await page.locator('#add-publisher').click();
   await set('#pub-count', '10000000');

@@ -221,9 +221,9 @@ fn origin_of(v: &str) -> Option<String> {
     ok.then(|| v.to_ascii_lowercase())
 }
 
-/// A lesson or example name: letters, digits, `-` and `_` only.
+/// A lesson or example name: letters, digits, `-`, `_` and `.` (`course-queue-kill-0.25`).
 fn name_of(v: &str) -> Option<String> {
-    (!v.is_empty() && v.len() <= 80 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')).then(|| v.to_string())
+    (!v.is_empty() && v.len() <= 80 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')).then(|| v.to_string())
 }
 
 impl View {
@@ -603,6 +603,9 @@ mod tests {
         assert_eq!(v.locked, Names::NONE);
         assert_eq!((v.height, v.start.t, v.start.lesson.as_deref()), (None, None, None));
         assert!(v.origins.is_empty());
+        // Example names carry versions: `.` is part of a name, `/` never is.
+        let (v, p) = View::from_query("scenario=course-queue-kill-0.25");
+        assert_eq!((v.start.example.as_deref(), p.len()), (Some("course-queue-kill-0.25"), 0));
     }
 
     #[test]

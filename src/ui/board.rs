@@ -196,6 +196,10 @@ fn group(g: &GroupVm, hot: bool) -> Html {
     }
 }
 
+/// What fits of an error line in a node (the whole error is in the node's tooltip and in the
+/// inspector).
+const ERROR_CHARS: usize = 38;
+
 fn sub_line(s: &SubVm) -> String {
     let mut t = shown_name(&s.handle, 16);
     if let Some(why) = s.wanted {
@@ -229,7 +233,7 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
     );
     html! {
         <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} data-client={n.id.clone()}>
-            <title>{ format!("{} — {}{}", full_name(&n.id), n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}"))) }</title>
+            <title>{ format!("{} — {}{}{}", full_name(&n.id), n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}")), n.error.as_ref().map_or(String::new(), |e| format!(" — {}", full_name(e)))) }</title>
             <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
             <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ shown_name(&n.id, 22) }</text>
             <text class="node__status" x="10" y="34">{ status }</text>
@@ -248,9 +252,9 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
                     }
                 }) }
             } else if let Some(err) = &n.error {
-                <text class="node__error" x="10" y="50">{ err.clone() }</text>
+                <text class="node__error" x="10" y="50">{ shown_name(err, ERROR_CHARS) }</text>
             }
-            if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={(n.h - 6.0).to_string()}>{ err.clone() }</text> } }
+            if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={(n.h - 6.0).to_string()}>{ shown_name(err, ERROR_CHARS) }</text> } }
         </g>
     }
 }

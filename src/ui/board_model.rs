@@ -446,7 +446,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
         if let Some((_, why)) = &p.refused {
             error = Some(why.to_string());
         } else if let Some((t, why)) = newest.refused.as_ref().filter(|_| newest.id != p.id) {
-            status2 = status2.or(Some(format!("a second process with this id was refused at {}", secs(*t))));
+            status2 = status2.or(Some(format!("a second process was refused at {}", secs(*t))));
             error = Some(why.to_string());
         }
         let node = NodeVm {
@@ -524,7 +524,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     // A listener the server no longer knows (closed, dropped, refused) has no edge.
     for n in &nodes {
         if n.listener && (n.health.alive() || matches!(n.health, Health::Zombie(..))) {
-            for (k, s) in n.subs.iter().enumerate() {
+            for (k, s) in n.subs.iter().enumerate().filter(|(_, s)| s.wanted.is_none()) {
                 edges.push(EdgeVm { x1: n.x, y1: n.y + subs_top(n) - 10.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
             }
         }

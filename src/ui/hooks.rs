@@ -80,9 +80,8 @@ pub fn input_value(e: &web_sys::InputEvent) -> String {
     e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
 }
 
-/// Marks the field an event came from: with `problem`, invalid (`aria-invalid`, the
-/// browser's own validity message at the field, and the page's error line says it in
-/// full); without, valid again.
+/// Marks the field an event came from: with `problem`, invalid (`aria-invalid`, outlined,
+/// its validity message set; the page's error line says it in full); without, valid again.
 pub fn mark_field(e: &web_sys::Event, problem: Option<&str>) {
     use wasm_bindgen::JsCast;
     let Some(t) = e.target() else { return };
@@ -92,11 +91,9 @@ pub fn mark_field(e: &web_sys::Event, problem: Option<&str>) {
         Some(_) => el.set_attribute("aria-invalid", "true"),
         None => el.remove_attribute("aria-invalid"),
     };
+    // Not `reportValidity()`: it would take the focus (and Escape) from where the learner is.
     if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
         i.set_custom_validity(problem.unwrap_or(""));
-        if problem.is_some() {
-            i.report_validity();
-        }
     }
 }
 

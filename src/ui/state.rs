@@ -728,7 +728,7 @@ mod tests {
             // One node: the process that runs, a listener, with the refusal as its note.
             let n = node(&s, "123").unwrap();
             assert!(n.listener && n.health == crate::ui::board_model::Health::Running, "{v}: {n:?}");
-            assert_eq!(n.status2.as_deref(), Some("a second process with this id was refused at 3.0 s"), "{v}");
+            assert_eq!(n.status2.as_deref(), Some("a second process was refused at 3.0 s"), "{v}");
             assert_eq!(n.error.as_deref(), Some("stan: clientID already registered"), "{v}");
             let b = crate::ui::board_model::board(s.session.borrow().sim(), 400);
             assert_eq!(b.nodes.iter().filter(|n| n.id == "123").count(), 1, "{v}");

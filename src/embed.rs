@@ -155,7 +155,7 @@ impl Default for View {
 }
 
 fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
+    crate::json::clip_line(s, 40)
 }
 
 /// Percent-decoding of a query component (`+` is a space); invalid escapes stay as they are.
@@ -603,6 +603,8 @@ mod tests {
         assert_eq!(v.locked, Names::NONE);
         assert_eq!((v.height, v.start.t, v.start.lesson.as_deref()), (None, None, None));
         assert!(v.origins.is_empty());
+        // A value is quoted on one line, whatever it holds.
+        assert_eq!(View::from_query("theme=a%0Ab").1, ["theme: expected light, dark or auto, got 'a\\nb'"]);
         // Example names carry versions: `.` is part of a name, `/` never is.
         let (v, p) = View::from_query("scenario=course-queue-kill-0.25");
         assert_eq!((v.start.example.as_deref(), p.len()), (Some("course-queue-kill-0.25"), 0));

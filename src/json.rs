@@ -198,6 +198,12 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Up to `max` characters of untrusted `s` for a one-line message: control characters
+/// (newlines, escapes) are written as Rust-style escapes (`\n`, `\u{1b}`).
+pub fn clip_line(s: &str, max: usize) -> String {
+    s.chars().take(max).flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

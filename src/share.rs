@@ -54,7 +54,7 @@ pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> 
     let (data, t) = match body.split_once("&t=") {
         Some((d, t)) => match t.parse::<SimTime>() {
             Ok(t) if t <= MAX_UNTIL_MS => (d, t),
-            _ => return Some(Err(format!("the time in the link ({t:.20}) is not a number of milliseconds up to {MAX_UNTIL_MS}"))),
+            _ => return Some(Err(format!("the time in the link ({}) is not a number of milliseconds up to {MAX_UNTIL_MS}", crate::json::clip_line(t, 20)))),
         },
         None => (body, 0),
     };
@@ -339,6 +339,7 @@ mod tests {
         assert_eq!(e("#s=N4IgbgpgTgzglgewHYgFwEYA0ICuSAucANgPoC2MaArAAx3YCGAx"), "the link is truncated or was changed");
         let ok = compress_to_uri("{\"until_ms\": 10}");
         assert_eq!(e(&format!("#s={ok}&t=soon")), "the time in the link (soon) is not a number of milliseconds up to 1000000000");
+        assert_eq!(e(&format!("#s={ok}&t=1\n2")), "the time in the link (1\\n2) is not a number of milliseconds up to 1000000000");
         let bad = compress_to_uri("{\"until_ms\": \"soon\"}");
         assert!(e(&format!("#s={bad}")).starts_with("the scenario in it is invalid: until_ms"), "{}", e(&format!("#s={bad}")));
         let long = format!("#s={}", "A".repeat(MAX_LINK_CHARS + 1));

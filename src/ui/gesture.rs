@@ -44,7 +44,7 @@ impl Default for ListenerOpts {
 /// empty, …). The run is left as it was.
 pub fn number(v: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
     let t = v.trim();
-    let shown: String = t.chars().take(40).collect();
+    let shown = crate::json::clip_line(t, 40);
     match t.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ if t.is_empty() => Err(format!("{what}: enter a whole number from {min} to {max}")),
@@ -58,7 +58,7 @@ pub fn seconds_ms(v: &str, what: &str, min: f64, max: f64) -> Result<u64, String
     let t = v.trim();
     match t.parse::<f64>() {
         Ok(s) if (min..=max).contains(&s) => Ok((s * 1000.0).round() as u64),
-        _ => Err(format!("{what}: expected seconds from {min} to {max}, got '{}'", t.chars().take(40).collect::<String>())),
+        _ => Err(format!("{what}: expected seconds from {min} to {max}, got '{}'", crate::json::clip_line(t, 40))),
     }
 }
 

@@ -79,7 +79,8 @@ impl<'a> Fields<'a> {
     pub fn new(v: &'a Value, path: &str, allowed: &'static [&'static str]) -> Result<Self, JsonError> {
         let Value::Object(map) = v else { return err(path, format!("expected an object, found {}", describe(v))) };
         if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return err(join(path, k), format!("unknown field (expected one of: {})", allowed.join(", ")));
+            // The unknown name is untrusted: escaped and cut, so the message stays one line.
+            return err(join(path, &clip_line(k, 60)), format!("unknown field (expected one of: {})", allowed.join(", ")));
         }
         Ok(Fields { map, path: path.to_string(), allowed })
     }
@@ -222,6 +223,8 @@ mod tests {
         assert_eq!(f.bool("long").unwrap_err().to_string(), "top.long: expected true or false, found a string");
         assert_eq!(f.req_string("m").unwrap_err().to_string(), "top.m: missing required field");
         assert_eq!(Fields::new(&v, "", &["n"]).err().unwrap().to_string(), "s: unknown field (expected one of: n)");
+        let v = serde_json::json!({"a\nb": 1});
+        assert_eq!(Fields::new(&v, "x", &["n"]).err().unwrap().to_string(), "x.a\\nb: unknown field (expected one of: n)");
         assert_eq!(Fields::new(&json!([1]), "variants[2]", &[]).err().unwrap().to_string(), "variants[2]: expected an object, found an array");
     }
 

@@ -267,3 +267,31 @@ fn after_connection_lost_a_publish_fails_with_node_nats_own_error_and_after_clos
         assert_eq!((t, v["error"].as_str()), (12_000, Some("stan: Connection closed")), "{version}");
     }
 }
+
+#[test]
+fn a_run_settles_when_only_healthy_heartbeats_are_ahead() {
+    // The course on 0.17: publishes to 20 s, l1 killed at 5.5 s (the seqs it was sent were
+    // redelivered to l2 one ack wait later, and acked) and dropped at 35 s; after that only
+    // heartbeats.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/scenarios/course-queue-kill-0.17.json")).unwrap();
+    let mut sim = natsim::engine::Sim::new(natsim::engine::Scenario::parse(&text).unwrap());
+    let mut settled_at = None;
+    while let Some(t) = sim.next_event_time() {
+        if t > 60_000 {
+            break;
+        }
+        sim.run_until(t).unwrap();
+        match (sim.settled(), settled_at) {
+            (true, None) => settled_at = Some(sim.now()),
+            (false, Some(_)) => settled_at = None,
+            _ => {}
+        }
+    }
+    assert_eq!(settled_at, Some(35_000));
+    // A zombie keeps a run unsettled: killed at 5.5 s, nothing else after 20 s.
+    let mut sim = course("0.17").connect(0, "a").kill(1_000, "a").build(60_000);
+    sim.run_until(2_000).unwrap();
+    assert!(!sim.settled(), "a's registration is still held");
+    sim.run_until(40_000).unwrap();
+    assert!(sim.settled(), "a was dropped (three heartbeats failed) and nothing else runs");
+}

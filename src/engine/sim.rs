@@ -404,6 +404,40 @@ impl Sim {
         self.queue.peek().map(|Reverse(e)| e.key.0)
     }
 
+    /// The run has settled: all that is ahead is the heartbeats of healthy clients and
+    /// their pings (and timers that will find nothing to do) — no scripted action, message
+    /// in flight, ack wait, handler, zombie, pause, reconnect or limit timer. Playing on
+    /// would only repeat heartbeats, so the page stops its clock here.
+    pub fn settled(&self) -> bool {
+        if !self.pending.is_empty() {
+            return false;
+        }
+        let healthy = |p: ProcId| {
+            let pr = &self.procs[p.0 as usize];
+            pr.state == ProcState::Running
+                && pr.nats_up
+                && !pr.loop_blocked()
+                && pr.held_socket.is_empty()
+                && pr.held_timers.is_empty()
+                && pr.outbox.is_empty()
+                && pr.stale_pubs.is_empty()
+        };
+        self.queue.iter().all(|Reverse(e)| match &e.ev {
+            Event::Server { epoch, timer } => {
+                *epoch != self.epoch
+                    || match timer {
+                        ServerTimer::Heartbeat { client, gen } => {
+                            self.broker.clients().get(client).is_none_or(|c| c.hb_gen != *gen || (c.fhb == 0 && healthy(c.proc)))
+                        }
+                        ServerTimer::RequestTimeout { req } => !self.broker.request_pending(*req),
+                        _ => false,
+                    }
+            }
+            Event::ProcTimer { proc, timer } => !self.procs[proc.0 as usize].alive() || (matches!(timer, ProcTimer::Ping { .. }) && healthy(*proc)),
+            _ => false,
+        })
+    }
+
     /// Runs the scenario to its `until_ms`.
     pub fn run(&mut self) -> Result<(), RunError> {
         self.run_until(self.scenario.until_ms)

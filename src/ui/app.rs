@@ -289,6 +289,11 @@ pub fn App() -> Html {
                         <button id="progress-cancel" class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::Cancel))}>{ "Cancel" }</button>
                     </div>
                 }
+                if let Some((last, at)) = pg.settled_at.filter(|_| !pg.playing) {
+                    <div id="settled" class="banner banner--info" role="status">
+                        <span>{ format!("Nothing but heartbeats since {:.1} s, and nothing else is scheduled: the clock stopped at {:.1} s. Play goes on from here.", last as f64 / 1000.0, at as f64 / 1000.0) }</span>
+                    </div>
+                }
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
                         <span>{ err.clone() }</span>

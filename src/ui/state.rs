@@ -66,6 +66,11 @@ pub struct PlaygroundState {
     pub view: Rc<View>,
     /// A long simulation under way in slices (a seek far ahead, an opened long run).
     pub work: Option<Work>,
+    /// Something was still to happen while playing (the next settle stops the clock).
+    pub unsettled: bool,
+    /// The clock stopped because the run settled: when the last thing but a heartbeat
+    /// happened, and where the clock stopped.
+    pub settled_at: Option<(SimTime, SimTime)>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -270,6 +275,8 @@ impl PlaygroundState {
             lesson: None,
             view: Rc::new(View::default()),
             work: None,
+            unsettled: false,
+            settled_at: None,
         }
     }
 
@@ -362,10 +369,36 @@ impl PlaygroundState {
                     self.error = Some(page_error(&e));
                     self.playing = false;
                 }
+                // Once everything that was to happen has happened (only healthy heartbeats
+                // ahead), the clock stops there: the run is over and memory stays flat.
+                // Play again goes on; the next settle stops it again.
+                let settled = self.session.borrow().sim().settled();
+                if !settled {
+                    self.unsettled = true;
+                } else if self.unsettled {
+                    self.unsettled = false;
+                    self.playing = false;
+                    let sess = self.session.borrow();
+                    let trace = sess.sim().trace();
+                    // Only heartbeats since the frame began, at most a frame's events back.
+                    let last = trace
+                        .iter()
+                        .rev()
+                        .take(FRAME_EVENTS as usize)
+                        .find(|e| !matches!(e.kind, crate::engine::TraceKind::Heartbeat { .. }))
+                        .map_or(0, |e| e.t);
+                    self.settled_at = Some((last, sess.now()));
+                }
             }
-            Msg::TogglePlay => self.playing = !self.playing,
+            Msg::TogglePlay => {
+                self.playing = !self.playing;
+                self.settled_at = None;
+            }
             Msg::Pause => self.playing = false,
-            Msg::Play => self.playing = true,
+            Msg::Play => {
+                self.playing = true;
+                self.settled_at = None;
+            }
             Msg::Step => {
                 self.playing = false;
                 let now = self.session.borrow().now();
@@ -407,6 +440,8 @@ impl PlaygroundState {
                     self.error = None;
                     self.playing = false;
                     self.next_name = 1;
+                    self.unsettled = false;
+                    self.settled_at = None;
                 }
             },
             Msg::Select(c) => self.selected = c,
@@ -545,6 +580,7 @@ impl PlaygroundState {
     /// shows progress and a Cancel meanwhile).
     fn seek(&mut self, t: SimTime) {
         let t = t.min(MAX_UNTIL_MS);
+        self.settled_at = None;
         let from = {
             let mut s = self.session.borrow_mut();
             s.rewind(t);
@@ -839,6 +875,25 @@ mod tests {
         s.apply(Msg::Seek(3_000));
         let n = node(&s, &id).unwrap();
         assert_eq!((n.health.clone(), n.subs.len(), n.subs[0].wanted), (Health::Running, 1, None));
+    }
+
+    #[test]
+    fn playing_stops_where_the_run_settles_and_play_goes_on_from_there() {
+        let mut s = state();
+        s.apply(Msg::SetSpeed(3.0));
+        s.apply(Msg::Play);
+        for _ in 0..10 {
+            s.apply(Msg::Tick(16.0)); // 16 s of virtual time a frame
+        }
+        // l1 is dropped at 35 s; the frame that got there stops the clock at its end.
+        assert!(!s.playing);
+        assert_eq!(s.settled_at, Some((35_000, 48_000)));
+        assert_eq!(s.session.borrow().now(), 48_000);
+        s.apply(Msg::Play);
+        assert_eq!(s.settled_at, None);
+        s.apply(Msg::Tick(16.0));
+        assert!(s.playing, "nothing new to settle: it plays on");
+        assert_eq!(s.session.borrow().now(), 64_000);
     }
 
     #[test]

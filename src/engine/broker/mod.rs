@@ -279,6 +279,10 @@ impl Broker {
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
+    /// Whether a request to a heartbeat inbox still waits for its reply.
+    pub fn request_pending(&self, req: u64) -> bool {
+        self.reqs.contains_key(&req)
+    }
     /// Whether `client` is registered by `proc` (the connection).
     pub fn is_registered(&self, client: &str, proc: ProcId) -> bool {
         self.clients.get(client).is_some_and(|c| c.proc == proc)

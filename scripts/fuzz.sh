@@ -28,8 +28,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/fuzz.sh [--runs N | --seconds S] [--merge] [--targets \"a b\"] [--jobs J]" >&2; exit 2 ;;
   esac
 done
-if ! cargo fuzz --version 2>/dev/null | grep -q '0.13.1'; then
-  cargo install cargo-fuzz --version 0.13.1 --locked
+if ! cargo fuzz --version 2>/dev/null | grep -q ' 0.13.1'; then
+  cargo install cargo-fuzz --version 0.13.1 --locked --force
 fi
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version pinned in Cargo.toml
+CARGO_FUZZ_VERSION=0.13.1      # scripts/fuzz.sh (libFuzzer; RUSTC_BOOTSTRAP=1 for that build only)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -34,6 +35,11 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (cargo, ~8 min)"
   # trunk 0.22 needs rustc >= 1.96.1
   cargo install trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION"; then
+  log "installing cargo-fuzz $CARGO_FUZZ_VERSION (cargo, ~2 min)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/node-nats-streaming ]; then

@@ -32,6 +32,9 @@ cargo test --lib
 step "wasm tests in headless Chromium (same golden traces, page smoke test)"
 cargo test --target wasm32-unknown-unknown --test wasm
 
+step "fuzz the readers of untrusted text briefly (cargo-fuzz; long runs: scripts/fuzz.sh --runs N)"
+bash scripts/fuzz.sh --seconds 15
+
 step "release build (trunk)"
 trunk build --release
 bash scripts/size.sh

@@ -226,3 +226,38 @@ test('numbers typed into the inspector outside what they take say so and leave t
   await expect(page.locator('#error')).toContainText("publish count (×): expected a whole number from 1 to 100000, got '10000000'");
   await stillWorks(page, p);
 });
+
+test('subscription values the server or stan.js refuses are simulated with their words; a 5 MB import reads and a 25 MB one is refused unread', async ({ page }) => {
+  const p = await open(page);
+  const subs = [['w0', { ack_wait_ms: 0 }], ['w999', { ack_wait_ms: 999 }], ['w1500', { ack_wait_ms: 1500 }], ['f0', { max_inflight: 0 }], ['ok', { ack_wait_ms: 1000, max_inflight: 1 }]] as const;
+  const actions: unknown[] = [];
+  subs.forEach(([c, o], i) => {
+    actions.push({ at_ms: 0, do: 'connect', client: c });
+    actions.push({ at_ms: 0, do: 'subscribe', client: c, sub: `s${i}`, channel: 'ticket:created', ...o });
+  });
+  expect(await api(page, 'load', JSON.stringify({ until_ms: 1000, actions }))).toBeNull();
+  await api(page, 'seek', 500);
+  const trace = await api(page, 'trace') as any[];
+  const failed = Object.fromEntries(trace.filter(e => e.event === 'subscribe_failed').map(e => [e.client, e.error]));
+  expect(failed).toEqual({
+    w0: 'stan: invalid ack wait time, should be >= 1s',
+    w999: 'Assertion failed', // google-protobuf: 0.999 is not an int32 (stan.js sends whole seconds)
+    w1500: 'Assertion failed',
+    f0: 'stan: invalid MaxInflight, should be >= 1',
+  });
+  for (const c of ['w0', 'w999', 'w1500', 'f0']) {
+    await expect(page.locator(`g.node[data-client="${c}"]`)).toContainText('✕ not subscribed');
+  }
+  await expect(page.locator('g.node[data-client="f0"]')).toContainText('stan: invalid MaxInflight');
+  await expect(page.locator('g.node[data-client="ok"]')).not.toContainText('✕');
+  // 5 MB of JSON reads (a big run is a file's job); 25 MB is refused unread with the bound,
+  // and the run is kept.
+  const five = JSON.stringify({ until_ms: 10, description: 'x'.repeat(5_000_000), actions: [] });
+  expect(await api(page, 'load', five)).toBeNull();
+  await expect.poll(async () => (JSON.parse(await api(page, 'exportScenario') as string).description ?? '').length).toBe(5_000_000);
+  const before = await api(page, 'exportScenario');
+  expect(String(await page.evaluate(() => (window as any).natsPlayground.load(JSON.stringify({ until_ms: 10, description: 'x'.repeat(25_000_000), actions: [] })))))
+    .toBe('the scenario has 25000045 characters, more than the 20000000 the page reads (natsim run reads any size)');
+  expect(await api(page, 'exportScenario')).toBe(before);
+  await stillWorks(page, p);
+});

@@ -128,22 +128,26 @@ impl Sim {
             }
             Verb::Subscribe(spec) => {
                 let h = self.handle_ids[&spec.sub];
-                if spec.channel.is_empty() {
-                    self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: e::SUBJECT_MISSING.into() });
+                // What stan.js refuses itself, before anything reaches the server.
+                let refused = if spec.channel.is_empty() {
+                    Some(e::SUBJECT_MISSING)
                 } else if closed {
                     // After `closeWithError` stan.js still holds its closed NATS connection,
-                    // whose `subscribe` calls back with an error that stan.js's message handler
-                    // cannot take: a TypeError, thrown to the caller.
-                    let error = if self.procs[p.0 as usize].lost { e::SUBSCRIBE_AFTER_LOST } else { e::CONN_CLOSED };
-                    if self.procs[p.0 as usize].refused.is_some() {
-                        self.proc(p).refused_subs.push(h);
-                    }
-                    self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: error.into() });
+                    // whose `subscribe` calls back with an error that stan.js's message
+                    // handler cannot take: a TypeError, thrown to the caller.
+                    Some(if self.procs[p.0 as usize].lost { e::SUBSCRIBE_AFTER_LOST } else { e::CONN_CLOSED })
                 } else if spec.ack_wait_ms % 1000 != 0 {
                     // google-protobuf rejects a non-integer ackWaitInSecs, synchronously.
-                    self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: e::ASSERTION_FAILED.into() });
+                    Some(e::ASSERTION_FAILED)
                 } else {
-                    self.client_subscribe(p, h, &spec);
+                    None
+                };
+                match refused {
+                    Some(error) => {
+                        self.proc(p).failed_subs.push(h);
+                        self.emit(TraceKind::SubscribeFailed { client, sub: spec.sub, channel: spec.channel, error: error.into() });
+                    }
+                    None => self.client_subscribe(p, h, &spec),
                 }
             }
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
@@ -191,7 +195,7 @@ impl Sim {
             nats_up: true,
             lost: false,
             refused: None,
-            refused_subs: Vec::new(),
+            failed_subs: Vec::new(),
             nuid,
             hb_inbox: hb_inbox.clone(),
             ping_interval_ms: ping_interval_ms.div_ceil(1000) * 1000,

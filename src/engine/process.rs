@@ -121,9 +121,10 @@ pub struct Process {
     /// When and why its connect was refused (by the server, or stan.js's connect timeout):
     /// stan.js then closed itself as on `connection_lost`, so `lost` is set too.
     pub refused: Option<(SimTime, Name)>,
-    /// Subscriptions its application asked for after its connect was refused (they failed);
-    /// a restart of the process subscribes them again.
-    pub refused_subs: Vec<HandleId>,
+    /// Subscriptions its application asked for that stan.js refused before anything reached
+    /// the server (a refused connect, a closed connection, an empty subject, an ack wait
+    /// that is not whole seconds); a restart of the process asks for them again.
+    pub failed_subs: Vec<HandleId>,
     /// Its NUID generator (inboxes).
     pub nuid: Nuid,
     /// Heartbeat inbox.

@@ -14,7 +14,6 @@
 
 use super::hooks::Playground;
 use super::state::Msg;
-use crate::engine::Scenario;
 use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -49,12 +48,12 @@ pub fn install_api(pg: Playground) -> ApiHandle {
         "load",
         Box::new(move |text: JsValue| {
             let text = text.as_string().unwrap_or_default();
-            match Scenario::parse(&text) {
+            match super::state::read_scenario(&text) {
                 Ok(s) => {
                     p.dispatch(Msg::Load(std::rc::Rc::new(s)));
                     JsValue::NULL
                 }
-                Err(e) => JsValue::from_str(&e.to_string()),
+                Err(e) => JsValue::from_str(&e),
             }
         }),
     );

@@ -333,9 +333,9 @@ fn wanted_sub_vm(spec: &SubscribeSpec, why: &'static str) -> SubVm {
     }
 }
 
-/// The subscriptions a process's node shows: the ones it holds and the ones that failed,
-/// or, while it connects or after its connect was refused, the ones its application asked
-/// for. A process that asked for any is a listener.
+/// The subscriptions a process's node shows: the ones it holds, the ones the server or
+/// stan.js refused, and the ones waiting for its connect. A process that asked for any is a
+/// listener.
 pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
     const FAILED: &str = "✕ not subscribed";
     let mine = sim.handles().iter().filter(|h| h.proc == Some(p.id));
@@ -346,14 +346,14 @@ pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
         _ => None,
     };
     let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx)).map(|s| wanted_sub_vm(s, "subscribing…"));
-    let refused = p.refused_subs.iter().filter_map(|h| {
+    let refused_by_stan_js = p.failed_subs.iter().filter_map(|h| {
         let name = &sim.handles().get(h.0 as usize)?.name;
         sim.scenario().actions.iter().find_map(|a| match &a.verb {
             crate::engine::Verb::Subscribe(s) if s.sub == *name => Some(wanted_sub_vm(s, FAILED)),
             _ => None,
         })
     });
-    held.chain(failed).chain(waiting).chain(refused).collect()
+    held.chain(failed).chain(waiting).chain(refused_by_stan_js).collect()
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {

@@ -235,11 +235,25 @@ pub enum Msg {
     Cancel,
 }
 
+/// Longest scenario text the page reads from a file, a paste or the JS API (`natsim run`
+/// reads any size; a host page's `load` message and a share link hold at most
+/// [`crate::share::MAX_SCENARIO_CHARS`]).
+pub const MAX_IMPORT_CHARS: usize = 20_000_000;
+
+/// Scenario text the page was handed: read, or why not (one line; a text over
+/// [`MAX_IMPORT_CHARS`] is refused unread).
+pub fn read_scenario(text: &str) -> Result<Scenario, String> {
+    if text.len() > MAX_IMPORT_CHARS {
+        return Err(format!("the scenario has {} characters, more than the {MAX_IMPORT_CHARS} the page reads (natsim run reads any size)", text.len()));
+    }
+    Scenario::parse(text).map_err(|e| e.to_string())
+}
+
 impl Msg {
     /// Opens scenario JSON text: [`Msg::Open`] with the value read once, or the error the
     /// page shows (the current run is kept).
     pub fn open_text(text: &str) -> Msg {
-        match Scenario::parse(text) {
+        match read_scenario(text) {
             Ok(s) => Msg::Open(Rc::new(s)),
             Err(e) => Msg::Error(format!("This scenario was not loaded (the current run is kept): {e}")),
         }

@@ -254,9 +254,21 @@ test('a lesson: pick it, predict at the checkpoint, see it happen, switch to the
   const deliveries = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.seq === 2).length);
   expect(deliveries).toBe(1);
 
-  // The fixed variant: manual ack brings #2 back after the ack wait.
+  // The fixed variant: manual ack brings #2 back after the ack wait. Dragging the scrub bar
+  // past the checkpoint stops there and asks; a wrong answer can be tried again.
   await lesson.getByRole('tab', { name: 'manual ack' }).click();
   await expect(page.locator('#clock')).toHaveText('0.000 s');
+  await page.locator('#scrub').fill('8000');
+  await expect(page.locator('#checkpoint')).toContainText('Paused at 2.400 s');
+  await expect(page.locator('#clock')).toHaveText('2.400 s');
+  await page.getByRole('button', { name: 'at once' }).click();
+  await expect(page.locator('#checkpoint')).toContainText('Not quite.');
+  await expect(page.locator('#checkpoint')).not.toContainText('The answer');
+  await page.locator('#checkpoint-retry').click();
+  await page.getByRole('button', { name: '5 s after it was first sent (the ack wait)' }).click();
+  await expect(page.locator('#checkpoint')).toContainText('Right.');
+  await expect(page.locator('#lesson-done')).toContainText('Lesson finished');
+  await page.locator('#checkpoint-continue').click();
   await page.evaluate(() => (window as any).natsPlayground.seek(8000));
   const again = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.seq === 2 && e.redelivered).map((e: any) => e.t));
   expect(again).toEqual([7000]);

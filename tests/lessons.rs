@@ -23,6 +23,10 @@ fn every_lesson_claim_holds() {
                 }
             }
         }
+        // A lesson can be finished only by answering its checkpoints.
+        if lesson.checkpoints.is_empty() {
+            failures.push(format!("{name}: no checkpoint"));
+        }
         for cp in &lesson.checkpoints {
             checked += 1;
             if let Err(e) = cp.reveal.check(&lesson.scenario(cp.variant)) {

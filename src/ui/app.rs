@@ -216,7 +216,11 @@ pub fn App() -> Html {
     // Dots cross an edge in 400 ms of real time, up to 2 s of virtual time (beyond that they
     // are a blur, and only cost frames).
     let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 2_000);
-    let vm = board(pg.session.borrow().sim(), anim_ms);
+    let mut vm = board(pg.session.borrow().sim(), anim_ms);
+    // While a lesson asks, the board does not give the answer away.
+    if pg.lesson.as_ref().is_some_and(|r| r.asking.is_some()) {
+        super::board_model::hide_countdowns(&mut vm);
+    }
     let selected_node = pg.selected.as_ref().and_then(|id| vm.nodes.iter().find(|n| &n.id == id).cloned());
     let on_example = {
         let pg = pg.clone();
@@ -292,6 +296,9 @@ pub fn App() -> Html {
                 if let Some((last, at)) = pg.settled_at.filter(|_| !pg.playing) {
                     <div id="settled" class="banner banner--info" role="status">
                         <span>{ format!("Nothing but heartbeats since {:.1} s, and nothing else is scheduled: the clock stopped at {:.1} s. Play goes on from here.", last as f64 / 1000.0, at as f64 / 1000.0) }</span>
+                        if let Some(others) = pg.lesson.as_ref().filter(|r| r.lesson.variants.len() > 1).map(|r| r.lesson.variants.iter().enumerate().filter(|(i, _)| *i != r.variant).map(|(_, v)| v.name.clone()).collect::<Vec<_>>().join(", ")) {
+                            <span>{ format!(" This variant is over: compare it with {others} (the tabs above).") }</span>
+                        }
                     </div>
                 }
                 if let Some(err) = &pg.error {

@@ -546,6 +546,16 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     }
 }
 
+/// Hides what a lesson's checkpoint asks about: when the server will drop a killed or
+/// paused client (its countdown line, and the removal time in its status).
+pub fn hide_countdowns(b: &mut BoardVm) {
+    for n in &mut b.nodes {
+        if matches!(n.health, Health::Zombie(..) | Health::Paused(..)) && n.status2.is_some() {
+            n.status2 = Some("dropped when? predict first".into());
+        }
+    }
+}
+
 /// When the server timed `client` out on heartbeats, if within the last `window` ms.
 fn gave_up_at(sim: &Sim, client: &str, window: u64) -> Option<SimTime> {
     let from = sim.now().saturating_sub(window);
@@ -663,6 +673,15 @@ mod tests {
         let l1 = b.nodes.iter().find(|n| n.id == "l1").unwrap();
         assert_eq!((l1.status.as_str(), l1.tone), ("killed · the server dropped it", "gone"));
         assert_eq!(b.edges.len(), 2, "pub → channel and l2 → channel");
+    }
+
+    #[test]
+    fn a_lesson_that_asks_does_not_show_the_removal_time() {
+        let mut b = board(&course_at(6_000), 400);
+        hide_countdowns(&mut b);
+        let l1 = b.nodes.iter().find(|n| n.id == "l1").unwrap();
+        assert_eq!(l1.status2.as_deref(), Some("dropped when? predict first"));
+        assert!(!format!("{b:?}").contains("35.0 s"));
     }
 
     #[test]

@@ -16,6 +16,35 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 const PROGRESS_KEY: &str = "nats-playground.progress";
+/// Lessons finished: every checkpoint answered right (a JSON array of lesson ids).
+const DONE_KEY: &str = "nats-playground.done";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The ids of the lessons finished in this browser.
+pub fn load_done() -> Vec<String> {
+    let text = storage().and_then(|s| s.get_item(DONE_KEY).ok().flatten()).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn save_done(id: &str, done: bool) {
+    let mut all = load_done();
+    all.retain(|x| x != id);
+    if done {
+        all.push(id.to_string());
+    }
+    if let (Some(s), Ok(t)) = (storage(), serde_json::to_string(&all)) {
+        let _ = s.set_item(DONE_KEY, &t);
+    }
+}
+
+/// A lesson is finished when every one of its checkpoints was answered right.
+pub fn finished(l: &Lesson, answers: &VecMap<usize, usize>) -> bool {
+    !l.checkpoints.is_empty() && l.checkpoints.iter().enumerate().all(|(i, c)| answers.get(&i) == Some(&c.answer))
+}
 
 /// One entry of `lessons/index.json`.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,7 +142,7 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
             });
         });
     }
-    let progress = load_progress();
+    let done = load_done();
     let on_pick = {
         let (pg, index) = (pg.clone(), index.clone());
         Callback::from(move |e: Event| {
@@ -132,7 +161,7 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
         <select id="lesson-pick" aria-label="Lessons" disabled={*disabled} onchange={on_pick}>
             <option value="" selected=true disabled=true>{ "Lessons…" }</option>
             { for index.iter().enumerate().map(|(i, e)| {
-                let done = progress.get(&e.id).is_some_and(|a| !a.is_empty());
+                let done = done.contains(&e.id);
                 html! { <option value={i.to_string()}>{ format!("{}{} — {}", if done { "✓ " } else { "" }, e.section, e.title) }</option> }
             }) }
         </select>
@@ -144,14 +173,13 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
 pub fn LessonPanel() -> Html {
     let pg = use_playground();
     let run = pg.lesson.clone();
-    // Keep answers in the browser.
+    // Keep answers in the browser, and whether the lesson is finished (all answered right).
     {
-        let key = run.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone()));
+        let key = run.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone(), finished(&r.lesson, &r.answers)));
         use_effect_with(key, |key| {
-            if let Some((id, answers)) = key {
-                if !answers.is_empty() {
-                    save_progress(id, answers);
-                }
+            if let Some((id, answers, done)) = key {
+                save_progress(id, answers);
+                save_done(id, *done);
             }
         });
     }
@@ -169,8 +197,14 @@ pub fn LessonPanel() -> Html {
             <header class="lesson__head">
                 <span class="lesson__section">{ l.section.clone() }</span>
                 <h2>{ l.title.clone() }</h2>
+                if !run.answers.is_empty() {
+                    <button id="lesson-reset" class="btn" disabled={locked} onclick={d(Msg::ResetLesson)} title="Forget the answers and start again">{ "Start over" }</button>
+                }
                 <button class="btn" disabled={locked} onclick={d(Msg::CloseLesson)} aria-label="Close the lesson">{ "✕" }</button>
             </header>
+            if finished(l, &run.answers) {
+                <p id="lesson-done" class="lesson__done" role="status">{ "✓ Lesson finished: every checkpoint answered right." }</p>
+            }
             // In a course page the text is usually next to the frame: compact folds it.
             if pg.view.compact {
                 <details class="lesson__text"><summary>{ "The lesson's text" }</summary>{ for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }</details>
@@ -213,6 +247,18 @@ fn checkpoint_box(pg: &super::hooks::Playground, run: &super::state::LessonRun, 
                 <p>{ c.question.clone() }</p>
                 <div class="checkpoint__choices">
                     { for c.choices.iter().enumerate().map(|(k, ch)| html! { <button class="btn checkpoint__choice" onclick={d(Msg::Answer(k))}>{ ch.clone() }</button> }) }
+                </div>
+            </div>
+        },
+        // A wrong answer: try again, or see the answer (the lesson is finished only when
+        // every checkpoint was answered right; *Start over* clears the answers).
+        Some(a) if *a != c.answer && !run.revealed => html! {
+            <div id="checkpoint" class="checkpoint checkpoint--wrong" role="status">
+                <h3>{ "Not quite." }</h3>
+                <p>{ format!("You answered: {}. Think about what the server does, then try again.", c.choices.get(*a).cloned().unwrap_or_default()) }</p>
+                <div class="checkpoint__choices">
+                    <button id="checkpoint-retry" class="btn btn--primary" onclick={d(Msg::RetryCheckpoint)}>{ "Try again" }</button>
+                    <button id="checkpoint-reveal" class="btn" onclick={d(Msg::RevealAnswer)}>{ "Show the answer" }</button>
                 </div>
             </div>
         },

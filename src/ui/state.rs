@@ -31,11 +31,13 @@ pub struct LessonRun {
     pub asking: Option<usize>,
     /// Answers given, by checkpoint index.
     pub answers: VecMap<usize, usize>,
+    /// The right answer to the checkpoint being asked is shown (after a wrong one).
+    pub revealed: bool,
 }
 
 impl PartialEq for LessonRun {
     fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.lesson, &o.lesson) && self.variant == o.variant && self.asking == o.asking && self.answers == o.answers
+        Rc::ptr_eq(&self.lesson, &o.lesson) && self.variant == o.variant && self.asking == o.asking && self.answers == o.answers && self.revealed == o.revealed
     }
 }
 
@@ -163,8 +165,17 @@ pub enum Msg {
     StepBack,
     /// Speed (log10).
     SetSpeed(f64),
-    /// Move the cursor.
+    /// Move the cursor (the JS API, a host page, a share link: checkpoints do not stop it).
     Seek(SimTime),
+    /// Move the cursor by a learner's gesture (the scrub bar, a click on the timeline): in a
+    /// lesson it stops at the next unanswered checkpoint on the way forward, and asks.
+    Scrub(SimTime),
+    /// Forget the answer to the checkpoint being asked, to try again.
+    RetryCheckpoint,
+    /// Show the right answer to the checkpoint being asked (after a wrong one).
+    RevealAnswer,
+    /// Forget every answer of the lesson and start it again from its first variant.
+    ResetLesson,
     /// Load a scenario (a lesson's variant), already read: it travels as a value, never as
     /// text read again.
     Load(Rc<Scenario>),
@@ -416,12 +427,45 @@ impl PlaygroundState {
             Msg::Step => {
                 self.playing = false;
                 let now = self.session.borrow().now();
-                // Whatever is still due now first, then the next instant with events.
-                let mut session = self.session.borrow_mut();
-                let r = session.advance_to(now).and_then(|_| session.step(MAX_UNTIL_MS).map(|_| ()));
-                drop(session);
-                if let Err(e) = r {
-                    self.error = Some(e.to_string());
+                // Whatever is still due now first, then the next instant with events — or the
+                // lesson's next unanswered checkpoint, if it comes first.
+                let next = {
+                    let mut session = self.session.borrow_mut();
+                    session.advance_to(now).map(|_| session.sim().next_event_time())
+                };
+                match next {
+                    Err(e) => self.error = Some(e.to_string()),
+                    Ok(next) => match self.next_checkpoint(next.unwrap_or(MAX_UNTIL_MS)) {
+                        Some(cp) => self.stop_at_checkpoint(cp),
+                        None => {
+                            if let Err(e) = self.session.borrow_mut().step(MAX_UNTIL_MS) {
+                                self.error = Some(e.to_string());
+                            }
+                        }
+                    },
+                }
+            }
+            Msg::Scrub(t) => match self.next_checkpoint(t) {
+                Some(cp) => self.stop_at_checkpoint(cp),
+                None => self.apply(Msg::Seek(t)),
+            },
+            Msg::RetryCheckpoint => {
+                if let Some(run) = self.lesson.as_mut() {
+                    if let Some(cp) = run.asking {
+                        run.answers.remove(&cp);
+                        run.revealed = false;
+                    }
+                }
+            }
+            Msg::RevealAnswer => {
+                if let Some(run) = self.lesson.as_mut() {
+                    run.revealed = true;
+                }
+            }
+            Msg::ResetLesson => {
+                if let Some(run) = self.lesson.as_mut() {
+                    run.answers = VecMap::new();
+                    self.load_variant(0);
                 }
             }
             Msg::StepBack => {
@@ -522,7 +566,7 @@ impl PlaygroundState {
                 self.seek(now);
             }
             Msg::StartLesson(lesson, answers) => {
-                self.lesson = Some(LessonRun { lesson, variant: 0, asking: None, answers });
+                self.lesson = Some(LessonRun { lesson, variant: 0, asking: None, answers, revealed: false });
                 self.load_variant(0);
             }
             Msg::LessonVariant(i) => self.load_variant(i),
@@ -536,6 +580,7 @@ impl PlaygroundState {
             Msg::ContinueLesson => {
                 if let Some(run) = self.lesson.as_mut() {
                     run.asking = None;
+                    run.revealed = false;
                     self.playing = true;
                 }
             }
@@ -576,6 +621,16 @@ impl PlaygroundState {
             .filter(|(i, c)| c.variant == run.variant && !run.answers.contains_key(i) && c.at_ms > now && c.at_ms <= t)
             .min_by_key(|(_, c)| c.at_ms)
             .map(|(i, _)| i)
+    }
+
+    /// Pauses at checkpoint `cp` and asks it.
+    fn stop_at_checkpoint(&mut self, cp: usize) {
+        let Some(at) = self.lesson.as_ref().and_then(|r| r.lesson.checkpoints.get(cp)).map(|c| c.at_ms) else { return };
+        self.playing = false;
+        self.seek(at);
+        if let Some(run) = self.lesson.as_mut() {
+            run.asking = Some(cp);
+        }
     }
 
     fn load_variant(&mut self, i: usize) {
@@ -942,6 +997,41 @@ mod tests {
         let run = s.lesson.as_ref().unwrap();
         assert_eq!((run.variant, run.asking), (1, None));
         assert_eq!(s.session.borrow().now(), 0);
+    }
+
+    #[test]
+    fn stepping_and_scrubbing_stop_at_an_unanswered_checkpoint_and_a_wrong_answer_can_be_retried() {
+        let lesson = Rc::new(crate::lesson::Lesson::parse(include_str!("../../www/lessons/04-manual-ack.json")).unwrap());
+        let mut s = state();
+        s.apply(Msg::StartLesson(lesson.clone(), Default::default()));
+        // The scrub bar dragged to 8 s stops at the checkpoint (2.4 s) and asks.
+        s.apply(Msg::Scrub(8_000));
+        assert_eq!((s.session.borrow().now(), s.lesson.as_ref().unwrap().asking), (2_400, Some(0)));
+        // A host page's seek is not a learner's gesture: it goes where it is told.
+        s.apply(Msg::Seek(8_000));
+        assert_eq!(s.session.borrow().now(), 8_000);
+        // Step from before the checkpoint stops at it: 2 s has events (a publish), 2.4 s the
+        // question, before the next event.
+        s.apply(Msg::Seek(2_000));
+        s.apply(Msg::Step);
+        assert_eq!(s.session.borrow().now(), 2_300, "the handler's work at 2.3 s comes first");
+        s.apply(Msg::Step);
+        assert_eq!((s.session.borrow().now(), s.lesson.as_ref().unwrap().asking), (2_400, Some(0)));
+        // Wrong, retried, right: finished only then.
+        s.apply(Msg::Answer(0));
+        assert!(!crate::ui::lessons::finished(&lesson, &s.lesson.as_ref().unwrap().answers));
+        s.apply(Msg::RetryCheckpoint);
+        assert_eq!(s.lesson.as_ref().unwrap().answers.get(&0), None);
+        s.apply(Msg::Answer(1));
+        s.apply(Msg::LessonVariant(1));
+        s.apply(Msg::Scrub(10_000));
+        assert_eq!(s.lesson.as_ref().unwrap().asking, Some(1));
+        s.apply(Msg::Answer(1));
+        assert!(crate::ui::lessons::finished(&lesson, &s.lesson.as_ref().unwrap().answers));
+        // Start over forgets the answers and opens the first variant.
+        s.apply(Msg::ResetLesson);
+        let run = s.lesson.as_ref().unwrap();
+        assert_eq!((run.answers.len(), run.variant, s.session.borrow().now()), (0, 0, 0));
     }
 
     #[test]

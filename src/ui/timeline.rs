@@ -189,7 +189,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
             let x = board_x(&svg, &e);
             if !p.moved && x > GUTTER {
                 pg.dispatch(Msg::Pause);
-                pg.dispatch(Msg::Seek(t_of(x, &v)));
+                pg.dispatch(Msg::Scrub(t_of(x, &v)));
             }
         })
     };
@@ -340,7 +340,7 @@ fn journey_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> H
             <h3>{ format!("Journey of {channel} #{seq}") }<button class="btn" onclick={clear}>{ "Clear" }</button></h3>
             <ol>{ for steps.iter().map(|(t, text)| {
                 let (pg, t) = (pg.clone(), *t);
-                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::Pause); pg.dispatch(Msg::Seek(t)); })}>{ seconds(t) }</button>{ " " }{ text.clone() }</li> }
+                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::Pause); pg.dispatch(Msg::Scrub(t)); })}>{ seconds(t) }</button>{ " " }{ text.clone() }</li> }
             }) }</ol>
         </div>
     }
@@ -356,7 +356,7 @@ fn warnings_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> 
             <h3>{ format!("Look here ({})", warnings.len()) }</h3>
             <ul>{ for warnings.iter().rev().take(8).map(|w| {
                 let (pg, msg, t) = (pg.clone(), w.msg.clone(), w.t);
-                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::SelectMsg(msg.clone())); pg.dispatch(Msg::Pause); pg.dispatch(Msg::Seek(t)); })}>{ seconds(w.t) }</button>{ " " }{ w.text.clone() }</li> }
+                html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::SelectMsg(msg.clone())); pg.dispatch(Msg::Pause); pg.dispatch(Msg::Scrub(t)); })}>{ seconds(w.t) }</button>{ " " }{ w.text.clone() }</li> }
             }) }</ul>
         </div>
     }

@@ -61,7 +61,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
         Callback::from(move |e: InputEvent| {
             if let Ok(v) = value_of(&e).parse::<u64>() {
                 pg.dispatch(Msg::Pause);
-                pg.dispatch(Msg::Seek(v));
+                pg.dispatch(Msg::Scrub(v));
             }
         })
     };

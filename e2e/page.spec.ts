@@ -51,7 +51,7 @@ test('gestures: two listeners dragged into one queue group, manual ack, a failur
   // A onto the "new queue group" zone, then B onto that group.
   await dragNode(page, a, (await page.locator('.board__zone rect').boundingBox())!);
   await expect(page.locator('.group')).toHaveCount(1);
-  await expect(page.locator('.group')).toContainText('queue group-1');
+  await expect(page.locator('.group')).toContainText('queue orders-service-queue-group');
   await dragNode(page, b, (await page.locator('.group rect').boundingBox())!);
   await expect(page.locator('.group')).toHaveCount(1);
 
@@ -94,7 +94,7 @@ test('gestures: two listeners dragged into one queue group, manual ack, a failur
   // The recording reproduces the run.
   const exported = await page.evaluate(() => (window as any).natsPlayground.exportScenario());
   expect(exported).toContain('"do":"kill"');
-  expect(exported).toContain('"queue":"group-1"');
+  expect(exported).toContain('"queue":"orders-service-queue-group"');
 });
 
 test('monitoring lists three subscriptions after a restart with a new random id, then two', async ({ page }) => {
@@ -249,8 +249,8 @@ test('a lesson: pick it, predict at the checkpoint, see it happen, switch to the
   await page.locator('#checkpoint-continue').click();
   // The variant's work is over by 3.3 s: the clock stops by itself once only heartbeats
   // are left, and says so.
-  await expect(page.locator('#settled')).toContainText('Nothing but heartbeats since 3.3 s');
-  expect(await page.evaluate(() => (window as any).natsPlayground.now())).toBeGreaterThan(3300);
+  await expect(page.locator('#settled')).toContainText('The run settled at 3.3 s');
+  expect(await page.evaluate(() => (window as any).natsPlayground.now())).toBe(3300);
   const deliveries = await page.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.seq === 2).length);
   expect(deliveries).toBe(1);
 

@@ -64,6 +64,8 @@ fn initial() -> PlaygroundState {
             s
         }
     };
+    // Fresh random ids for this page (the run's own ids are in its actions).
+    s.name_base = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
     if let Some(f) = view.start.speed {
         s.speed_log = f.log10();
     }
@@ -115,12 +117,19 @@ pub fn App() -> Html {
             move || drop(next)
         });
     }
-    // Keyboard: space play/pause, arrows step, ? help (not while typing in a field).
+    // Keyboard: space play/pause, arrows step, ? help (not while typing in a field); Esc
+    // closes whatever dialog is open (even from a field in it) and deselects.
     {
-        let pg = pg.clone();
+        let (pg, dialog) = (pg.clone(), dialog.clone());
         use_effect_with((), move |_| {
             let keys = DocumentListener::new("keydown", move |e| {
                 let Ok(e) = e.dyn_into::<KeyboardEvent>() else { return };
+                if e.key() == "Escape" {
+                    dialog.set(Dialog::None);
+                    pg.dispatch(Msg::CloseHelp);
+                    pg.dispatch(Msg::Select(None));
+                    return;
+                }
                 let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
                     "TEXTAREA" | "SELECT" => true,
                     "INPUT" => !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button")),
@@ -135,7 +144,6 @@ pub fn App() -> Html {
                     "ArrowRight" if !v.locks(Control::Step) => Msg::Step,
                     "ArrowLeft" if !v.locks(Control::Step) => Msg::StepBack,
                     "?" => Msg::ToggleHelp,
-                    "Escape" => Msg::Select(None),
                     _ => return,
                 };
                 e.prevent_default();
@@ -293,9 +301,9 @@ pub fn App() -> Html {
                         <button id="progress-cancel" class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::Cancel))}>{ "Cancel" }</button>
                     </div>
                 }
-                if let Some((last, at)) = pg.settled_at.filter(|_| !pg.playing) {
+                if let Some(at) = pg.settled_at.filter(|_| !pg.playing) {
                     <div id="settled" class="banner banner--info" role="status">
-                        <span>{ format!("Nothing but heartbeats since {:.1} s, and nothing else is scheduled: the clock stopped at {:.1} s. Play goes on from here.", last as f64 / 1000.0, at as f64 / 1000.0) }</span>
+                        <span>{ format!("The run settled at {:.1} s: after it nothing is scheduled but heartbeats, so the clock stopped there. Play goes on from here.", at as f64 / 1000.0) }</span>
                         if let Some(others) = pg.lesson.as_ref().filter(|r| r.lesson.variants.len() > 1).map(|r| r.lesson.variants.iter().enumerate().filter(|(i, _)| *i != r.variant).map(|(_, v)| v.name.clone()).collect::<Vec<_>>().join(", ")) {
                             <span>{ format!(" This variant is over: compare it with {others} (the tabs above).") }</span>
                         }

@@ -79,8 +79,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
             let group = if let Some(g) = target {
                 Some((g.queue.clone(), g.durable.clone()))
             } else if inside(d.at, zone) {
-                let n = (1..).find(|n| !groups.iter().any(|g| g.queue == format!("group-{n}"))).unwrap_or(1);
-                Some((format!("group-{n}"), None))
+                Some((new_group_name(&groups), None))
             } else {
                 None
             };
@@ -199,6 +198,15 @@ fn group(g: &GroupVm, hot: bool) -> Html {
 /// What fits of an error line in a node (the whole error is in the node's tooltip and in the
 /// inspector).
 const ERROR_CHARS: usize = 38;
+
+/// A name for a queue group made by a drop on the new-group zone, after the course's
+/// pattern (`<service>-service-queue-group`): the first of the course's services not yet
+/// naming a group on the board, then `group-N`.
+pub fn new_group_name(groups: &[GroupVm]) -> String {
+    const SERVICES: [&str; 5] = ["orders", "payments", "expiration", "tickets", "auth"];
+    let free = |q: &str| !groups.iter().any(|g| g.queue == q);
+    SERVICES.iter().map(|s| format!("{s}-service-queue-group")).chain((1..).map(|n| format!("group-{n}"))).find(|q| free(q)).unwrap_or_default()
+}
 
 fn sub_line(s: &SubVm) -> String {
     let mut t = shown_name(&s.handle, 16);

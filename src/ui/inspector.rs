@@ -371,7 +371,7 @@ fn ServerPanel() -> Html {
                 <button id="add-publisher" class="btn btn--primary" onclick={add(false)}>{ "+ Publisher" }</button>
                 <button id="add-listener" class="btn btn--primary" onclick={add(true)}>{ "+ Listener" }</button>
             </div>
-            <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random, like randomBytes(4)" value={(*typed).clone()} oninput={set_state(typed.clone())}
+            <label>{ "client id " }<input id="new-client-id" type="text" placeholder="random" title="Empty: a random id, like the course's randomBytes(4).toString('hex')" value={(*typed).clone()} oninput={set_state(typed.clone())}
                 aria-invalid={id_note.is_some().then_some("true")} aria-describedby="new-client-id-note" /></label>
             if let Some(n) = id_note { <p id="new-client-id-note" class="field-note" role="status">{ n }</p> }
             <label>{ "listener channel " }<input id="new-channel" type="text" value={(*channel).clone()} oninput={set_state(channel.clone())}

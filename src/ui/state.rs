@@ -62,6 +62,10 @@ pub struct PlaygroundState {
     pub help: bool,
     /// Counter for new names.
     pub next_name: u64,
+    /// Where this page's random ids start: drawn once per page (fresh ids on every new
+    /// board, like the course's `randomBytes(4)`); 0 in tests. A run's recorded actions
+    /// keep the ids they were made with, so a shared or exported run is unchanged.
+    pub name_base: u64,
     /// The lesson being followed, if any.
     pub lesson: Option<LessonRun>,
     /// What is shown and what is locked (the URL's embed options).
@@ -70,9 +74,9 @@ pub struct PlaygroundState {
     pub work: Option<Work>,
     /// Something was still to happen while playing (the next settle stops the clock).
     pub unsettled: bool,
-    /// The clock stopped because the run settled: when the last thing but a heartbeat
-    /// happened, and where the clock stopped.
-    pub settled_at: Option<(SimTime, SimTime)>,
+    /// The clock stopped because the run settled, at this time (the last event that was
+    /// not a heartbeat).
+    pub settled_at: Option<SimTime>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -170,6 +174,8 @@ pub enum Msg {
     /// Move the cursor by a learner's gesture (the scrub bar, a click on the timeline): in a
     /// lesson it stops at the next unanswered checkpoint on the way forward, and asks.
     Scrub(SimTime),
+    /// Close the help overlay.
+    CloseHelp,
     /// Forget the answer to the checkpoint being asked, to try again.
     RetryCheckpoint,
     /// Show the right answer to the checkpoint being asked (after a wrong one).
@@ -297,6 +303,7 @@ impl PlaygroundState {
             error: None,
             help: false,
             next_name: 1,
+            name_base: 0,
             lesson: None,
             view: Rc::new(View::default()),
             work: None,
@@ -321,9 +328,15 @@ impl PlaygroundState {
 
 impl PlaygroundState {
     fn fresh_name(&mut self) -> String {
-        let n = self.next_name;
-        self.next_name += 1;
-        hex_id(n)
+        loop {
+            let n = self.name_base.wrapping_add(self.next_name);
+            self.next_name += 1;
+            let id = hex_id(n);
+            let taken = self.session.borrow().actions().iter().any(|a| matches!(&a.verb, Verb::Connect { client, .. } if **client == *id));
+            if !taken {
+                return id;
+            }
+        }
     }
 
     fn fresh_handle(&mut self) -> String {
@@ -401,18 +414,27 @@ impl PlaygroundState {
                 if !settled {
                     self.unsettled = true;
                 } else if self.unsettled {
+                    // Back to the moment it settled: the last event that was not a heartbeat
+                    // (within this frame; a frame is at most FRAME_EVENTS events).
                     self.unsettled = false;
                     self.playing = false;
-                    let sess = self.session.borrow();
-                    let trace = sess.sim().trace();
-                    // Only heartbeats since the frame began, at most a frame's events back.
-                    let last = trace
-                        .iter()
-                        .rev()
-                        .take(FRAME_EVENTS as usize)
-                        .find(|e| !matches!(e.kind, crate::engine::TraceKind::Heartbeat { .. }))
-                        .map_or(0, |e| e.t);
-                    self.settled_at = Some((last, sess.now()));
+                    let (now, last) = {
+                        let sess = self.session.borrow();
+                        let last = sess
+                            .sim()
+                            .trace()
+                            .iter()
+                            .rev()
+                            .take(FRAME_EVENTS as usize)
+                            .find(|e| !matches!(e.kind, crate::engine::TraceKind::Heartbeat { .. }))
+                            .map(|e| e.t);
+                        (sess.now(), last)
+                    };
+                    let at = last.filter(|t| *t <= now).unwrap_or(now);
+                    if at < now {
+                        self.seek(at);
+                    }
+                    self.settled_at = Some(at);
                 }
             }
             Msg::TogglePlay => {
@@ -588,6 +610,7 @@ impl PlaygroundState {
             Msg::Error(e) => self.error = Some(e),
             Msg::DismissError => self.error = None,
             Msg::ToggleHelp => self.help = !self.help,
+            Msg::CloseHelp => self.help = false,
             Msg::Continue => {
                 let Some(w) = self.work else { return };
                 self.slice(w);
@@ -954,15 +977,16 @@ mod tests {
         for _ in 0..10 {
             s.apply(Msg::Tick(16.0)); // 16 s of virtual time a frame
         }
-        // l1 is dropped at 35 s; the frame that got there stops the clock at its end.
+        // l1 is dropped at 35 s, the last event but heartbeats: the frame that got past it
+        // (to 48 s) brings the cursor back there and stops.
         assert!(!s.playing);
-        assert_eq!(s.settled_at, Some((35_000, 48_000)));
-        assert_eq!(s.session.borrow().now(), 48_000);
+        assert_eq!(s.settled_at, Some(35_000));
+        assert_eq!(s.session.borrow().now(), 35_000);
         s.apply(Msg::Play);
         assert_eq!(s.settled_at, None);
         s.apply(Msg::Tick(16.0));
         assert!(s.playing, "nothing new to settle: it plays on");
-        assert_eq!(s.session.borrow().now(), 64_000);
+        assert_eq!(s.session.borrow().now(), 51_000);
     }
 
     #[test]

@@ -1,20 +1,14 @@
 import { test, expect, Page } from '@playwright/test';
+import { api, open } from './helpers';
 
 // Gestures that must do what the real client does (issue: a page that never dies, §3): a
 // duplicate client id, the course's restart (a kill, then a new process), restarting a node
 // the server dropped, and bad values typed into the board. Each checks the trace and the
 // page's own `channelsz?subs=1` panel at exact times.
 
-const api = (page: Page, f: string, ...args: unknown[]) =>
-  page.evaluate(([f, args]) => (window as any).natsPlayground[f as string](...(args as unknown[])), [f, args] as const);
-
+/** The example `name`, its console and page errors collected. */
 async function example(page: Page, name: string) {
-  const errors: string[] = [];
-  page.on('pageerror', e => errors.push(`pageerror: ${e.message}`));
-  page.on('console', m => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  await page.goto(`/?scenario=${name}`);
-  await page.waitForFunction(() => (window as any).natsPlayground);
-  return errors;
+  return (await open(page, `/?scenario=${name}`)).errors;
 }
 
 async function seek(page: Page, t: number) {

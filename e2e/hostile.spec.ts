@@ -1,33 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
+import { api, open, stillWorks } from './helpers';
 
 // Bad and hostile input (issue: a page that never dies). Each case: a clear message, no
 // console error or page error, the page still works afterwards (a play/seek succeeds), and
 // nothing rendered as HTML or executed.
-
-type Problems = { errors: string[] };
-
-/** Collects console errors and page errors; the `window.__pwned` flag catches executed input. */
-async function open(page: Page, url = '/'): Promise<Problems> {
-  const p: Problems = { errors: [] };
-  page.on('pageerror', e => p.errors.push(`pageerror: ${e.message}`));
-  page.on('console', m => { if (m.type() === 'error') p.errors.push(`console: ${m.text()}`); });
-  await page.goto(url);
-  await page.waitForFunction(() => (window as any).natsPlayground);
-  return p;
-}
-
-const api = (page: Page, f: string, ...args: unknown[]) =>
-  page.evaluate(([f, args]) => (window as any).natsPlayground[f as string](...(args as unknown[])), [f, args] as const);
-
-/** The page still answers: a seek moves the cursor and the board renders. */
-async function stillWorks(page: Page, p: Problems) {
-  await api(page, 'seek', 1500);
-  await expect.poll(() => api(page, 'now')).toBe(1500);
-  await expect(page.locator('svg.board')).toBeVisible();
-  expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
-  expect(await page.locator('img[src="x"], script:not([src]):not([type])').count()).toBe(0);
-  expect(p.errors).toEqual([]);
-}
 
 /** The example course page with the playground framed, once it said ready. */
 async function embedded(page: Page) {

@@ -1,32 +1,10 @@
 import { test, expect, Page } from '@playwright/test';
+import { api, open, stillWorks } from './helpers';
 
 // Gestures a learner makes too fast, too often or at the wrong moment (issue: a page that
 // never dies, §2): rapid play/pause/seek/reset, a drag and a resize while playing, 200
 // listeners, and the page left at 1000× for a minute. Each: no console or page error, the
 // page still answers, and memory stays flat once the run is over.
-
-type Problems = { errors: string[] };
-
-async function open(page: Page, url = '/'): Promise<Problems> {
-  const p: Problems = { errors: [] };
-  page.on('pageerror', e => p.errors.push(`pageerror: ${e.message}`));
-  page.on('console', m => { if (m.type() === 'error') p.errors.push(`console: ${m.text()}`); });
-  await page.goto(url);
-  await page.waitForFunction(() => (window as any).natsPlayground);
-  return p;
-}
-
-const api = (page: Page, f: string, ...args: unknown[]) =>
-  page.evaluate(([f, args]) => (window as any).natsPlayground[f as string](...(args as unknown[])), [f, args] as const);
-
-async function stillWorks(page: Page, p: Problems) {
-  await api(page, 'pause');
-  await api(page, 'seek', 1500);
-  await expect.poll(() => api(page, 'now')).toBe(1500);
-  await expect(page.locator('svg.board')).toBeVisible();
-  await expect(page.locator('#crash')).toHaveCount(0);
-  expect(p.errors).toEqual([]);
-}
 
 test('rapid play, pause, seek, step and reset in one burst of input leave a working page', async ({ page }) => {
   const p = await open(page);

@@ -159,3 +159,22 @@ test('bad values typed into the board are named at the field and on the node, in
   await page.screenshot({ path: 'test-results/bad-values-phone.png' });
   expect(errors).toEqual([]);
 });
+
+test('keyboard: a board node is focusable, says its state, opens its inspector with Enter and is killed with k', async ({ page }) => {
+  const errors = await example(page, 'course-queue-kill-0.17');
+  await seek(page, 2000);
+  const l2 = node(page, 'l2');
+  await expect(l2).toHaveAttribute('aria-label', 'listener l2, running');
+  await l2.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.inspector__id').first()).toHaveText('l2');
+  await expect(l2).toHaveAttribute('aria-pressed', 'true');
+  await l2.focus();
+  await page.keyboard.press('k');
+  const killed = ((await api(page, 'trace')) as any[]).filter(e => e.event === 'killed').map(e => [e.t, e.client]);
+  expect(killed).toEqual([[2000, 'l2']]);
+  await expect(l2).toHaveAttribute('aria-label', /^listener l2, killed · 0\/3 heartbeats missed, server drops it at 30\.0 s/);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { name: 'Server' }).first()).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -225,6 +225,11 @@ pub fn App() -> Html {
     // are a blur, and only cost frames).
     let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 2_000);
     let mut vm = board(pg.session.borrow().sim(), anim_ms);
+    // A live region says what only the board shows (the last 200 events at most are read).
+    let announce = {
+        let sess = pg.session.borrow();
+        super::view_model::announcement(sess.sim().trace(), sess.now(), 200).unwrap_or_default()
+    };
     // While a lesson asks, the board does not give the answer away.
     if pg.lesson.as_ref().is_some_and(|r| r.asking.is_some()) {
         super::board_model::hide_countdowns(&mut vm);
@@ -309,6 +314,7 @@ pub fn App() -> Html {
                         }
                     </div>
                 }
+                <div id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true">{ announce }</div>
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">
                         <span>{ err.clone() }</span>

@@ -147,10 +147,40 @@ pub fn row(e: &TraceEvent) -> TraceRow {
     }
 }
 
+/// What a screen reader hears about the run at the cursor: the latest event among the last
+/// `window` ones that a learner would otherwise only see on the board (a redelivery, a
+/// client the server dropped, a refusal, a lost connection), as one sentence.
+pub fn announcement(trace: &[TraceEvent], now: u64, window: usize) -> Option<String> {
+    use TraceKind::*;
+    let end = trace.partition_point(|e| e.t <= now);
+    trace[end.saturating_sub(window)..end].iter().rev().find_map(|e| {
+        let who = e.kind.client().map(|c| full_name(c)).unwrap_or_default();
+        let what = match &e.kind {
+            Delivered { redelivered: true, .. } => format!("redelivered to {who}: {}", detail(&e.kind)),
+            ClientClosed { reason, .. } if reason.as_str() == "heartbeat" => format!("the server dropped {who}: timed out on heartbeats"),
+            ConnectFailed { .. } | SubscribeFailed { .. } | PublishFailed { .. } | ConnectionLost { .. } => {
+                format!("{} {who}: {}", e.kind.name().replace('_', " "), detail(&e.kind))
+            }
+            _ => return None,
+        };
+        Some(format!("At {}, {what}", seconds(e.t)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::TraceEvent;
+
+    #[test]
+    fn the_live_region_names_the_latest_redelivery_or_drop() {
+        let s = crate::engine::Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap();
+        let mut sim = crate::engine::Sim::new(s);
+        sim.run_until(36_000).unwrap();
+        assert_eq!(announcement(sim.trace(), 12_500, 200).as_deref(), Some("At 12.000 s, redelivered to l2: s2 ticket:created #7 redelivered ×1"));
+        assert_eq!(announcement(sim.trace(), 36_000, 200).as_deref(), Some("At 35.000 s, the server dropped l1: timed out on heartbeats"));
+        assert_eq!(announcement(sim.trace(), 500, 200), None);
+    }
 
     #[test]
     fn rows_read_like_a_transcript() {

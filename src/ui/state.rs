@@ -1016,7 +1016,9 @@ mod tests {
         s.apply(Msg::ContinueLesson);
         assert!(s.playing);
         s.apply(Msg::Tick(10.0));
-        assert_eq!(s.session.borrow().now(), 12_400, "answered checkpoints do not stop it again");
+        // The answered checkpoint does not stop it again; the variant's end does: its last
+        // event is the handler's work at 3.3 s, then only heartbeats.
+        assert_eq!((s.session.borrow().now(), s.lesson.as_ref().unwrap().asking, s.settled_at), (3_300, None, Some(3_300)));
         s.apply(Msg::LessonVariant(1));
         let run = s.lesson.as_ref().unwrap();
         assert_eq!((run.variant, run.asking), (1, None));

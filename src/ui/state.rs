@@ -621,7 +621,12 @@ impl PlaygroundState {
 
     /// One slice of `w`: done, still under way, or stopped by an error.
     fn slice(&mut self, w: Work) {
-        let r = self.session.borrow_mut().advance_some(w.target, SLICE_EVENTS);
+        self.slice_of(w, SLICE_EVENTS);
+    }
+
+    /// A slice of at most `events` trace events.
+    fn slice_of(&mut self, w: Work, events: u64) {
+        let r = self.session.borrow_mut().advance_some(w.target, events);
         match r {
             Ok(true) => self.work = None,
             Ok(false) => self.work = Some(w),
@@ -679,7 +684,9 @@ impl PlaygroundState {
             s.now()
         };
         self.work = None;
-        self.slice(Work { target: t, from });
+        // The first slice runs inside the gesture's own task, which also renders the board:
+        // a fifth of a slice keeps that task short; a near seek still ends in it.
+        self.slice_of(Work { target: t, from }, SLICE_EVENTS / 5);
     }
 
     /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the

@@ -346,14 +346,17 @@ pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
         _ => None,
     };
     let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx)).map(|s| wanted_sub_vm(s, "subscribing…"));
-    let refused_by_stan_js = p.failed_subs.iter().filter_map(|h| {
-        let name = &sim.handles().get(h.0 as usize)?.name;
-        sim.scenario().actions.iter().find_map(|a| match &a.verb {
-            crate::engine::Verb::Subscribe(s) if s.sub == *name => Some(wanted_sub_vm(s, FAILED)),
-            _ => None,
-        })
-    });
+    let refused_by_stan_js = p.failed_subs.iter().filter_map(|h| spec_of(sim, &sim.handles().get(h.0 as usize)?.name)).map(|s| wanted_sub_vm(s, FAILED));
     held.chain(failed).chain(waiting).chain(refused_by_stan_js).collect()
+}
+
+/// The `subscribe` action that made handle `name` (one scan of the actions; an index is
+/// issue 10's).
+fn spec_of<'a>(sim: &'a Sim, name: &str) -> Option<&'a SubscribeSpec> {
+    sim.scenario().actions.iter().find_map(|a| match &a.verb {
+        crate::engine::Verb::Subscribe(s) if &*s.sub == name => Some(s),
+        _ => None,
+    })
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
@@ -364,10 +367,7 @@ fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
         let wait = s.ack_wait_ms() as f64;
         Some((1.0 - (*oldest - now) as f64 / wait).clamp(0.0, 1.0))
     });
-    let spec = sim.scenario().actions.iter().find_map(|a| match &a.verb {
-        crate::engine::Verb::Subscribe(s) if s.sub == h.name => Some(s),
-        _ => None,
-    });
+    let spec = spec_of(sim, &h.name);
     SubVm {
         handle: h.name.to_string(),
         channel: h.channel.to_string(),

@@ -61,6 +61,12 @@ test('gestures: two listeners dragged into one queue group, manual ack, a failur
   await expect(page.locator('.inspector__code')).toContainText(".setManualAckMode(true)");
   await page.locator('#opt-ackwait').selectOption('5000');
   await expect(page.locator('.inspector__code')).toContainText('.setAckWait(5000)');
+  // Both edits are one re-subscribe, applied at once.
+  const subsBefore = await page.evaluate(() => JSON.parse((window as any).natsPlayground.exportScenario()).actions.filter((a: any) => a.do === 'subscribe').length);
+  await page.locator('#opt-apply').click();
+  await expect(page.locator('#notice')).toContainText('was closed and');
+  expect(await page.evaluate(() => JSON.parse((window as any).natsPlayground.exportScenario()).actions.filter((a: any) => a.do === 'subscribe').length)).toBe(subsBefore + 1);
+  await expect(page.locator('#opt-apply')).toBeDisabled();
   await page.locator('#fail-next').click();
 
   // A publisher, one event per second.
@@ -399,6 +405,8 @@ test("a listener with two subscriptions: the inspector has a tab per subscriptio
   await expect(page.locator('.inspector legend').first()).toHaveText('subscription s2 on ticket:updated');
   // Manual ack on ticket:updated: s2 is closed and s3 made with the option; the tab stays there.
   await page.locator('#opt-manual').check();
+  await expect(page.locator('.inspector legend').first()).toHaveText('subscription s2 on ticket:updated');
+  await page.locator('#opt-apply').click();
   await expect(page.locator('.inspector legend').first()).toHaveText('subscription s3 on ticket:updated');
   await expect(page.locator('#opt-manual')).toBeChecked();
   const subs = await page.evaluate(() => JSON.parse((window as any).natsPlayground.exportScenario()).actions.filter((a: any) => a.do === 'subscribe').map((a: any) => [a.sub, a.channel, a.manual_ack ?? false]));

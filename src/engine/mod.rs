@@ -51,7 +51,7 @@ pub use broker::StartPosition;
 pub use config::{ServerConfig, ServerVersion};
 pub use monitor::{Monitor, MonitorView};
 pub use scenario::{Action, AppKind, Behaviour, Handler, Scenario, ScenarioError, Verb};
-pub use session::Session;
+pub use session::{later_actions_after, Fork, Session};
 pub use sim::{RunError, RunLimits, Sim, TraceIndex};
 pub use time::SimTime;
 pub use trace::{TraceEvent, TraceKind};

@@ -1,7 +1,9 @@
 //! An interactive run: the scenario recorded so far, the simulator at the cursor, and
 //! checkpoints so that seeking anywhere in a long run only replays a little. Acting at the
-//! cursor records the action there and discards every action dated later (a fork), then
-//! replays deterministically. Used by the page; no web types.
+//! cursor records the action there and forks: [`Session::act_all`] discards every action
+//! dated later, [`Session::fork`] keeps the later ones the new actions leave meaningful
+//! (see [`later_actions_after`]) and says which it dropped. Either replays
+//! deterministically. Used by the page; no web types.
 //!
 //! The run's history (trace and log) exists once, inside the simulator at the cursor; a
 //! checkpoint ([`Checkpoint`]) holds the state without it and the history's length then.
@@ -175,10 +177,28 @@ impl Session {
     /// Records `verbs` at the cursor in order, discarding later actions (a fork), and
     /// replays once. Returns the index of the first.
     pub fn act_all(&mut self, verbs: Vec<Verb>) -> Result<usize, RunError> {
+        self.record(verbs, Vec::new())
+    }
+
+    /// Records `verbs` at the cursor in order and replays once, keeping the actions dated
+    /// later that the new ones leave meaningful ([`later_actions_after`]): the page's
+    /// gestures, so that changing a listener's options at 2 s keeps the example's scripted
+    /// `kill` at 5.5 s. Returns what happened to the later actions.
+    pub fn fork(&mut self, verbs: Vec<Verb>) -> Result<Fork, RunError> {
+        let now = self.now();
+        let later: Vec<Action> = self.recorded.actions.iter().filter(|a| a.at_ms > now).cloned().collect();
+        let past = self.recorded.actions.iter().filter(|a| a.at_ms <= now).map(|a| &a.verb);
+        let (kept, dropped) = later_actions_after(past, &verbs, later);
+        let first = self.record(verbs, kept.clone())?;
+        Ok(Fork { first, kept, dropped })
+    }
+
+    fn record(&mut self, verbs: Vec<Verb>, later: Vec<Action>) -> Result<usize, RunError> {
         let now = self.now();
         self.recorded.actions.retain(|a| a.at_ms <= now);
         let idx = self.recorded.actions.len();
         self.recorded.actions.extend(verbs.into_iter().map(|verb| Action { at_ms: now, verb }));
+        self.recorded.actions.extend(later);
         // Everything before `now` is unchanged: keep the checkpoints strictly before it and
         // replay from the last of them with the new future.
         self.snapshots.retain(|t, _| *t < now);
@@ -211,6 +231,78 @@ impl Session {
     }
 }
 
+/// What a [`Session::fork`] did: the index of the first new action, and the actions dated
+/// later that it kept and dropped (in time order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fork {
+    /// Index of the first new action in the recording.
+    pub first: usize,
+    /// Later actions still recorded.
+    pub kept: Vec<Action>,
+    /// Later actions discarded.
+    pub dropped: Vec<Action>,
+}
+
+/// Splits the actions dated after a fork into those kept and those dropped. `past` are the
+/// recorded verbs up to the fork, `new` the verbs recorded at it. A later action is dropped
+/// when it names what the new verbs ended and nothing later brought back: a client they
+/// killed or closed (until a later `connect` of that id), or a subscription handle they
+/// closed or unsubscribed, or one of a client they ended. Everything else (publishes,
+/// other clients, the server's restart) keeps its time: the run goes on as scripted, with
+/// the change.
+pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &[Verb], later: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
+    use std::collections::BTreeSet;
+    // Subscription handles by client, up to the fork (a client's handles die with it).
+    let mut handles: Vec<(&str, &str)> = Vec::new();
+    let past: Vec<&Verb> = past.into_iter().collect();
+    for v in past.iter().copied().chain(new.iter()) {
+        if let Verb::Subscribe(s) = v {
+            handles.push((&s.client, &s.sub));
+        }
+    }
+    let (mut ended_clients, mut ended_subs): (BTreeSet<String>, BTreeSet<String>) = Default::default();
+    for v in new {
+        match v {
+            Verb::Kill { client } | Verb::Close { client } => {
+                ended_clients.insert(client.to_string());
+                ended_subs.extend(handles.iter().filter(|(c, _)| *c == &**client).map(|(_, h)| h.to_string()));
+            }
+            Verb::Connect { client, .. } => {
+                ended_clients.remove(&**client);
+            }
+            Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
+                ended_subs.insert(sub.to_string());
+            }
+            _ => {}
+        }
+    }
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    for a in later {
+        let drop = match &a.verb {
+            Verb::Connect { client, .. } => {
+                ended_clients.remove(&**client);
+                false
+            }
+            Verb::RestartServer => false,
+            Verb::Publish { client, .. } | Verb::Close { client } | Verb::Kill { client } | Verb::Pause { client, .. } => ended_clients.contains(&**client),
+            Verb::Subscribe(s) => {
+                let gone = ended_clients.contains(&*s.client);
+                if gone {
+                    ended_subs.insert(s.sub.to_string());
+                }
+                gone
+            }
+            Verb::Behave { sub, .. } | Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => ended_subs.contains(&**sub),
+        };
+        if drop {
+            dropped.push(a);
+        } else {
+            kept.push(a);
+        }
+    }
+    (kept, dropped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +310,74 @@ mod tests {
 
     fn course() -> Scenario {
         Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap()
+    }
+
+    #[test]
+    fn a_fork_at_2s_in_the_course_example_keeps_its_scripted_kill_of_l1_at_5_5s() {
+        // Manual ack off for l1's subscription at 2 s: s1 closed, s3 subscribed.
+        let mut s = Session::new(course());
+        s.advance_to(2_000).unwrap();
+        let Verb::Subscribe(mut spec) = s.actions()[3].verb.clone() else { panic!("s1 is the fourth action") };
+        spec.sub = "s3".into();
+        spec.manual_ack = false;
+        let fork = s.fork(vec![Verb::CloseSub { sub: "s1".into() }, Verb::Subscribe(spec)]).unwrap();
+        assert_eq!(fork.first, 6, "after the 5 actions at 0 and the publish at 1 s");
+        assert!(fork.dropped.is_empty());
+        assert_eq!(fork.kept, vec![Action { at_ms: 5_500, verb: Verb::Kill { client: "l1".into() } }]);
+        assert_eq!(
+            s.actions().iter().map(|a| (a.at_ms, a.verb.name())).collect::<Vec<_>>()[5..],
+            [(1_000, "publish"), (2_000, "close_sub"), (2_000, "subscribe"), (5_500, "kill")]
+        );
+        s.advance_to(6_000).unwrap();
+        assert!(s.sim().trace().iter().any(|e| e.t == 5_500 && e.kind.name() == "killed"), "the kill still happens at 5.5 s");
+    }
+
+    #[test]
+    fn a_fork_drops_the_later_actions_that_name_what_it_ended() {
+        let mut s = Session::new(course());
+        s.advance_to(3_000).unwrap();
+        // Killing l1 at 3 s: the scripted kill of l1 at 5.5 s has nothing left to kill.
+        let fork = s.fork(vec![Verb::Kill { client: "l1".into() }]).unwrap();
+        assert_eq!(fork.dropped, vec![Action { at_ms: 5_500, verb: Verb::Kill { client: "l1".into() } }]);
+        assert!(fork.kept.is_empty());
+        // The older API still discards every later action.
+        let mut s = Session::new(course());
+        s.advance_to(2_000).unwrap();
+        s.act_all(vec![Verb::Pause { client: "l2".into(), duration_ms: 100 }]).unwrap();
+        assert_eq!(s.actions().last().map(|a| (a.at_ms, a.verb.name())), Some((2_000, "pause")));
+    }
+
+    #[test]
+    fn later_actions_come_back_with_a_later_connect_of_the_same_id() {
+        let sub = |c: &str, h: &str| {
+            let mut spec =
+                match Scenario::parse(&format!(r#"{{"until_ms":1,"actions":[{{"at_ms":0,"do":"subscribe","client":"{c}","sub":"{h}","channel":"x"}}]}}"#))
+                    .unwrap()
+                    .actions
+                    .remove(0)
+                    .verb
+                {
+                    Verb::Subscribe(s) => s,
+                    _ => unreachable!(),
+                };
+            spec.client = c.into();
+            Verb::Subscribe(spec)
+        };
+        let at = |t: u64, verb: Verb| Action { at_ms: t, verb };
+        let connect = |c: &str| Verb::Connect { client: c.into(), ping_interval_ms: 5_000, ping_max_out: 3, cluster_id: None };
+        let past = [connect("a"), sub("a", "s1"), connect("b"), sub("b", "s2")];
+        let later = vec![
+            at(4, Verb::Behave { sub: "s1".into(), patch: Default::default() }),
+            at(5, Verb::Unsubscribe { sub: "s2".into() }),
+            at(6, Verb::Publish { client: "a".into(), channel: "x".into(), data: "d".into(), count: 1, every_ms: 0, template: false }),
+            at(7, connect("a")),
+            at(8, sub("a", "s3")),
+            at(9, Verb::Unsubscribe { sub: "s1".into() }),
+            at(10, Verb::Close { client: "a".into() }),
+        ];
+        let (kept, dropped) = later_actions_after(&past, &[Verb::Kill { client: "a".into() }, Verb::CloseSub { sub: "s2".into() }], later);
+        assert_eq!(kept.iter().map(|a| a.at_ms).collect::<Vec<_>>(), [7, 8, 10], "a's reconnect, its new subscription and its close");
+        assert_eq!(dropped.iter().map(|a| a.at_ms).collect::<Vec<_>>(), [4, 5, 6, 9], "a's old handle s1 (twice), the closed s2, a's publish while dead");
     }
 
     #[test]

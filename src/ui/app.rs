@@ -314,6 +314,12 @@ pub fn App() -> Html {
                         }
                     </div>
                 }
+                if let Some(n) = &pg.notice {
+                    <div id="notice" class="banner banner--info" role="status">
+                        <span>{ n.clone() }</span>
+                        <button class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::DismissNotice))}>{ "OK" }</button>
+                    </div>
+                }
                 <div id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true">{ announce }</div>
                 if let Some(err) = &pg.error {
                     <div id="error" class="banner banner--error" role="alert">

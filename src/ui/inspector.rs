@@ -90,11 +90,12 @@ fn client_actions(pg: &super::hooks::Playground, n: &NodeVm, pause_s: &UseStateH
 #[function_component]
 fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let pg = use_playground();
-    let n = node.clone().expect("a node");
+    let draft = use_state(|| None::<(String, ListenerOpts)>);
+    let picked = use_state(|| None::<String>);
+    let Some(n) = node.clone() else { return html! {} };
     // A client with several subscriptions (the course's listeners subscribe to a channel
     // each): one tab per subscription, remembered by channel (a change of options makes a
     // new handle).
-    let picked = use_state(|| None::<String>);
     let Some(s) = picked.as_ref().and_then(|c| n.subs.iter().find(|s| &s.channel == c)).or(n.subs.first()).cloned() else { return html! {} };
     let spec = pg.spec_of(&s.handle);
     let opts = spec.as_ref().map(opts_of).unwrap_or_default();
@@ -102,29 +103,43 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         let sess = pg.session.borrow();
         sess.sim().handles().iter().find(|h| *h.name == *s.handle).map(|h| h.behaviour.clone()).unwrap_or_default()
     };
-    // An edit that cannot be read says why and leaves the run as it was.
+    // The subscription's options are edited as a draft and applied at once (one
+    // re-subscribe, as restarting the listener's code would); an edit that cannot be read
+    // says why at the field and leaves the draft as it was.
+    let edited = draft.as_ref().filter(|(h, _)| *h == s.handle).map(|(_, o)| o.clone());
+    let shown = edited.clone().unwrap_or_else(|| opts.clone());
     let resub = |f: fn(&mut ListenerOpts, String) -> Result<(), String>| {
-        let (pg, client, handle, opts) = (pg.clone(), n.id.clone(), s.handle.clone(), opts.clone());
+        let (pg, draft, handle, shown) = (pg.clone(), draft.clone(), s.handle.clone(), shown.clone());
         Callback::from(move |e: Event| {
-            let mut o = opts.clone();
+            let mut o = shown.clone();
             if let Err(m) = f(&mut o, value_of(&e)) {
                 mark_field(&e, Some(&m));
                 return pg.dispatch(Msg::Error(m));
             }
             mark_field(&e, None);
-            if o != opts {
-                pg.dispatch(Msg::Resubscribe { client: client.clone(), handle: handle.clone(), opts: o });
+            draft.set(Some((handle.clone(), o)));
+        })
+    };
+    let apply = {
+        let (pg, draft, client, handle, opts, edited) = (pg.clone(), draft.clone(), n.id.clone(), s.handle.clone(), opts.clone(), edited.clone());
+        Callback::from(move |_: MouseEvent| {
+            draft.set(None);
+            match edited.clone() {
+                Some(o) if o.queue != opts.queue && ListenerOpts { queue: opts.queue.clone(), ..o.clone() } == opts => {
+                    // Only the group changed: the drag's twin (it says "with queue group …").
+                    let group = o.queue.clone().map(|q| (q, o.durable.clone()));
+                    pg.dispatch(Msg::Regroup { client: client.clone(), handle: handle.clone(), group });
+                }
+                Some(o) if o != opts => pg.dispatch(Msg::Resubscribe { client: client.clone(), handle: handle.clone(), opts: o }),
+                _ => {}
             }
         })
     };
-    let regroup = {
-        let (pg, client, handle, durable) = (pg.clone(), n.id.clone(), s.handle.clone(), opts.durable.clone());
-        Callback::from(move |e: Event| {
-            let q = value_of(&e).trim().to_string();
-            let group = (!q.is_empty()).then(|| (q, durable.clone()));
-            pg.dispatch(Msg::Regroup { client: client.clone(), handle: handle.clone(), group });
-        })
+    let discard = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| draft.set(None))
     };
+    let dirty = edited.as_ref().is_some_and(|o| *o != opts);
     let beh = |f: fn(String) -> Result<BehaviourPatch, String>| {
         let (pg, handle) = (pg.clone(), s.handle.clone());
         Callback::from(move |e: Event| match f(value_of(&e)) {
@@ -157,14 +172,14 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
         Callback::from(move |_: MouseEvent| pg.dispatch(Msg::Act(v.clone())))
     };
     let code = crate::codegen::subscribe_line(
-        &opts.channel,
-        opts.queue.as_deref(),
+        &shown.channel,
+        shown.queue.as_deref(),
         &crate::codegen::SubOptions {
-            manual_ack: opts.manual_ack,
-            ack_wait_ms: opts.ack_wait_ms,
-            max_inflight: opts.max_inflight,
-            start: &opts.start,
-            durable: opts.durable.as_deref(),
+            manual_ack: shown.manual_ack,
+            ack_wait_ms: shown.ack_wait_ms,
+            max_inflight: shown.max_inflight,
+            start: &shown.start,
+            durable: shown.durable.as_deref(),
         },
     );
     html! {
@@ -186,15 +201,15 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             <fieldset class="inspector__edit" disabled={pg.view.locks(Control::Board)}>
             <fieldset>
                 <legend>{ format!("subscription {} on {}", s.handle, s.channel) }</legend>
-                <label>{ "queue group " }<input id="opt-queue" type="text" value={opts.queue.clone().unwrap_or_default()} onchange={regroup} placeholder="none" /></label>
-                <label><input id="opt-manual" type="checkbox" checked={opts.manual_ack} onchange={resub(|o, v| { o.manual_ack = v == "true"; Ok(()) })} />{ " setManualAckMode(true)" }</label>
+                <label>{ "queue group " }<input id="opt-queue" type="text" value={shown.queue.clone().unwrap_or_default()} onchange={resub(|o, v| { o.queue = Some(v.trim().to_string()).filter(|q| !q.is_empty()); Ok(()) })} placeholder="none" /></label>
+                <label><input id="opt-manual" type="checkbox" checked={shown.manual_ack} onchange={resub(|o, v| { o.manual_ack = v == "true"; Ok(()) })} />{ " setManualAckMode(true)" }</label>
                 <label>{ "setAckWait(" }
                     <select id="opt-ackwait" onchange={resub(|o, v| { o.ack_wait_ms = v.parse().unwrap_or(stanjs::ACK_WAIT_MS); Ok(()) })}>
-                        { for [1000u64, 2000, 5000, 10_000, 30_000].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.ack_wait_ms}>{ w }</option> }) }
+                        { for [1000u64, 2000, 5000, 10_000, 30_000].iter().map(|w| html! { <option value={w.to_string()} selected={*w == shown.ack_wait_ms}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "setMaxInFlight(" }
                     <select id="opt-inflight" onchange={resub(|o, v| { o.max_inflight = v.parse().unwrap_or(stanjs::MAX_INFLIGHT); Ok(()) })}>
-                        { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == opts.max_inflight}>{ w }</option> }) }
+                        { for [1i64, 2, 5, 10, 16_384].iter().map(|w| html! { <option value={w.to_string()} selected={*w == shown.max_inflight}>{ w }</option> }) }
                     </select>{ ")" }</label>
                 <label>{ "start " }
                     <select id="opt-start" onchange={resub(|o, v| {
@@ -207,20 +222,26 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                         };
                         Ok(())
                     })}>
-                        <option value="new" selected={opts.start == StartPosition::NewOnly}>{ "new only (default)" }</option>
-                        <option value="last" selected={opts.start == StartPosition::LastReceived}>{ "setStartWithLastReceived()" }</option>
-                        <option value="all" selected={opts.start == StartPosition::All}>{ "setDeliverAllAvailable()" }</option>
-                        <option value="seq" selected={matches!(opts.start, StartPosition::Seq(_))}>{ "setStartAtSequence(n)" }</option>
-                        <option value="delta" selected={matches!(opts.start, StartPosition::TimeDelta(_))}>{ "setStartAtTimeDelta(ms)" }</option>
+                        <option value="new" selected={shown.start == StartPosition::NewOnly}>{ "new only (default)" }</option>
+                        <option value="last" selected={shown.start == StartPosition::LastReceived}>{ "setStartWithLastReceived()" }</option>
+                        <option value="all" selected={shown.start == StartPosition::All}>{ "setDeliverAllAvailable()" }</option>
+                        <option value="seq" selected={matches!(shown.start, StartPosition::Seq(_))}>{ "setStartAtSequence(n)" }</option>
+                        <option value="delta" selected={matches!(shown.start, StartPosition::TimeDelta(_))}>{ "setStartAtTimeDelta(ms)" }</option>
                     </select></label>
-                if let StartPosition::Seq(n) = opts.start {
+                if let StartPosition::Seq(n) = shown.start {
                     <label>{ "setStartAtSequence(" }<input id="opt-start-seq" type="number" min="0" value={n.to_string()} onchange={resub(|o, v| { o.start = StartPosition::Seq(number(&v, "setStartAtSequence", 0, u64::MAX)?); Ok(()) })} />{ ")" }</label>
                 }
-                if let StartPosition::TimeDelta(d) = opts.start {
+                if let StartPosition::TimeDelta(d) = shown.start {
                     <label>{ "setStartAtTimeDelta(" }<input id="opt-start-delta" type="number" min="0" value={d.to_string()} onchange={resub(|o, v| { o.start = StartPosition::TimeDelta(number(&v, "setStartAtTimeDelta (ms)", 0, MAX_UNTIL_MS)?); Ok(()) })} />{ ")" }</label>
                 }
-                <label>{ "channel " }<input id="opt-channel" type="text" value={opts.channel.clone()} onchange={resub(|o, v| match v.trim() { "" => Err("channel: a listener needs a channel name".into()), c => { o.channel = c.to_string(); Ok(()) } })} /></label>
-                <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={opts.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| { o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()); Ok(()) })} />{ ")" }</label>
+                <label>{ "channel " }<input id="opt-channel" type="text" value={shown.channel.clone()} onchange={resub(|o, v| match v.trim() { "" => Err("channel: a listener needs a channel name".into()), c => { o.channel = c.to_string(); Ok(()) } })} /></label>
+                <label>{ "setDurableName(" }<input id="opt-durable" type="text" value={shown.durable.clone().unwrap_or_default()} placeholder="none" onchange={resub(|o, v| { o.durable = Some(v.trim().to_string()).filter(|d| !d.is_empty()); Ok(()) })} />{ ")" }</label>
+                <div class="inspector__row inspector__apply">
+                    <button id="opt-apply" class="btn btn--primary" disabled={!dirty} onclick={apply}
+                            title="Closes the subscription and subscribes again with these options, as restarting the listener does">{ "Apply (re-subscribe)" }</button>
+                    if dirty { <button id="opt-discard" class="btn" onclick={discard}>{ "Discard" }</button> }
+                    if dirty { <span class="field-note">{ "not applied yet" }</span> }
+                </div>
             </fieldset>
             <fieldset>
                 <legend>{ "the application" }</legend>
@@ -277,11 +298,11 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
 #[function_component]
 fn PublisherPanel(InspectorProps { node }: &InspectorProps) -> Html {
     let pg = use_playground();
-    let n = node.clone().expect("a node");
     let channel = use_state(|| DEFAULT_CHANNEL.to_string());
     let data = use_state(|| r#"{"id":"{n}","title":"concert","price":20}"#.to_string());
     let every = use_state(|| "1000".to_string());
     let count = use_state(|| "60".to_string());
+    let Some(n) = node.clone() else { return html! {} };
     let set = |h: UseStateHandle<String>| Callback::from(move |e: Event| h.set(value_of(&e)));
     let publish = |fixed: Option<(u64, u64)>| {
         let (pg, id, channel, data, every, count) = (pg.clone(), n.id.clone(), channel.clone(), data.clone(), every.clone(), count.clone());

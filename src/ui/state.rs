@@ -77,6 +77,9 @@ pub struct PlaygroundState {
     /// The clock stopped because the run settled, at this time (the last event that was
     /// not a heartbeat).
     pub settled_at: Option<SimTime>,
+    /// What the last gesture did to the actions recorded after it (kept and dropped), when
+    /// there were any.
+    pub notice: Option<String>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -244,6 +247,8 @@ pub enum Msg {
     Error(String),
     /// Hide the error.
     DismissError,
+    /// Hide the notice of what a fork kept and dropped.
+    DismissNotice,
     /// Toggle the help overlay.
     ToggleHelp,
     /// Simulate the next slice of the work under way.
@@ -309,6 +314,7 @@ impl PlaygroundState {
             work: None,
             unsettled: false,
             settled_at: None,
+            notice: None,
         }
     }
 
@@ -350,12 +356,63 @@ impl PlaygroundState {
     }
 
     /// Records a gesture's verbs at the cursor: one fork, one replay.
-    fn act_all(&mut self, verbs: Vec<Verb>) {
+    /// Records a gesture's verbs at the cursor: the run forks there, keeping the later
+    /// actions the change leaves meaningful; the notice says what was kept and dropped.
+    fn act_all(&mut self, verbs: Vec<Verb>) -> Option<String> {
         self.work = None;
-        let r = self.session.borrow_mut().act_all(verbs);
-        if let Err(e) = r {
-            self.error = Some(page_error(&e));
-            self.playing = false;
+        let now = self.session.borrow().now();
+        let r = self.session.borrow_mut().fork(verbs);
+        let later = match r {
+            Err(e) => {
+                self.error = Some(page_error(&e));
+                self.playing = false;
+                None
+            }
+            Ok(fork) => self.fork_notice(&fork),
+        };
+        self.notice = later.as_ref().map(|l| format!("Changed at {:.1} s. {l}", now as f64 / 1000.0));
+        later
+    }
+
+    /// `Still scripted after it: kill l1 at 5.5 s. Dropped, as they name what the change
+    /// ended: …` (listeners named by client id and channel, not by handle).
+    fn fork_notice(&self, fork: &crate::engine::Fork) -> Option<String> {
+        if fork.kept.is_empty() && fork.dropped.is_empty() {
+            return None;
+        }
+        const SHOWN: usize = 4;
+        let list = |acts: &[crate::engine::Action]| {
+            let mut parts: Vec<String> = acts.iter().take(SHOWN).map(|a| format!("{} at {:.1} s", self.describe(&a.verb), a.at_ms as f64 / 1000.0)).collect();
+            if acts.len() > SHOWN {
+                parts.push(format!("{} more", acts.len() - SHOWN));
+            }
+            parts.join(", ")
+        };
+        let mut out = Vec::new();
+        if !fork.kept.is_empty() {
+            out.push(format!("Still scripted after it: {}.", list(&fork.kept)));
+        }
+        if !fork.dropped.is_empty() {
+            out.push(format!("Dropped, as they name a client or subscription this change ended: {}.", list(&fork.dropped)));
+        }
+        Some(out.join(" "))
+    }
+
+    /// A recorded verb in the learner's words (`kill l1`, `unsubscribe l1 from ticket:created`).
+    fn describe(&self, v: &Verb) -> String {
+        let name = |n: &str| crate::ui::view_model::shown_name(n, 24);
+        let sub = |h: &str| self.spec_of(h).map_or_else(|| format!("subscription {}", name(h)), |s| format!("{} on {}", name(&s.client), name(&s.channel)));
+        match v {
+            Verb::Connect { client, .. } => format!("connect {}", name(client)),
+            Verb::Publish { client, channel, count, .. } => format!("{} publishes {count}× to {}", name(client), name(channel)),
+            Verb::Subscribe(s) => format!("{} subscribes to {}", name(&s.client), name(&s.channel)),
+            Verb::Behave { sub: h, .. } => format!("a behaviour change of {}", sub(h)),
+            Verb::Unsubscribe { sub: h } => format!("unsubscribe {}", sub(h)),
+            Verb::CloseSub { sub: h } => format!("close the subscription {}", sub(h)),
+            Verb::Close { client } => format!("close {}", name(client)),
+            Verb::Kill { client } => format!("kill {}", name(client)),
+            Verb::Pause { client, duration_ms } => format!("pause {} for {duration_ms} ms", name(client)),
+            Verb::RestartServer => "restart the server".into(),
         }
     }
 
@@ -395,10 +452,12 @@ impl PlaygroundState {
                 let dt = (real_ms * self.speed()).round().max(1.0) as u64;
                 let mut t = (self.session.borrow().now() + dt).min(MAX_UNTIL_MS);
                 // A lesson's next unanswered checkpoint stops the clock there.
-                if let Some(cp) = self.next_checkpoint(t) {
-                    t = self.lesson.as_ref().expect("lesson").lesson.checkpoints[cp].at_ms;
+                if let Some((cp, at)) = self.next_checkpoint(t) {
+                    t = at;
                     self.playing = false;
-                    self.lesson.as_mut().expect("lesson").asking = Some(cp);
+                    if let Some(run) = self.lesson.as_mut() {
+                        run.asking = Some(cp);
+                    }
                 }
                 if self.work.is_some() {
                     return;
@@ -458,7 +517,7 @@ impl PlaygroundState {
                 match next {
                     Err(e) => self.error = Some(e.to_string()),
                     Ok(next) => match self.next_checkpoint(next.unwrap_or(MAX_UNTIL_MS)) {
-                        Some(cp) => self.stop_at_checkpoint(cp),
+                        Some((cp, _)) => self.stop_at_checkpoint(cp),
                         None => {
                             if let Err(e) = self.session.borrow_mut().step(MAX_UNTIL_MS) {
                                 self.error = Some(e.to_string());
@@ -468,7 +527,7 @@ impl PlaygroundState {
                 }
             }
             Msg::Scrub(t) => match self.next_checkpoint(t) {
-                Some(cp) => self.stop_at_checkpoint(cp),
+                Some((cp, _)) => self.stop_at_checkpoint(cp),
                 None => self.apply(Msg::Seek(t)),
             },
             Msg::RetryCheckpoint => {
@@ -522,12 +581,17 @@ impl PlaygroundState {
                     self.next_name = 1;
                     self.unsettled = false;
                     self.settled_at = None;
+                    self.notice = None;
                 }
             },
             Msg::Select(c) => self.selected = c,
             Msg::SelectMsg(m) => self.selected_msg = m,
-            Msg::Act(v) => self.act_all(vec![v]),
-            Msg::ActAll(vs) => self.act_all(vs),
+            Msg::Act(v) => {
+                self.act_all(vec![v]);
+            }
+            Msg::ActAll(vs) => {
+                self.act_all(vs);
+            }
             Msg::AddPublisher(typed) => {
                 let id = typed.unwrap_or_else(|| self.fresh_name());
                 self.act_all(vec![connect_verb(&id)]);
@@ -546,11 +610,15 @@ impl PlaygroundState {
                 if same {
                     return;
                 }
+                let what = match &group {
+                    Some((q, _)) => format!("with queue group {}", crate::ui::view_model::shown_name(q, 32)),
+                    None => "with no queue group".to_string(),
+                };
                 opts.queue = group.as_ref().map(|g| g.0.clone());
                 opts.durable = group.and_then(|g| g.1);
-                self.resubscribe(&client, &handle, opts);
+                self.resubscribe(&client, &handle, opts, &what);
             }
-            Msg::Resubscribe { client, handle, opts } => self.resubscribe(&client, &handle, opts),
+            Msg::Resubscribe { client, handle, opts } => self.resubscribe(&client, &handle, opts, "with the new options"),
             Msg::Restart { client, new_id } => self.restart(&client, new_id),
             Msg::SetServer(cfg) => {
                 let now = self.session.borrow().now();
@@ -609,6 +677,7 @@ impl PlaygroundState {
             Msg::CloseLesson => self.lesson = None,
             Msg::Error(e) => self.error = Some(e),
             Msg::DismissError => self.error = None,
+            Msg::DismissNotice => self.notice = None,
             Msg::ToggleHelp => self.help = !self.help,
             Msg::CloseHelp => self.help = false,
             Msg::Continue => {
@@ -638,8 +707,8 @@ impl PlaygroundState {
     }
 
     /// The first checkpoint of the current variant, not yet answered, between the cursor
-    /// (exclusive) and `t` (inclusive).
-    fn next_checkpoint(&self, t: SimTime) -> Option<usize> {
+    /// (exclusive) and `t` (inclusive), with its time.
+    fn next_checkpoint(&self, t: SimTime) -> Option<(usize, SimTime)> {
         let run = self.lesson.as_ref()?;
         let now = self.session.borrow().now();
         run.lesson
@@ -648,7 +717,7 @@ impl PlaygroundState {
             .enumerate()
             .filter(|(i, c)| c.variant == run.variant && !run.answers.contains_key(i) && c.at_ms > now && c.at_ms <= t)
             .min_by_key(|(_, c)| c.at_ms)
-            .map(|(i, _)| i)
+            .map(|(i, c)| (i, c.at_ms))
     }
 
     /// Pauses at checkpoint `cp` and asks it.
@@ -691,10 +760,18 @@ impl PlaygroundState {
 
     /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the
     /// listener's behaviour: stan.js options are fixed per subscription.
-    fn resubscribe(&mut self, client: &str, handle: &str, opts: ListenerOpts) {
+    fn resubscribe(&mut self, client: &str, handle: &str, opts: ListenerOpts, what: &str) {
         let behaviour = self.behaviour_of(handle);
         let new = self.fresh_handle();
-        self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]);
+        let later = self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]);
+        // Real code changes a subscription's options by subscribing again: say so.
+        let applied = format!(
+            "Applied at {:.1} s: {}'s subscription {handle} on {} was closed and {new} made {what}, as restarting the listener's code would.",
+            self.session.borrow().now() as f64 / 1000.0,
+            crate::ui::view_model::shown_name(client, 24),
+            crate::ui::view_model::shown_name(&opts.channel, 24)
+        );
+        self.notice = Some(later.map_or(applied.clone(), |l| format!("{applied} {l}")));
     }
 
     /// The course's restart (ts-node-dev restarting the file): the old process dies without
@@ -769,8 +846,13 @@ mod tests {
         assert_eq!(id.len(), 8);
         s.apply(Msg::Regroup { client: id.clone(), handle: "s3".into(), group: Some(("orders-service-queue-group".into(), Some("orders-service".into()))) });
         let acts: Vec<String> = s.session.borrow().actions().iter().skip(5).map(|a| format!("{}@{}", a.verb.name(), a.at_ms)).collect();
-        // The kill at 5.5 s and the publishes were recorded before; acting at 2 s forks.
-        assert_eq!(acts, ["publish@1000", "connect@2000", "subscribe@2000", "close_sub@2000", "subscribe@2000"]);
+        // Acting at 2 s forks, and keeps the example's scripted kill of l1 at 5.5 s, which
+        // names nothing the gesture ended; the notice says so.
+        assert_eq!(acts, ["publish@1000", "connect@2000", "subscribe@2000", "close_sub@2000", "subscribe@2000", "kill@5500"]);
+        assert_eq!(
+            s.notice.as_deref(),
+            Some(format!("Applied at 2.0 s: {id}'s subscription s3 on ticket:created was closed and s4 made with queue group orders-service-queue-group, as restarting the listener's code would. Still scripted after it: kill l1 at 5.5 s.").as_str())
+        );
         let spec = s.spec_of("s4").unwrap();
         assert_eq!(spec.queue.as_deref(), Some("orders-service-queue-group"));
         s.apply(Msg::Seek(10_000));
@@ -778,6 +860,26 @@ mod tests {
         let b = crate::ui::board_model::board(s.session.borrow().sim(), 400);
         assert_eq!(b.groups.len(), 1);
         assert_eq!(b.nodes.iter().filter(|n| n.listener).count(), 3);
+        assert_eq!(b.nodes.iter().find(|n| n.id == "l1").map(|n| n.health.alive()), Some(false), "l1 was killed at 5.5 s");
+    }
+
+    #[test]
+    fn changing_options_says_what_it_did_and_what_it_dropped() {
+        let mut s = state();
+        s.apply(Msg::Seek(2_000));
+        let opts = ListenerOpts { manual_ack: false, ..opts_of(&s.spec_of("s1").unwrap()) };
+        s.apply(Msg::Resubscribe { client: "l1".into(), handle: "s1".into(), opts });
+        assert_eq!(
+            s.notice.as_deref(),
+            Some("Applied at 2.0 s: l1's subscription s1 on ticket:created was closed and s3 made with the new options, as restarting the listener's code would. Still scripted after it: kill l1 at 5.5 s.")
+        );
+        // Killing l1 at 3 s: its scripted kill at 5.5 s names a client already ended.
+        s.apply(Msg::Seek(3_000));
+        s.apply(Msg::Act(Verb::Kill { client: "l1".into() }));
+        assert_eq!(s.notice.as_deref(), Some("Changed at 3.0 s. Dropped, as they name a client or subscription this change ended: kill l1 at 5.5 s."));
+        // A later gesture with nothing after it clears the notice.
+        s.apply(Msg::Act(Verb::Pause { client: "l2".into(), duration_ms: 100 }));
+        assert_eq!(s.notice, None);
     }
 
     #[test]

@@ -3,14 +3,13 @@
 //! `window.natsPlayground` API for tests and embedding.
 
 use super::api::install_api;
-use super::board::Board;
-use super::board_model::board;
+use super::board::{Board, Zoom};
 use super::embed::{listen, Bridge};
 use super::hooks::{value_of, DocumentListener, Playground};
 use super::inspector::Inspector;
 use super::lab::LabPanel;
 use super::lessons::LessonPanel;
-use super::panels::{EventLog, MonitorPanel};
+use super::panels::{EventLog, MonitorPanel, ServerDock};
 use super::state::{Msg, PlaygroundState};
 use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
@@ -224,7 +223,22 @@ pub fn App() -> Html {
     // Dots cross an edge in 400 ms of real time, up to 2 s of virtual time (beyond that they
     // are a blur, and only cost frames).
     let anim_ms = ((400.0 * pg.speed()).round() as u64).clamp(50, 2_000);
-    let mut vm = board(pg.session.borrow().sim(), anim_ms);
+    let narrow = super::hooks::use_narrow();
+    let zoom = use_state(|| Zoom::Width);
+    let on_wheel = {
+        let zoom = zoom.clone();
+        Callback::from(move |e: WheelEvent| {
+            if e.ctrl_key() {
+                e.prevent_default();
+                zoom.set(zoomed(*zoom, if e.delta_y() < 0.0 { 1 } else { -1 }));
+            }
+        })
+    };
+    let board_opts = super::board_model::BoardOpts {
+        layout: if narrow { super::board_model::Layout::Tall } else { super::board_model::Layout::Wide },
+        expanded: pg.expanded.clone(),
+    };
+    let mut vm = super::board_model::board_with(pg.session.borrow().sim(), anim_ms, &board_opts);
     // A live region says what only the board shows (the last 200 events at most are read).
     let announce = {
         let sess = pg.session.borrow();
@@ -328,9 +342,27 @@ pub fn App() -> Html {
                     </div>
                 }
                 <div class={classes!("app__main", (!side).then_some("app__main--wide"))}>
+                    <div class="app__left">
                     if v.has_panel(Panel::Board) {
-                        <div class="app__board"><Board vm={vm.clone()} selected={pg.selected.clone()} /></div>
+                        <div class="app__board">
+                            <div class="board-tools" role="toolbar" aria-label="Board size">
+                                { for [("Fit", Zoom::Fit, "The whole board in view"), ("Width", Zoom::Width, "As wide as this box")].into_iter().map(|(label, z, title)| {
+                                    let zoom = zoom.clone();
+                                    html! { <button class={classes!("btn", "btn--small", (*zoom == z).then_some("btn--on"))} aria-pressed={(*zoom == z).to_string()} {title}
+                                                    onclick={Callback::from(move |_| zoom.set(z))}>{ label }</button> }
+                                }) }
+                                <button class="btn btn--small" id="zoom-out" aria-label="Zoom out" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, -1)))}>{ "−" }</button>
+                                <button class="btn btn--small" id="zoom-in" aria-label="Zoom in" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, 1)))}>{ "+" }</button>
+                                <span class="board-tools__hint">{ if narrow { "swipe to scroll · drag a listener onto a group" } else { "drag a listener onto a group · ctrl+wheel zooms" } }</span>
+                            </div>
+                            <div class="board-scroll" onwheel={on_wheel}>
+                                <Board vm={vm.clone()} selected={pg.selected.clone()} zoom={*zoom} />
+                            </div>
+                            <Legend />
+                        </div>
                     }
+                    if v.has_panel(Panel::Monitor) { <ServerDock /> }
+                    </div>
                     if side {
                         <aside class="app__side">
                             if v.has_panel(Panel::Lab) { <LabPanel /> }
@@ -349,6 +381,57 @@ pub fn App() -> Html {
                 if pg.help { { help(&pg) } }
             </main>
         </ContextProvider<Playground>>
+    }
+}
+
+/// One step of zoom in (`+1`) or out (`-1`): 50 % to 300 % of the box's width.
+fn zoomed(z: Zoom, dir: i32) -> Zoom {
+    let k = match z {
+        Zoom::Times(k) => k,
+        _ => 1.0,
+    };
+    let k = (k * if dir > 0 { 1.25 } else { 0.8 }).clamp(0.5, 3.0);
+    if (k - 1.0).abs() < 0.01 {
+        Zoom::Width
+    } else {
+        Zoom::Times(k)
+    }
+}
+
+/// What every colour and mark on the board means.
+#[function_component]
+fn Legend() -> Html {
+    let dot = |class: &'static str, label: &'static str| {
+        html! {
+            <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class={class}><circle cx="8" cy="8" r="6" /></g></svg>{ label }</li>
+        }
+    };
+    let swatch = |class: &'static str, label: &'static str| {
+        html! {
+            <li><span class={classes!("legend__swatch", class)} aria-hidden="true"></span>{ label }</li>
+        }
+    };
+    html! {
+        <details class="legend" open=true>
+            <summary>{ "Legend" }</summary>
+            <ul>
+                { dot("dot dot--publish", "publish") }
+                { dot("dot dot--deliver", "delivery") }
+                { dot("dot dot--redeliver", "redelivery (ack wait ran out)") }
+                { dot("dot dot--ack", "ack") }
+                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--ok" cx="8" cy="8" r="6" /></svg>{ "heartbeat answered" }</li>
+                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--missed" cx="8" cy="8" r="6" /></svg>{ "heartbeat missed" }</li>
+                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="node__ring-bg" cx="8" cy="8" r="5" /><circle class="node__ring" cx="8" cy="8" r="5" pathLength="100" stroke-dasharray="60 100" transform="rotate(-90 8 8)" /></svg>{ "ack wait used by the oldest unacked message" }</li>
+                { swatch("legend__swatch--ok", "running") }
+                { swatch("legend__swatch--warn", "blocked or paused: heartbeats missed") }
+                { swatch("legend__swatch--bad", "killed: the server still holds it (zombie)") }
+                { swatch("legend__swatch--gone", "dropped or closed: the server forgot it") }
+                { swatch("legend__swatch--group", "queue group") }
+                <li><span class="legend__text legend__text--failing">{ "s1 · 1 pending" }</span>{ " handler set to fail" }</li>
+                <li><span class="legend__text legend__text--stalled">{ "STALLED" }</span>{ " at max in flight" }</li>
+                <li><span class="legend__text legend__text--offline">{ "durable … offline" }</span>{ " kept by the server, no client" }</li>
+            </ul>
+        </details>
     }
 }
 

@@ -3,7 +3,7 @@
 //! pointer: onto a group to join it, onto the "new queue group" zone to start one, anywhere
 //! else to leave their group. Geometry comes from `board_model`.
 
-use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, LIS_X, NODE_W, SERVER_W, SERVER_X, WIDTH};
+use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, NODE_W};
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::{full_name, shown_name};
@@ -28,21 +28,36 @@ pub struct BoardProps {
     pub vm: BoardVm,
     /// Selected client id.
     pub selected: Option<String>,
+    /// How big.
+    #[prop_or_default]
+    pub zoom: Zoom,
+}
+
+/// How big the board is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Zoom {
+    /// As wide as its box.
+    #[default]
+    Width,
+    /// Wholly in view: as wide as its box but no taller than the window.
+    Fit,
+    /// A multiple of its box's width (the box scrolls).
+    Times(f64),
 }
 
 /// Client (CSS pixel) coordinates → board coordinates: the SVG keeps the viewBox's aspect
 /// ratio at 100 % width, so one scale factor serves both axes.
-fn to_board(svg: &NodeRef, e: &PointerEvent) -> (f64, f64) {
+fn to_board(svg: &NodeRef, e: &PointerEvent, width: f64) -> (f64, f64) {
     let Some(el) = svg.cast::<Element>() else { return (0.0, 0.0) };
     let r = el.get_bounding_client_rect();
-    let k = if r.width() > 0.0 { WIDTH / r.width() } else { 1.0 };
+    let k = if r.width() > 0.0 { width / r.width() } else { 1.0 };
     ((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k)
 }
 
 /// The drop zone for a new queue group, below the listeners.
 fn new_group_zone(vm: &BoardVm) -> (f64, f64, f64, f64) {
     let bottom = vm.nodes.iter().filter(|n| n.listener).map(|n| n.y + n.h).chain(vm.groups.iter().map(|g| g.y + g.h)).fold(60.0, f64::max);
-    (LIS_X - 12.0, bottom + 18.0, NODE_W + 24.0, 44.0)
+    (vm.geo.lis_x - 12.0, bottom + 18.0, NODE_W + 24.0, 44.0)
 }
 
 fn inside(p: (f64, f64), r: (f64, f64, f64, f64)) -> bool {
@@ -51,16 +66,17 @@ fn inside(p: (f64, f64), r: (f64, f64, f64, f64)) -> bool {
 
 /// The board component.
 #[function_component]
-pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
+pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
     let pg = use_playground();
     let svg = use_node_ref();
     let drag = use_state(|| None::<Drag>);
 
+    let width = vm.geo.width;
     let on_move = {
         let (drag, svg) = (drag.clone(), svg.clone());
         Callback::from(move |e: PointerEvent| {
             if let Some(d) = (*drag).clone() {
-                let at = to_board(&svg, &e);
+                let at = to_board(&svg, &e, width);
                 let moved = d.moved || (at.0 - d.grab.0).abs() + (at.1 - d.grab.1).abs() > 6.0;
                 drag.set(Some(Drag { at, moved, ..d }));
             }
@@ -116,7 +132,7 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
             if let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
                 let _ = t.set_pointer_capture(e.pointer_id());
             }
-            let at = to_board(&svg, &e);
+            let at = to_board(&svg, &e, width);
             drag.set(Some(Drag { client: client.clone(), handle, grab: at, at, moved: false }));
         })
     };
@@ -140,17 +156,29 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
         })
     };
 
+    // A big group's "N more" line opens it (and closes it again).
+    let toggle = |g: &GroupVm| {
+        let (pg, id) = (pg.clone(), g.id.clone());
+        Callback::from(move |()| pg.dispatch(Msg::ToggleGroup(id.clone())))
+    };
     let zone = new_group_zone(vm);
     let dragging = (*drag).clone().filter(|d| d.moved);
+    // Zoom: 1 fits the board's width to its box; more makes it wider than the box (the box
+    // scrolls); "fit" also fits its height to the window.
     let height = vm.height.max(zone.1 + zone.3 + 20.0);
+    let zoom_style = match zoom {
+        Zoom::Width => String::new(),
+        Zoom::Fit => format!("width: min(100%, calc((100vh - 150px) * {:.4})); min-width: 0; margin: 0 auto;", width / height.max(1.0)),
+        Zoom::Times(k) => format!("width: {:.0}%;", k * 100.0),
+    };
     html! {
-        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"))} viewBox={format!("0 0 {WIDTH} {height}")} role="group"
+        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"), (vm.geo.layout == super::board_model::Layout::Tall).then_some("board--tall"))} viewBox={format!("0 0 {width} {height}")} style={zoom_style} role="group"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
-            <rect class="board__bg" x="0" y="0" width={WIDTH.to_string()} height={height.to_string()} />
+            <rect class="board__bg" x="0" y="0" width={width.to_string()} height={height.to_string()} />
             { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
             { server(vm) }
-            { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))))) }
+            { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))), toggle(g))) }
             if !pg.view.locks(Control::Board) && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
                 <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
                     <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
@@ -174,25 +202,27 @@ pub fn Board(BoardProps { vm, selected }: &BoardProps) -> Html {
 }
 
 fn server(vm: &BoardVm) -> Html {
+    let (sx, sy, sw) = (vm.geo.server_x, vm.geo.server_y, vm.geo.server_w);
     html! {
         <g class="server">
-            <rect class="server__box" x={SERVER_X.to_string()} y="40" width={SERVER_W.to_string()} height={vm.server_h.to_string()} rx="10" />
-            <text class="server__title" x={(SERVER_X + 14.0).to_string()} y="62">{ vm.server_label.clone() }</text>
-            if vm.channels.is_empty() { <text class="server__empty" x={(SERVER_X + 14.0).to_string()} y="100">{ "no channels yet" }</text> }
+            <rect class="server__box" x={sx.to_string()} y={sy.to_string()} width={sw.to_string()} height={vm.server_h.to_string()} rx="10" />
+            <text class="server__title" x={(sx + 14.0).to_string()} y={(sy + 22.0).to_string()}>{ vm.server_label.clone() }</text>
+            if vm.channels.is_empty() { <text class="server__empty" x={(sx + 14.0).to_string()} y={(sy + 60.0).to_string()}>{ "no channels yet" }</text> }
             { for vm.channels.iter().map(|c| {
-                let info = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
+                let stored = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
+                let info = format!("{stored} · {} sub{}", c.subs, if c.subs == 1 { "" } else { "s" });
                 html! {
                     <g class="channel">
-                        <text class="channel__name" x={(SERVER_X + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 30) }</text>
-                        <text class="channel__info" x={(SERVER_X + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
+                        <text class="channel__name" x={(sx + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 30) }</text>
+                        <text class="channel__info" x={(sx + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
                         { for c.offline.iter().enumerate().map(|(i, o)| html! {
-                            <text class="channel__offline" x={(SERVER_X + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}
-                                textLength={(o.chars().count() > 44).then(|| (SERVER_W - 28.0).to_string())} lengthAdjust="spacingAndGlyphs">{ o.clone() }</text>
+                            <text class="channel__offline" x={(sx + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}>
+                                <title>{ full_name(o) }</title>{ shown_name(o, ((sw - 28.0) / 6.2) as usize) }</text>
                         }) }
                         { for c.recent.iter().enumerate().map(|(i, seq)| html! {
                             <g class="channel__msg">
-                                <rect x={(SERVER_X + 14.0 + i as f64 * 31.0).to_string()} y={(c.y + 38.0).to_string()} width="28" height="20" rx="3" />
-                                <text x={(SERVER_X + 28.0 + i as f64 * 31.0).to_string()} y={(c.y + 52.0).to_string()} text-anchor="middle">{ seq }</text>
+                                <rect x={(sx + 14.0 + i as f64 * 31.0).to_string()} y={(c.y + 38.0).to_string()} width="28" height="20" rx="3" />
+                                <text x={(sx + 28.0 + i as f64 * 31.0).to_string()} y={(c.y + 52.0).to_string()} text-anchor="middle">{ seq }</text>
                             </g>
                         }) }
                     </g>
@@ -202,13 +232,34 @@ fn server(vm: &BoardVm) -> Html {
     }
 }
 
-fn group(g: &GroupVm, hot: bool) -> Html {
+fn group(g: &GroupVm, hot: bool, toggle: Callback<()>) -> Html {
+    let on_click = {
+        let t = toggle.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            t.emit(());
+        })
+    };
+    let on_key = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            toggle.emit(());
+        }
+    });
     html! {
         <g class={classes!("group", hot.then_some("group--hot"))}>
             <rect x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
             <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
             if let Some(d) = &g.durable {
                 <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}><title>{ full_name(d) }</title>{ format!("durable {}{}", shown_name(d, 28), if g.shadow { " · offline shadow" } else { "" }) }</text>
+            }
+            if g.collapsible {
+                <g class="group__more" role="button" tabindex="0" aria-expanded={(g.hidden == 0).to_string()} onclick={on_click} onkeydown={on_key}>
+                    <rect x={(g.x + 12.0).to_string()} y={(g.y + g.h - 34.0).to_string()} width={(g.w - 24.0).to_string()} height="24" rx="6" />
+                    <text x={(g.x + g.w / 2.0).to_string()} y={(g.y + g.h - 18.0).to_string()} text-anchor="middle">
+                        { if g.hidden > 0 { format!("+ {} more members · {} in all (show)", g.hidden, g.members) } else { format!("{} members (collapse)", g.members) } }
+                    </text>
+                </g>
             }
         </g>
     }

@@ -20,6 +20,97 @@ pub const LIS_X: f64 = 760.0;
 const TOP: f64 = 60.0;
 const CHANNEL_H: f64 = 74.0;
 
+/// The board's arrangement: columns side by side (publishers, server, listeners), or for a
+/// narrow screen one column top to bottom (publishers, then the server, then listeners).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Layout {
+    /// Three columns, [`WIDTH`] wide.
+    #[default]
+    Wide,
+    /// One column, [`TALL_WIDTH`] wide.
+    Tall,
+}
+
+/// Width of the one-column board (a phone shows it at about its own size).
+pub const TALL_WIDTH: f64 = 420.0;
+/// Members a queue group shows before the rest collapse into one line (expandable).
+pub const COLLAPSE_AT: usize = 8;
+/// Members a collapsed group still shows.
+pub const COLLAPSED_SHOWN: usize = 3;
+
+/// What the board is asked to draw besides the run: its layout and the collapsed groups the
+/// learner opened (by [`GroupVm::id`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BoardOpts {
+    /// Arrangement.
+    pub layout: Layout,
+    /// Groups shown whole although they have more than [`COLLAPSE_AT`] members.
+    pub expanded: Vec<String>,
+}
+
+/// Where the server box and the columns are, for one layout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geo {
+    /// Arrangement.
+    pub layout: Layout,
+    /// viewBox width.
+    pub width: f64,
+    /// Publisher column.
+    pub pub_x: f64,
+    /// Server box.
+    pub server_x: f64,
+    /// Server box top.
+    pub server_y: f64,
+    /// Server box width.
+    pub server_w: f64,
+    /// Listener column.
+    pub lis_x: f64,
+}
+
+impl Geo {
+    fn new(layout: Layout) -> Geo {
+        match layout {
+            Layout::Wide => Geo { layout, width: WIDTH, pub_x: PUB_X, server_x: SERVER_X, server_y: 40.0, server_w: SERVER_W, lis_x: LIS_X },
+            Layout::Tall => Geo { layout, width: TALL_WIDTH, pub_x: 16.0, server_x: 16.0, server_y: 40.0, server_w: TALL_WIDTH - 32.0, lis_x: 28.0 },
+        }
+    }
+}
+
+/// Where edges and dots meet the server and the nodes.
+struct Anchors<'a> {
+    geo: Geo,
+    server_h: f64,
+    channels: &'a [ChannelVm],
+}
+
+impl Anchors<'_> {
+    fn channel(&self, name: &str) -> (usize, f64) {
+        self.channels.iter().position(|c| c.name == name).map_or((0, self.geo.server_y + 40.0), |i| (i, self.channels[i].y + 24.0))
+    }
+    /// A tall board's edges meet the server's top (publishes) or bottom (deliveries) at a
+    /// point per channel, from the right.
+    fn tall_x(&self, i: usize) -> f64 {
+        self.geo.server_x + self.geo.server_w - 24.0 - 26.0 * (i % 8) as f64
+    }
+    /// Publisher → server.
+    fn publish(&self, n: &NodeVm, channel: &str) -> ((f64, f64), (f64, f64)) {
+        let (i, y) = self.channel(channel);
+        match self.geo.layout {
+            Layout::Wide => ((n.x + NODE_W, n.y + 22.0), (self.geo.server_x, y)),
+            Layout::Tall => ((n.x + NODE_W, n.y + 22.0), (self.tall_x(i), self.geo.server_y)),
+        }
+    }
+    /// Server → a listener's `k`-th subscription line.
+    fn deliver(&self, n: &NodeVm, k: usize, channel: &str) -> ((f64, f64), (f64, f64)) {
+        let (i, y) = self.channel(channel);
+        let line = n.y + subs_top(n) - 10.0 + 18.0 * k as f64;
+        match self.geo.layout {
+            Layout::Wide => ((self.geo.server_x + self.geo.server_w, y), (n.x, line)),
+            Layout::Tall => ((self.tall_x(i), self.geo.server_y + self.server_h), (n.x + NODE_W, line)),
+        }
+    }
+}
+
 /// Where a client is in its life, as the board shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Health {
@@ -151,6 +242,12 @@ pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'stat
 /// A queue group container.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupVm {
+    /// Members not drawn (a collapsed group); 0 when all are.
+    pub hidden: usize,
+    /// Members in all.
+    pub members: usize,
+    /// Big enough to collapse ([`COLLAPSE_AT`]): draws a "N more" / "collapse" line.
+    pub collapsible: bool,
     /// `channel/key`.
     pub id: String,
     /// Label (`queue orders-service-queue-group`), the name cut to fit the box and its hidden
@@ -195,6 +292,8 @@ pub struct ChannelVm {
     pub dropped: usize,
     /// Offline durables and durable-queue shadows the server keeps for this channel.
     pub offline: Vec<String>,
+    /// Subscriptions the server holds on it (what `channelsz`'s `subs_count` says).
+    pub subs: usize,
     /// Row height.
     pub h: f64,
 }
@@ -274,6 +373,8 @@ pub struct BoardVm {
     pub server_label: String,
     /// The server's command line.
     pub command_line: String,
+    /// Where things are.
+    pub geo: Geo,
 }
 
 /// A queue group as (channel, queue, durable name).
@@ -387,13 +488,21 @@ fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
 /// Builds the board for the simulator's current time. `anim_ms` is how long (in virtual
 /// time) a dot takes to cross an edge.
 pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
+    board_with(sim, anim_ms, &BoardOpts::default())
+}
+
+/// [`board`] in a given layout, with the groups the learner expanded.
+pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
+    let mut geo = Geo::new(opts.layout);
     let broker = sim.broker();
     let cfg = broker.config();
     let errors = &sim.index().last_error;
     // Channels: every channel the server has, plus ones only named by subscriptions.
     let mut channels: Vec<ChannelVm> = Vec::new();
     let dropped = |name: &str| sim.index().dropped.get(name).copied().unwrap_or(0);
-    let mut y = TOP + 30.0;
+    // Channel rows, relative to the server's top (a tall board places the server below
+    // the publishers, so they move once that is known).
+    let mut y = 50.0;
     for c in broker.channels().values() {
         let recent = c.store.msgs.iter().rev().take(8).map(|m| m.seq).collect::<Vec<_>>().into_iter().rev().collect();
         let mut offline: Vec<String> = c
@@ -416,12 +525,12 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             recent,
             dropped: dropped(&c.name),
             offline,
+            subs: crate::engine::broker::subscribe_count(c, &broker.subs),
             h,
         });
         y += h;
     }
     let server_h = 60.0 + channels.iter().map(|c| c.h).sum::<f64>().max(CHANNEL_H);
-    let channel_y = |name: &str| channels.iter().find(|c| c.name == name).map(|c| c.y + 24.0).unwrap_or(TOP + 40.0);
 
     // Clients: one node per client id, for the process that runs (a refused second process
     // with the id is a note on it), or else its newest; a closed or dropped one stays, so
@@ -471,15 +580,24 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
     }
     publishers.sort_by(|a, b| a.id.cmp(&b.id));
     listeners.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
-    let mut y = TOP;
+    let mut y = if geo.layout == Layout::Tall { 16.0 } else { TOP };
     for n in publishers.iter_mut() {
-        n.x = PUB_X;
+        n.x = geo.pub_x;
         n.y = y;
         y += n.h + 16.0;
     }
+    if geo.layout == Layout::Tall {
+        geo.server_y = if publishers.is_empty() { 40.0 } else { y + 30.0 };
+    }
+    for c in &mut channels {
+        c.y += geo.server_y;
+    }
     // Listeners: queue groups first (one container each), then plain subscribers.
     let mut groups: Vec<GroupVm> = Vec::new();
-    let mut y = TOP;
+    let mut y = match geo.layout {
+        Layout::Wide => TOP,
+        Layout::Tall => geo.server_y + server_h + 50.0,
+    };
     let mut nodes: Vec<NodeVm> = publishers;
     let mut i = 0;
     while i < listeners.len() {
@@ -489,22 +607,36 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
         if let Some((_, _, durable)) = &key {
             y += if durable.is_some() { 38.0 } else { 26.0 };
         }
-        for (_, n) in listeners[i..j].iter_mut() {
-            n.x = LIS_X;
+        // A big group shows its first members and a line for the rest, unless expanded.
+        let gid = key.as_ref().map(|(channel, queue, durable)| format!("{channel}/{}", durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"))));
+        let members = j - i;
+        let shown = match &gid {
+            Some(id) if members > COLLAPSE_AT && !opts.expanded.contains(id) => COLLAPSED_SHOWN,
+            _ => members,
+        };
+        for (_, n) in listeners[i..i + shown].iter_mut() {
+            n.x = geo.lis_x;
             n.y = y;
             y += n.h + 12.0;
+        }
+        let hidden = members - shown;
+        if members > COLLAPSE_AT && key.is_some() {
+            y += 30.0; // the "N more members" line (or "collapse")
         }
         if let Some((channel, queue, durable)) = key {
             let gkey = durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"));
             let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
             groups.push(GroupVm {
+                hidden,
+                members,
+                collapsible: members > COLLAPSE_AT,
                 id: format!("{channel}/{gkey}"),
                 label: format!("queue {}", super::view_model::shown_name(&queue, 26)),
                 title: format!("queue {} on {}", super::view_model::full_name(&queue), super::view_model::full_name(&channel)),
                 channel,
                 queue,
                 durable,
-                x: LIS_X - 12.0,
+                x: geo.lis_x - 12.0,
                 y: top,
                 w: NODE_W + 24.0,
                 h: y - top,
@@ -512,25 +644,29 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
             });
             y += 14.0;
         }
-        nodes.extend(listeners[i..j].iter().map(|(_, n)| n.clone()));
+        nodes.extend(listeners[i..i + shown].iter().map(|(_, n)| n.clone()));
         i = j;
     }
+    let at = Anchors { geo, server_h, channels: &channels };
     let mut edges = Vec::new();
     for n in nodes.iter().filter(|n| !n.listener) {
         for ch in sim.index().published.get(n.id.as_str()).into_iter().flat_map(|chs| chs.iter()) {
-            edges.push(EdgeVm { x1: n.x + NODE_W, y1: n.y + 22.0, x2: SERVER_X, y2: channel_y(ch) });
+            let ((x1, y1), (x2, y2)) = at.publish(n, ch);
+            edges.push(EdgeVm { x1, y1, x2, y2 });
         }
     }
     // A listener the server no longer knows (closed, dropped, refused) has no edge.
     for n in &nodes {
         if n.listener && (n.health.alive() || matches!(n.health, Health::Zombie(..))) {
             for (k, s) in n.subs.iter().enumerate().filter(|(_, s)| s.wanted.is_none()) {
-                edges.push(EdgeVm { x1: n.x, y1: n.y + subs_top(n) - 10.0 + 18.0 * k as f64, x2: SERVER_X + SERVER_W, y2: channel_y(&s.channel) });
+                let ((x1, y1), (x2, y2)) = at.deliver(n, k, &s.channel);
+                edges.push(EdgeVm { x1, y1, x2, y2 });
             }
         }
     }
-    let height = nodes.iter().map(|n| n.y + n.h).fold(TOP + server_h, f64::max) + 40.0;
-    let dots = dots(sim, &nodes, &channel_y, anim_ms);
+    let bottom = nodes.iter().map(|n| n.y + n.h).chain(groups.iter().map(|g| g.y + g.h)).fold(geo.server_y + server_h, f64::max);
+    let height = bottom + 40.0;
+    let dots = dots(sim, &nodes, &at, anim_ms);
     let pulses = pulses(sim, &nodes, anim_ms);
     BoardVm {
         nodes,
@@ -543,6 +679,7 @@ pub fn board(sim: &Sim, anim_ms: u64) -> BoardVm {
         height,
         server_label: format!("nats-streaming-server {}", cfg.version.full()),
         command_line: cfg.command_line(),
+        geo,
     }
 }
 
@@ -593,16 +730,16 @@ fn lerp(a: (f64, f64), b: (f64, f64), f: f64) -> (f64, f64) {
 pub const MAX_DOTS: usize = 300;
 
 /// Dots for trace events in the last `anim_ms` of virtual time (at most [`MAX_DOTS`]).
-fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u64) -> Vec<DotVm> {
+fn dots(sim: &Sim, nodes: &[NodeVm], at: &Anchors, anim_ms: u64) -> Vec<DotVm> {
     let now = sim.now();
     let anim = anim_ms.max(1);
     let from = now.saturating_sub(anim);
     let trace = sim.trace();
     let start = trace.partition_point(|e| e.t < from).max(trace.len().saturating_sub(MAX_DOTS * 3));
-    let sub_anchor = |client: &str, handle: &str| -> Option<(f64, f64)> {
+    let sub_edge = |client: &str, handle: &str, channel: &str| -> Option<((f64, f64), (f64, f64))> {
         let n = nodes.iter().find(|n| n.id == client)?;
         let k = n.subs.iter().position(|s| s.handle == handle).unwrap_or(0);
-        Some((n.x, n.y + subs_top(n) - 10.0 + 18.0 * k as f64))
+        Some(at.deliver(n, k, channel))
     };
     let mut out = Vec::new();
     for e in &trace[start..] {
@@ -610,16 +747,17 @@ fn dots(sim: &Sim, nodes: &[NodeVm], channel_y: &dyn Fn(&str) -> f64, anim_ms: u
         let (kind, a, b, seq) = match &e.kind {
             TraceKind::Published { client, channel, seq } => {
                 let Some(n) = nodes.iter().find(|n| n.id == **client) else { continue };
-                (DotKind::Publish, (n.x + NODE_W, n.y + 22.0), (SERVER_X, channel_y(channel)), *seq)
+                let (a, b) = at.publish(n, channel);
+                (DotKind::Publish, a, b, *seq)
             }
             TraceKind::Delivered { client, sub, channel, seq, redelivered, .. } => {
-                let Some(to) = sub_anchor(client, sub) else { continue };
+                let Some((a, b)) = sub_edge(client, sub, channel) else { continue };
                 let kind = if *redelivered { DotKind::Redeliver } else { DotKind::Deliver };
-                (kind, (SERVER_X + SERVER_W, channel_y(channel)), to, *seq)
+                (kind, a, b, *seq)
             }
             TraceKind::Acked { client, sub, channel, seq } => {
-                let Some(from) = sub_anchor(client, sub) else { continue };
-                (DotKind::Ack, from, (SERVER_X + SERVER_W, channel_y(channel)), *seq)
+                let Some((a, b)) = sub_edge(client, sub, channel) else { continue };
+                (DotKind::Ack, b, a, *seq)
             }
             _ => continue,
         };
@@ -655,6 +793,44 @@ mod tests {
         assert_eq!((b.channels[0].name.as_str(), b.channels[0].last, b.channels[0].recent.clone()), ("ticket:created", 4, vec![1, 2, 3, 4]));
         assert!(b.command_line.contains("-hbi 5s -hbt 5s -hbf 2"));
         assert_eq!(b.server_label, "nats-streaming-server 0.17.0");
+    }
+
+    #[test]
+    fn a_tall_board_stacks_publishers_the_server_and_listeners_in_one_column() {
+        let b = board_with(&course_at(4_000), 400, &BoardOpts { layout: Layout::Tall, ..BoardOpts::default() });
+        assert_eq!(b.geo.width, TALL_WIDTH);
+        let (p, l1, l2) = (&b.nodes[0], &b.nodes[1], &b.nodes[2]);
+        assert_eq!((p.id.as_str(), p.x, p.y), ("pub", 16.0, 16.0));
+        // The server below the publisher, the group below the server.
+        assert_eq!(b.geo.server_y, p.y + p.h + 16.0 + 30.0);
+        assert!(b.groups[0].y >= b.geo.server_y + b.server_h + 50.0);
+        assert!(l1.y > b.groups[0].y && l2.y > l1.y + l1.h);
+        assert!(b.nodes.iter().chain(b.groups.iter().map(|_| p)).all(|n| n.x + NODE_W <= TALL_WIDTH), "everything within 420");
+        assert!(b.groups.iter().all(|g| g.x + g.w <= TALL_WIDTH));
+        // Publishes enter the server at its top, deliveries leave at its bottom.
+        assert!(b.edges.iter().any(|e| e.y2 == b.geo.server_y));
+        assert!(b.edges.iter().filter(|e| e.y1 == b.geo.server_y + b.server_h).count() == 2);
+        assert!(b.channels[0].y > b.geo.server_y && b.channels[0].y < b.geo.server_y + b.server_h);
+    }
+
+    #[test]
+    fn a_group_of_twelve_shows_three_members_and_counts_the_rest_until_expanded() {
+        let mut actions = vec![];
+        for i in 0..12 {
+            actions.push(format!(
+                r#"{{"at_ms":0,"do":"connect","client":"m{i:02}"}},{{"at_ms":0,"do":"subscribe","client":"m{i:02}","sub":"s{i}","channel":"c","queue":"q"}}"#
+            ));
+        }
+        let sc = Scenario::parse(&format!(r#"{{"until_ms":1000,"actions":[{}]}}"#, actions.join(","))).unwrap();
+        let mut sim = Sim::new(sc);
+        sim.run_until(1_000).unwrap();
+        let b = board(&sim, 400);
+        assert_eq!((b.groups.len(), b.groups[0].hidden), (1, 9));
+        assert_eq!(b.nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["m00", "m01", "m02"]);
+        assert_eq!(b.channels[0].subs, 12, "the server still holds twelve");
+        let open = board_with(&sim, 400, &BoardOpts { expanded: vec![b.groups[0].id.clone()], ..BoardOpts::default() });
+        assert_eq!((open.nodes.len(), open.groups[0].hidden), (12, 0));
+        assert!(open.height > b.height + 9.0 * 60.0);
     }
 
     #[test]

@@ -104,3 +104,26 @@ pub fn copy_to_clipboard(text: &str) {
         let _ = w.navigator().clipboard().write_text(text);
     }
 }
+
+/// Below this window width (CSS px) the board is drawn in one column.
+pub const NARROW_PX: f64 = 720.0;
+
+/// Whether the window is narrow (a phone), kept current on resize.
+#[hook]
+pub fn use_narrow() -> bool {
+    let width = || web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1280.0);
+    let narrow = use_state(|| width() < NARROW_PX);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let l = DocumentListener::window("resize", move |_| {
+                let n = width() < NARROW_PX;
+                if *narrow != n {
+                    narrow.set(n);
+                }
+            });
+            move || drop(l)
+        });
+    }
+    *narrow
+}

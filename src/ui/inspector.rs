@@ -188,6 +188,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
             if let Some(err) = &n.error { <p class="inspector__error" role="alert">{ err.clone() }</p> }
             <code class="inspector__code">{ code }</code>
             <RealCode client={n.id.clone()} />
+            <ListenerConsole client={n.id.clone()} />
             if n.subs.len() > 1 {
                 <div class="inspector__subs" role="tablist" aria-label="Subscriptions">
                     { for n.subs.iter().map(|x| {
@@ -423,6 +424,38 @@ fn ServerPanel() -> Html {
             <button id="restart-server" class="btn btn--danger" onclick={d(Msg::Act(Verb::RestartServer))}>{ "Restart the server (memory store: everything is lost)" }</button>
             }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConsoleProps {
+    client: String,
+}
+
+/// Lines the listener's console shows, and trace events it reads back for them.
+const CONSOLE_LINES: usize = 8;
+const CONSOLE_WINDOW: usize = 50_000;
+
+/// What the listener's handler would print, up to the cursor (the course's "Received event
+/// #1, with data: …"), newest last.
+#[function_component]
+fn ListenerConsole(ConsoleProps { client }: &ConsoleProps) -> Html {
+    let pg = use_playground();
+    let (lines, older) = {
+        let s = pg.session.borrow();
+        crate::ui::view_model::console(s.sim(), client, s.now(), CONSOLE_LINES, CONSOLE_WINDOW)
+    };
+    html! {
+        <details class="console" open=true>
+            <summary>{ "console (what its handler logs)" }</summary>
+            <ol id="listener-console" class="console__lines" aria-live="off">
+                if lines.is_empty() { <li class="console__empty">{ "nothing received yet" }</li> }
+                { for lines.iter().rev().map(|(t, l, tone)| html! {
+                    <li class={classes!("console__line", format!("console__line--{tone}"))}><span class="console__t">{ format!("{:.1}s", *t as f64 / 1000.0) }</span>{ " " }{ l.clone() }</li>
+                }) }
+            </ol>
+            if older && lines.len() < CONSOLE_LINES { <p class="console__empty">{ "older lines are further back than the console reads" }</p> }
+        </details>
     }
 }
 

@@ -245,3 +245,67 @@ pub fn MonitorPanel() -> Html {
     *cached.borrow_mut() = (out.clone(), *tab, (*pick).clone());
     out
 }
+
+/// Rows the docked server view shows per channel (the rest are counted).
+const DOCK_ROWS: usize = 12;
+
+/// The server's view docked beside the board: per channel, what `channelsz?subs=1` says
+/// now — the subscription count and, per subscription, its client, group, pending,
+/// `last_sent`, stalled and offline — so that the health-check section is one screen.
+#[function_component]
+pub fn ServerDock() -> Html {
+    let pg = use_playground();
+    let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
+    let cached = use_mut_ref(Html::default);
+    if pg.work.is_some() || !fresh {
+        return cached.borrow().clone();
+    }
+    let s = pg.session.borrow();
+    let sim = s.sim();
+    let cz = sim.monitor_view().channelsz(true);
+    let out = html! {
+        <section id="server-dock" class="dock" aria-label="The server's view: channelsz?subs=1">
+            <h2 class="dock__title">{ "The server's view " }<code>{ "channelsz?subs=1" }</code>{ format!(" at {:.1} s", s.now() as f64 / 1000.0) }</h2>
+            if cz.channels.is_empty() { <p class="dock__empty">{ "No channels yet: the server makes one at the first publish or subscribe." }</p> }
+            { for cz.channels.iter().map(|c| {
+                let n = c.subscriptions.len();
+                html! {
+                    <div class="dock__channel" data-channel={c.name.clone()}>
+                        <div class="dock__head">
+                            <span class="dock__name" title={super::view_model::full_name(&c.name)}>{ super::view_model::shown_name(&c.name, 28) }</span>
+                            <span class="dock__count">{ format!("{n} subscription{}", if n == 1 { "" } else { "s" }) }</span>
+                            <span class="dock__msgs">{ format!("{} msgs, last seq {}", c.msgs, c.last_seq) }</span>
+                        </div>
+                        if n > 0 {
+                            <table class="dock__subs">
+                                <thead><tr><th scope="col">{ "client_id" }</th><th scope="col">{ "queue / durable" }</th><th scope="col">{ "pending" }</th><th scope="col">{ "last_sent" }</th><th scope="col">{ "state" }</th></tr></thead>
+                                <tbody>
+                                { for c.subscriptions.iter().take(DOCK_ROWS).map(|z| {
+                                    let group = if !z.queue_name.is_empty() { z.queue_name.clone() } else { z.durable_name.clone() };
+                                    let state = match (z.is_offline, z.is_stalled) {
+                                        (true, _) => "offline",
+                                        (false, true) => "stalled",
+                                        _ => "",
+                                    };
+                                    html! {
+                                        <tr class={classes!((!state.is_empty()).then(|| format!("dock__sub--{state}")))}>
+                                            <td title={super::view_model::full_name(&z.client_id)}>{ super::view_model::shown_name(&z.client_id, 14) }</td>
+                                            <td title={super::view_model::full_name(&group)}>{ if group.is_empty() { "—".to_string() } else { super::view_model::shown_name(&group, 20) } }</td>
+                                            <td>{ z.pending_count }</td>
+                                            <td>{ z.last_sent }</td>
+                                            <td>{ state }</td>
+                                        </tr>
+                                    }
+                                }) }
+                                </tbody>
+                            </table>
+                            if n > DOCK_ROWS { <p class="dock__more">{ format!("and {} more (the monitoring panel lists them all)", n - DOCK_ROWS) }</p> }
+                        }
+                    </div>
+                }
+            }) }
+        </section>
+    };
+    *cached.borrow_mut() = out.clone();
+    out
+}

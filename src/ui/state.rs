@@ -80,6 +80,8 @@ pub struct PlaygroundState {
     /// What the last gesture did to the actions recorded after it (kept and dropped), when
     /// there were any.
     pub notice: Option<String>,
+    /// Big queue groups the learner opened on the board (by group id).
+    pub expanded: Vec<String>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -249,6 +251,8 @@ pub enum Msg {
     DismissError,
     /// Hide the notice of what a fork kept and dropped.
     DismissNotice,
+    /// Show a big queue group whole, or collapse it again.
+    ToggleGroup(String),
     /// Toggle the help overlay.
     ToggleHelp,
     /// Simulate the next slice of the work under way.
@@ -315,6 +319,7 @@ impl PlaygroundState {
             unsettled: false,
             settled_at: None,
             notice: None,
+            expanded: Vec::new(),
         }
     }
 
@@ -678,6 +683,13 @@ impl PlaygroundState {
             Msg::Error(e) => self.error = Some(e),
             Msg::DismissError => self.error = None,
             Msg::DismissNotice => self.notice = None,
+            Msg::ToggleGroup(id) => {
+                if let Some(i) = self.expanded.iter().position(|g| *g == id) {
+                    self.expanded.remove(i);
+                } else {
+                    self.expanded.push(id);
+                }
+            }
             Msg::ToggleHelp => self.help = !self.help,
             Msg::CloseHelp => self.help = false,
             Msg::Continue => {

@@ -326,10 +326,11 @@ fn journey_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> H
     let Some((channel, seq)) = pg.selected_msg.as_ref() else {
         return html! { <p class="journey journey--empty">{ "Click a message on the timeline to follow its journey." }</p> };
     };
-    let steps: Vec<(SimTime, String)> = {
+    let (steps, data): (Vec<(SimTime, String)>, Option<String>) = {
         let s = pg.session.borrow();
         let trace = s.sim().trace();
-        tl.journey().iter().filter_map(|&i| trace.get(i as usize)).filter(|e| e.t <= now).map(|e| (e.t, super::timeline_model::what(e))).collect()
+        let data = s.sim().broker().channels().get(channel.as_str()).and_then(|c| c.store.lookup(*seq)).map(|m| m.data.to_string());
+        (tl.journey().iter().filter_map(|&i| trace.get(i as usize)).filter(|e| e.t <= now).map(|e| (e.t, super::timeline_model::what(e))).collect(), data)
     };
     let clear = {
         let pg = pg.clone();
@@ -338,6 +339,10 @@ fn journey_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> H
     html! {
         <div id="journey" class="journey">
             <h3>{ format!("Journey of {channel} #{seq}") }<button class="btn" onclick={clear}>{ "Clear" }</button></h3>
+            <p class="journey__data">
+                { "msg.getData(): " }
+                <code>{ data.as_deref().map_or_else(|| "(not stored by the server at this moment)".to_string(), super::view_model::full_name) }</code>
+            </p>
             <ol>{ for steps.iter().map(|(t, text)| {
                 let (pg, t) = (pg.clone(), *t);
                 html! { <li><button class="journey__time" onclick={Callback::from(move |_| { pg.dispatch(Msg::Pause); pg.dispatch(Msg::Scrub(t)); })}>{ seconds(t) }</button>{ " " }{ text.clone() }</li> }

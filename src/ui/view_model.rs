@@ -167,6 +167,51 @@ pub fn announcement(trace: &[TraceEvent], now: u64, window: usize) -> Option<Str
     })
 }
 
+/// What a listener's handler would print (the course's `console.log` in `on('message')`),
+/// newest last: the last `lines` deliveries to `client` up to `now`, read backwards over
+/// at most `window` trace events (the cost is the console's, not the run's). Each line:
+/// `Received event #3, with data: {…}` with the data as stored now (or a note when the
+/// server no longer stores it), then what the handler did (`(redelivered)`, `handler
+/// failed: no ack`, `msg.ack()`). The second value says whether older lines exist past the
+/// window.
+pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, window: usize) -> (Vec<(u64, String, &'static str)>, bool) {
+    use TraceKind::*;
+    let trace = sim.trace();
+    let end = trace.partition_point(|e| e.t <= now);
+    let start = end.saturating_sub(window);
+    let data = |channel: &str, seq: u64| -> String {
+        match sim.broker().channels().get(channel).and_then(|c| c.store.lookup(seq)) {
+            Some(m) => full_name(&m.data),
+            None => "(no longer stored by the server)".into(),
+        }
+    };
+    let mut out = Vec::new();
+    for e in trace[start..end].iter().rev() {
+        if e.kind.client().map(|c| &**c) != Some(client) {
+            continue;
+        }
+        let line = match &e.kind {
+            Delivered { channel, seq, redelivered, redelivery_count, .. } => {
+                let mut l = format!("Received event #{seq}, with data: {}", data(channel, *seq));
+                if *redelivered {
+                    l.push_str(&format!("  (msg.isRedelivered(): redelivery {redelivery_count})"));
+                }
+                (l, if *redelivered { "warn" } else { "info" })
+            }
+            Processed { seq, ok: false, .. } => (format!("Error: the handler failed on #{seq}: no ack, the server redelivers it after the ack wait"), "bad"),
+            Acked { seq, .. } => (format!("msg.ack() #{seq}"), "ok"),
+            App { seq, result, .. } => (format!("#{seq}: {}", detail(&e.kind)), if result.anomalies.is_empty() { "ok" } else { "bad" }),
+            _ => continue,
+        };
+        out.push((e.t, line.0, line.1));
+        if out.len() == lines {
+            break;
+        }
+    }
+    out.reverse();
+    (out, start > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +225,27 @@ mod tests {
         assert_eq!(announcement(sim.trace(), 12_500, 200).as_deref(), Some("At 12.000 s, redelivered to l2: s2 ticket:created #7 redelivered ×1"));
         assert_eq!(announcement(sim.trace(), 36_000, 200).as_deref(), Some("At 35.000 s, the server dropped l1: timed out on heartbeats"));
         assert_eq!(announcement(sim.trace(), 500, 200), None);
+    }
+
+    #[test]
+    fn a_listeners_console_prints_what_its_handler_received_with_the_data() {
+        let s = crate::engine::Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap();
+        let mut sim = crate::engine::Sim::new(s);
+        sim.run_until(12_500).unwrap();
+        let (lines, older) = console(&sim, "l2", 12_500, 4, 10_000);
+        assert!(!older);
+        let data = r#"{"id":"123","title":"concert","price":20}"#;
+        assert_eq!(
+            lines.iter().map(|(t, l, tone)| (*t, l.as_str(), *tone)).collect::<Vec<_>>(),
+            [
+                // #12 is published at 12 s and l2 acks it at once (manual ack, no work) …
+                (12_000, format!("Received event #12, with data: {data}").as_str(), "info"),
+                (12_000, "msg.ack() #12", "ok"),
+                // … then gets #7, which killed l1 held since 7 s, after its 5 s ack wait.
+                (12_000, format!("Received event #7, with data: {data}  (msg.isRedelivered(): redelivery 1)").as_str(), "warn"),
+                (12_000, "msg.ack() #7", "ok"),
+            ]
+        );
     }
 
     #[test]

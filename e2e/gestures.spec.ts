@@ -174,8 +174,10 @@ test('keyboard: a board node is focusable, says its state, opens its inspector w
   const killed = ((await api(page, 'trace')) as any[]).filter(e => e.event === 'killed').map(e => [e.t, e.client]);
   expect(killed).toEqual([[2000, 'l2']]);
   await expect(l2).toHaveAttribute('aria-label', /^listener l2, killed · 0\/3 heartbeats missed, server drops it at 30\.0 s/);
+  // The example's scripted kill of l1 at 5.5 s names nothing this kill ended: it stays.
+  await expect(page.locator('#notice')).toHaveText(/Changed at 2\.0 s\. Still scripted after it: kill l1 at 5\.5 s\./);
   // What the board shows is also said: the live region names the drop when it comes.
-  await seek(page, 31000);
+  await seek(page, 30000);
   await expect(page.locator('#announce')).toHaveText('At 30.000 s, the server dropped l2: timed out on heartbeats');
   await page.keyboard.press('Escape');
   await expect(page.getByRole('heading', { name: 'Server' }).first()).toBeVisible();

@@ -164,7 +164,7 @@ test('keyboard: a board node is focusable, says its state, opens its inspector w
   const errors = await example(page, 'course-queue-kill-0.17');
   await seek(page, 2000);
   const l2 = node(page, 'l2');
-  await expect(l2).toHaveAttribute('aria-label', 'listener l2, running');
+  await expect(l2).toHaveAccessibleName('listener l2, running');
   await l2.focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('.inspector__id').first()).toHaveText('l2');
@@ -173,7 +173,7 @@ test('keyboard: a board node is focusable, says its state, opens its inspector w
   await page.keyboard.press('k');
   const killed = ((await api(page, 'trace')) as any[]).filter(e => e.event === 'killed').map(e => [e.t, e.client]);
   expect(killed).toEqual([[2000, 'l2']]);
-  await expect(l2).toHaveAttribute('aria-label', /^listener l2, killed · 0\/3 heartbeats missed, server drops it at 30\.0 s/);
+  await expect(l2).toHaveAccessibleName(/^listener l2, killed · 0\/3 heartbeats missed, server drops it at 30\.0 s/);
   // The example's scripted kill of l1 at 5.5 s names nothing this kill ended: it stays.
   await expect(page.locator('#notice')).toHaveText(/Changed at 2\.0 s\. Still scripted after it: kill l1 at 5\.5 s\./);
   // What the board shows is also said: the live region names the drop when it comes.

@@ -326,8 +326,10 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
     );
     html! {
         <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} onkeydown={on_key} data-client={n.id.clone()}
-           tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={node_label(n)}>
-            <title>{ format!("{} — {}{}{}", full_name(&n.id), n.status, n.status2.as_ref().map_or(String::new(), |s| format!(" — {s}")), n.error.as_ref().map_or(String::new(), |e| format!(" — {}", full_name(e)))) }</title>
+           tabindex="0" role="button" aria-pressed={selected.to_string()}>
+            // The title is the node's name for assistive technology and its tooltip: kind,
+            // id, state and error (an aria-label would not contain all the text drawn).
+            <title>{ node_label(n) }</title>
             <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
             <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ shown_name(&n.id, 22) }</text>
             <text class="node__status" x="10" y="34">{ status }</text>

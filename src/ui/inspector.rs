@@ -448,7 +448,7 @@ fn ListenerConsole(ConsoleProps { client }: &ConsoleProps) -> Html {
     html! {
         <details class="console" open=true>
             <summary>{ "console (what its handler logs)" }</summary>
-            <ol id="listener-console" class="console__lines" aria-live="off">
+            <ol id="listener-console" class="console__lines" tabindex="0" aria-label="Console lines, newest first">
                 if lines.is_empty() { <li class="console__empty">{ "nothing received yet" }</li> }
                 { for lines.iter().rev().map(|(t, l, tone)| html! {
                     <li class={classes!("console__line", format!("console__line--{tone}"))}><span class="console__t">{ format!("{:.1}s", *t as f64 / 1000.0) }</span>{ " " }{ l.clone() }</li>

@@ -152,7 +152,7 @@ pub fn EventLog() -> Html {
                 <input id="log-filter" class="panel__filter" type="search" placeholder="filter: l1, redelivered, heartbeat…" oninput={on_filter} aria-label="Filter the event log" />
                 <span class="panel__count" id="log-count">{ status }</span>
             </header>
-            <div class="panel__body" onscroll={on_scroll}>
+            <div class="panel__body" tabindex="0" aria-label="Event log rows" onscroll={on_scroll}>
                 <table id="trace" class="trace trace--virtual" aria-label="Trace up to the cursor, newest first" aria-rowcount={count.to_string()}>
                     <colgroup><col class="trace__c-time" /><col class="trace__c-event" /><col class="trace__c-client" /><col /></colgroup>
                     <tbody>
@@ -239,7 +239,7 @@ pub fn MonitorPanel() -> Html {
                 }
                 <button id="monitor-copy" class="btn" onclick={copy} title="Copy the response">{ "Copy" }</button>
             </header>
-            <pre id="monitor" class={classes!("panel__body", "monitor", (*tab == 6).then_some("monitor--log"))}>{ text }</pre>
+            <pre id="monitor" tabindex="0" class={classes!("panel__body", "monitor", (*tab == 6).then_some("monitor--log"))}>{ text }</pre>
         </section>
     };
     *cached.borrow_mut() = (out.clone(), *tab, (*pick).clone());

@@ -173,6 +173,7 @@ pub fn LessonPicker(PickerProps { disabled }: &PickerProps) -> Html {
 pub fn LessonPanel() -> Html {
     let pg = use_playground();
     let run = pg.lesson.clone();
+    let narrow = super::hooks::use_narrow();
     // Keep answers in the browser, and whether the lesson is finished (all answered right).
     {
         let key = run.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone(), finished(&r.lesson, &r.answers)));
@@ -205,12 +206,13 @@ pub fn LessonPanel() -> Html {
             if finished(l, &run.answers) {
                 <p id="lesson-done" class="lesson__done" role="status">{ "✓ Lesson finished: every checkpoint answered right." }</p>
             }
-            // In a course page the text is usually next to the frame: compact folds it.
-            if pg.view.compact {
-                <details class="lesson__text"><summary>{ "The lesson's text" }</summary>{ for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }</details>
-            } else {
+            // In a course page the text is usually next to the frame (compact), on a phone it
+            // would push the board a screen down, and while a checkpoint asks the question is
+            // what matters: then the text is folded (one tap opens it).
+            <details class="lesson__text" open={!(pg.view.compact || narrow || run.asking.is_some())}>
+                <summary>{ "The lesson's text" }</summary>
                 { for l.text.iter().map(|p| html! { <p>{ p.clone() }</p> }) }
-            }
+            </details>
             if l.variants.len() > 1 {
                 <div class="lesson__variants" role="tablist">
                     { for l.variants.iter().enumerate().map(|(i, v)| html! {

@@ -205,7 +205,7 @@ test('timeline: click seq 7 and follow its journey; zoom, fit, export SVG', asyn
   // Clicking a journey time moves the cursor there.
   await journey.getByRole('button', { name: '12.000 s' }).first().click();
   await expect(page.locator('#clock')).toHaveText('12.000 s');
-  await expect(page.locator('#warnings')).toContainText('#7 on ticket:created was processed after #12 by s2: out of order');
+  await expect(page.locator('#warnings')).toContainText('#7 on ticket:created was processed after #12 by l2 (s2): out of order');
 
   await page.locator('#tl-fit').click();
   expect(Number(await page.locator('svg.timeline').getAttribute('data-t0'))).toBe(0);

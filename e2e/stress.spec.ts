@@ -57,7 +57,15 @@ test('200 listeners: each click adds one, the board holds them all, and the run 
     await page.locator('#add-listener').click();
     await page.keyboard.press('Escape');
   }
+  // The board draws 8 and a line for the other 192 (a board 15,700 px tall before); the
+  // line opens them all, and collapses them again.
+  await expect(page.locator('g.node.node--listener')).toHaveCount(8);
+  await expect(page.locator('.group__more')).toHaveText('+ 192 more · 200 listeners (show)');
+  expect((await page.locator('svg.board').boundingBox())!.height).toBeLessThan(1200);
+  await page.locator('.group__more').click();
   await expect(page.locator('g.node.node--listener')).toHaveCount(200);
+  await page.locator('.group__more').click();
+  await expect(page.locator('g.node.node--listener')).toHaveCount(8);
   await page.locator('#add-publisher').click();
   await page.locator('#publish-every').click();
   await api(page, 'setSpeed', 100);

@@ -74,7 +74,7 @@ async fn the_timeline_has_a_lane_per_channel_client_and_subscription_and_warns_i
     };
     assert_eq!(lanes, ["ticket:created", "pub", "l1", "l1 · s1", "l2", "l2 · s2"]);
     let warnings = root.query_selector("#warnings").unwrap().expect("warnings shown").text_content().unwrap();
-    assert!(warnings.contains("#7 on ticket:created was processed after #12 by s2: out of order"), "{warnings}");
+    assert!(warnings.contains("#7 on ticket:created was processed after #12 by l2 (s2): out of order"), "{warnings}");
     // The server's -SD log, at the cursor.
     let tabs = root.query_selector_all(".panel--monitor [role=tab]").unwrap();
     let log_tab: web_sys::HtmlElement = tabs.item(6).unwrap().dyn_into().unwrap();

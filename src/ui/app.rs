@@ -346,9 +346,9 @@ pub fn App() -> Html {
                     if v.has_panel(Panel::Board) {
                         <div class="app__board">
                             <div class="board-tools" role="toolbar" aria-label="Board size">
-                                { for [("Fit", Zoom::Fit, "The whole board in view"), ("Width", Zoom::Width, "As wide as this box")].into_iter().map(|(label, z, title)| {
+                                { for [("Fit", Zoom::Fit, "The whole board in view", "board-fit"), ("Width", Zoom::Width, "As wide as this box", "board-width")].into_iter().map(|(label, z, title, id)| {
                                     let zoom = zoom.clone();
-                                    html! { <button class={classes!("btn", "btn--small", (*zoom == z).then_some("btn--on"))} aria-pressed={(*zoom == z).to_string()} {title}
+                                    html! { <button {id} class={classes!("btn", "btn--small", (*zoom == z).then_some("btn--on"))} aria-pressed={(*zoom == z).to_string()} {title}
                                                     onclick={Callback::from(move |_| zoom.set(z))}>{ label }</button> }
                                 }) }
                                 <button class="btn btn--small" id="zoom-out" aria-label="Zoom out" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, -1)))}>{ "−" }</button>

@@ -91,7 +91,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
                 pg.dispatch(Msg::Select(Some(d.client.clone())));
                 return;
             }
-            let target: Option<&GroupVm> = groups.iter().find(|g| inside(d.at, (g.x, g.y, g.w, g.h)));
+            let target: Option<&GroupVm> = groups.iter().filter(|g| !g.plain).find(|g| inside(d.at, (g.x, g.y, g.w, g.h)));
             let group = if let Some(g) = target {
                 Some((g.queue.clone(), g.durable.clone()))
             } else if inside(d.at, zone) {
@@ -144,6 +144,12 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
         Callback::from(move |e: KeyboardEvent| {
             let locked = pg.view.locks(Control::Board);
             let msg = match e.key().as_str() {
+                k @ ("ArrowDown" | "ArrowUp" | "ArrowRight" | "ArrowLeft") => {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    focus_next_node(&e, matches!(k, "ArrowDown" | "ArrowRight"));
+                    return;
+                }
                 "Enter" | " " => Msg::Select(Some(client.clone())),
                 "k" if !locked && alive => Msg::Act(crate::engine::Verb::Kill { client: client.as_str().into() }),
                 "c" if !locked && alive => Msg::Act(crate::engine::Verb::Close { client: client.as_str().into() }),
@@ -178,7 +184,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
             <rect class="board__bg" x="0" y="0" width={width.to_string()} height={height.to_string()} />
             { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
             { server(vm) }
-            { for vm.groups.iter().map(|g| group(g, dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))), toggle(g))) }
+            { for vm.groups.iter().map(|g| group(g, !g.plain && dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))), toggle(g))) }
             if !pg.view.locks(Control::Board) && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
                 <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
                     <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
@@ -247,8 +253,8 @@ fn group(g: &GroupVm, hot: bool, toggle: Callback<()>) -> Html {
         }
     });
     html! {
-        <g class={classes!("group", hot.then_some("group--hot"))}>
-            <rect x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
+        <g class={classes!("group", hot.then_some("group--hot"), g.plain.then_some("group--plain"))}>
+            <rect class="group__box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
             <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
             if let Some(d) = &g.durable {
                 <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}><title>{ full_name(d) }</title>{ format!("durable {}{}", shown_name(d, 28), if g.shadow { " · offline shadow" } else { "" }) }</text>
@@ -257,7 +263,12 @@ fn group(g: &GroupVm, hot: bool, toggle: Callback<()>) -> Html {
                 <g class="group__more" role="button" tabindex="0" aria-expanded={(g.hidden == 0).to_string()} onclick={on_click} onkeydown={on_key}>
                     <rect x={(g.x + 12.0).to_string()} y={(g.y + g.h - 34.0).to_string()} width={(g.w - 24.0).to_string()} height="24" rx="6" />
                     <text x={(g.x + g.w / 2.0).to_string()} y={(g.y + g.h - 18.0).to_string()} text-anchor="middle">
-                        { if g.hidden > 0 { format!("+ {} more members · {} in all (show)", g.hidden, g.members) } else { format!("{} members (collapse)", g.members) } }
+                        { match (g.plain, g.hidden > 0) {
+                            (false, true) => format!("+ {} more · {} members (show)", g.hidden, g.members),
+                            (false, false) => format!("{} members (collapse)", g.members),
+                            (true, true) => format!("+ {} more · {} listeners (show)", g.hidden, g.members),
+                            (true, false) => format!("{} listeners (collapse)", g.members),
+                        } }
                     </text>
                 </g>
             }
@@ -352,6 +363,26 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
             }
             if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={(n.h - 6.0).to_string()}>{ shown_name(err, ERROR_CHARS) }</text> } }
         </g>
+    }
+}
+
+/// Arrow keys on a node move the focus to the next (or previous) node in drawing order:
+/// publishers, then listeners group by group.
+fn focus_next_node(e: &KeyboardEvent, forward: bool) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(list) = doc.query_selector_all("svg.board g.node") else { return };
+    let here = e.current_target().and_then(|t| t.dyn_into::<Element>().ok());
+    let n = list.length();
+    let at = (0..n).find(|&i| list.item(i).and_then(|x| x.dyn_into::<Element>().ok()) == here);
+    let next = match (at, forward) {
+        (Some(i), true) => (i + 1).min(n.saturating_sub(1)),
+        (Some(i), false) => i.saturating_sub(1),
+        (None, _) => 0,
+    };
+    if let Some(el) = list.item(next) {
+        if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = f.call0(&el);
+        }
     }
 }
 

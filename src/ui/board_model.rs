@@ -37,6 +37,12 @@ pub const TALL_WIDTH: f64 = 420.0;
 pub const COLLAPSE_AT: usize = 8;
 /// Members a collapsed group still shows.
 pub const COLLAPSED_SHOWN: usize = 3;
+/// Listeners with no queue group shown before the rest collapse into one line.
+pub const PLAIN_COLLAPSE_AT: usize = 12;
+/// Listeners with no queue group a collapsed list still shows.
+pub const PLAIN_SHOWN: usize = 8;
+/// [`BoardOpts::expanded`]'s name for the listeners with no queue group.
+pub const PLAIN_ID: &str = "(no queue group)";
 
 /// What the board is asked to draw besides the run: its layout and the collapsed groups the
 /// learner opened (by [`GroupVm::id`]).
@@ -242,6 +248,9 @@ pub fn status_lines(h: &Health, now: SimTime) -> (String, Option<String>, &'stat
 /// A queue group container.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupVm {
+    /// Not a queue group: the listeners with no group, collapsed (no container, no drop
+    /// target; only the "N more" line).
+    pub plain: bool,
     /// Members not drawn (a collapsed group); 0 when all are.
     pub hidden: usize,
     /// Members in all.
@@ -579,7 +588,8 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
         }
     }
     publishers.sort_by(|a, b| a.id.cmp(&b.id));
-    listeners.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+    // Queue groups first, then plain subscribers (by id within each).
+    listeners.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1.id).cmp(&(b.0.is_none(), &b.0, &b.1.id)));
     let mut y = if geo.layout == Layout::Tall { 16.0 } else { TOP };
     for n in publishers.iter_mut() {
         n.x = geo.pub_x;
@@ -610,9 +620,12 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
         // A big group shows its first members and a line for the rest, unless expanded.
         let gid = key.as_ref().map(|(channel, queue, durable)| format!("{channel}/{}", durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"))));
         let members = j - i;
-        let shown = match &gid {
-            Some(id) if members > COLLAPSE_AT && !opts.expanded.contains(id) => COLLAPSED_SHOWN,
-            _ => members,
+        let big = members > if key.is_some() { COLLAPSE_AT } else { PLAIN_COLLAPSE_AT };
+        let open = opts.expanded.iter().any(|e| e == gid.as_deref().unwrap_or(PLAIN_ID));
+        let shown = match () {
+            _ if !big || open => members,
+            _ if key.is_some() => COLLAPSED_SHOWN,
+            _ => PLAIN_SHOWN,
         };
         for (_, n) in listeners[i..i + shown].iter_mut() {
             n.x = geo.lis_x;
@@ -620,16 +633,17 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
             y += n.h + 12.0;
         }
         let hidden = members - shown;
-        if members > COLLAPSE_AT && key.is_some() {
+        if big {
             y += 30.0; // the "N more members" line (or "collapse")
         }
         if let Some((channel, queue, durable)) = key {
             let gkey = durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"));
             let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
             groups.push(GroupVm {
+                plain: false,
                 hidden,
                 members,
-                collapsible: members > COLLAPSE_AT,
+                collapsible: big,
                 id: format!("{channel}/{gkey}"),
                 label: format!("queue {}", super::view_model::shown_name(&queue, 26)),
                 title: format!("queue {} on {}", super::view_model::full_name(&queue), super::view_model::full_name(&channel)),
@@ -643,6 +657,25 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
                 shadow,
             });
             y += 14.0;
+        } else if big {
+            // Plain subscribers: no container, only the "N more" line.
+            groups.push(GroupVm {
+                plain: true,
+                hidden,
+                members,
+                collapsible: true,
+                id: PLAIN_ID.into(),
+                label: String::new(),
+                title: String::new(),
+                channel: String::new(),
+                queue: String::new(),
+                durable: None,
+                x: geo.lis_x - 12.0,
+                y: top,
+                w: NODE_W + 24.0,
+                h: y - top,
+                shadow: false,
+            });
         }
         nodes.extend(listeners[i..i + shown].iter().map(|(_, n)| n.clone()));
         i = j;
@@ -831,6 +864,27 @@ mod tests {
         let open = board_with(&sim, 400, &BoardOpts { expanded: vec![b.groups[0].id.clone()], ..BoardOpts::default() });
         assert_eq!((open.nodes.len(), open.groups[0].hidden), (12, 0));
         assert!(open.height > b.height + 9.0 * 60.0);
+    }
+
+    #[test]
+    fn fourteen_listeners_with_no_group_show_eight_below_the_groups_and_count_the_rest() {
+        let mut actions =
+            vec![r#"{"at_ms":0,"do":"connect","client":"a"},{"at_ms":0,"do":"subscribe","client":"a","sub":"g","channel":"c","queue":"q"}"#.to_string()];
+        for i in 0..14 {
+            actions.push(format!(
+                r#"{{"at_ms":0,"do":"connect","client":"0{i:02}"}},{{"at_ms":0,"do":"subscribe","client":"0{i:02}","sub":"s{i}","channel":"c"}}"#
+            ));
+        }
+        let mut sim = Sim::new(Scenario::parse(&format!(r#"{{"until_ms":1000,"actions":[{}]}}"#, actions.join(","))).unwrap());
+        sim.run_until(1_000).unwrap();
+        let b = board(&sim, 400);
+        // The queue group's member comes first although "000" sorts before "a".
+        assert_eq!(b.nodes.iter().map(|n| n.id.as_str()).take(3).collect::<Vec<_>>(), ["a", "000", "001"]);
+        assert_eq!(b.nodes.len(), 1 + PLAIN_SHOWN);
+        let plain = b.groups.iter().find(|g| g.plain).unwrap();
+        assert_eq!((plain.id.as_str(), plain.hidden, plain.members), (PLAIN_ID, 6, 14));
+        let open = board_with(&sim, 400, &BoardOpts { expanded: vec![PLAIN_ID.into()], ..BoardOpts::default() });
+        assert_eq!(open.nodes.len(), 15);
     }
 
     #[test]

@@ -639,11 +639,13 @@ impl Timeline {
             Processed { client, sub, seq, ok, channel } => {
                 let l = self.sub_lane(client, sub, t);
                 self.mark(l, i, e, if *ok { MarkKind::ProcessedOk } else { MarkKind::ProcessedFailed });
-                self.check_processed(e, sub, channel, *seq, *ok);
+                self.check_processed(e, client, sub, channel, *seq, *ok);
             }
-            App { sub, channel, seq, app, result, .. } => {
+            App { client, sub, channel, seq, app, result } => {
                 let msg = Some((channel.to_string(), *seq));
                 let what = format!("{} {}", app.as_str(), result.resource);
+                // Warnings name the listener the learner named, with the subscription handle.
+                let sub = format!("{client} ({sub})");
                 for a in &result.anomalies {
                     let text = match a {
                         Anomaly::AppliedTwice => format!("{what}: #{seq} on {channel} applied twice by {sub} ({} → {})", result.before, result.after),
@@ -663,8 +665,9 @@ impl Timeline {
         }
     }
 
-    fn check_processed(&mut self, e: &TraceEvent, sub: &str, channel: &str, seq: u64, ok: bool) {
-        let info = self.info(sub);
+    fn check_processed(&mut self, e: &TraceEvent, client: &str, handle: &str, channel: &str, seq: u64, ok: bool) {
+        let info = self.info(handle);
+        let sub = format!("{client} ({handle})");
         let msg = Some((channel.to_string(), seq));
         if !ok {
             if self.auto_acked.contains(&(info.id, seq)) {
@@ -840,8 +843,8 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "#2 on ticket:created is lost: auto auto-acked it when the handler returned, then its work failed",
-                "#2 on ticket:created was processed after #3 by manual: out of order"
+                "#2 on ticket:created is lost: audit (auto) auto-acked it when the handler returned, then its work failed",
+                "#2 on ticket:created was processed after #3 by billing (manual): out of order"
             ]
         );
         assert_eq!(tl.warnings[0].t, 2_300);
@@ -856,7 +859,7 @@ mod tests {
         sess.advance_to(5_000).unwrap();
         let mut tl = Timeline::default();
         tl.update(sess.sim(), 0, None);
-        assert_eq!(tl.warnings.iter().map(|w| (w.t, w.text.as_str())).collect::<Vec<_>>(), [(2_500, "#1 on a was processed twice (the second time by s)")]);
+        assert_eq!(tl.warnings.iter().map(|w| (w.t, w.text.as_str())).collect::<Vec<_>>(), [(2_500, "#1 on a was processed twice (the second time by c (s))")]);
     }
 
     #[test]

@@ -290,7 +290,7 @@ pub fn ServerDock() -> Html {
                                     html! {
                                         <tr class={classes!((!state.is_empty()).then(|| format!("dock__sub--{state}")))}>
                                             <td title={super::view_model::full_name(&z.client_id)}>{ super::view_model::shown_name(&z.client_id, 14) }</td>
-                                            <td title={super::view_model::full_name(&group)}>{ if group.is_empty() { "—".to_string() } else { super::view_model::shown_name(&group, 20) } }</td>
+                                            <td title={super::view_model::full_name(&group)}>{ if group.is_empty() { "—".to_string() } else { super::view_model::shown_name(&group, 44) } }</td>
                                             <td>{ z.pending_count }</td>
                                             <td>{ z.last_sent }</td>
                                             <td>{ state }</td>

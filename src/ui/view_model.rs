@@ -168,12 +168,12 @@ pub fn announcement(trace: &[TraceEvent], now: u64, window: usize) -> Option<Str
 }
 
 /// What a listener's handler would print (the course's `console.log` in `on('message')`),
-/// newest last: the last `lines` deliveries to `client` up to `now`, read backwards over
-/// at most `window` trace events (the cost is the console's, not the run's). Each line:
-/// `Received event #3, with data: {…}` with the data as stored now (or a note when the
-/// server no longer stores it), then what the handler did (`(redelivered)`, `handler
-/// failed: no ack`, `msg.ack()`). The second value says whether older lines exist past the
-/// window.
+/// newest last: the last `lines` lines for `client` up to `now`, read over at most `window`
+/// trace events before it (the cost is the console's, not the run's). `Received event #3,
+/// with data: {…}` with the data as the server stores it now (or a note when it no longer
+/// does), a redelivery marked, a failed handler, `msg.ack()`. A killed process logs nothing:
+/// what the server still sends it is one dimmed line each; a paused one logs what it got
+/// when it continues. The second value says whether older lines exist past the window.
 pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, window: usize) -> (Vec<(u64, String, &'static str)>, bool) {
     use TraceKind::*;
     let trace = sim.trace();
@@ -185,12 +185,41 @@ pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, w
             None => "(no longer stored by the server)".into(),
         }
     };
-    let mut out = Vec::new();
-    for e in trace[start..end].iter().rev() {
+    let mut out: std::collections::VecDeque<(u64, String, &'static str)> = std::collections::VecDeque::new();
+    let (mut dead, mut paused) = (false, false);
+    let mut held: Vec<(String, &'static str)> = Vec::new();
+    let mut push = |out: &mut std::collections::VecDeque<_>, line| {
+        out.push_back(line);
+        if out.len() > lines {
+            out.pop_front();
+        }
+    };
+    for e in &trace[start..end] {
         if e.kind.client().map(|c| &**c) != Some(client) {
             continue;
         }
         let line = match &e.kind {
+            Killed { .. } => {
+                dead = true;
+                held.clear();
+                ("(the process was killed: from here nothing is logged)".to_string(), "bad")
+            }
+            Connected { .. } => {
+                (dead, paused) = (false, false);
+                continue;
+            }
+            Paused { .. } => {
+                paused = true;
+                continue;
+            }
+            Continued { .. } => {
+                paused = false;
+                for (l, tone) in held.drain(..) {
+                    push(&mut out, (e.t, l, tone));
+                }
+                continue;
+            }
+            Delivered { seq, .. } if dead => (format!("(#{seq} sent to the dead process: nobody receives it)"), "dim"),
             Delivered { channel, seq, redelivered, redelivery_count, .. } => {
                 let mut l = format!("Received event #{seq}, with data: {}", data(channel, *seq));
                 if *redelivered {
@@ -198,18 +227,19 @@ pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, w
                 }
                 (l, if *redelivered { "warn" } else { "info" })
             }
+            _ if dead => continue,
             Processed { seq, ok: false, .. } => (format!("Error: the handler failed on #{seq}: no ack, the server redelivers it after the ack wait"), "bad"),
             Acked { seq, .. } => (format!("msg.ack() #{seq}"), "ok"),
             App { seq, result, .. } => (format!("#{seq}: {}", detail(&e.kind)), if result.anomalies.is_empty() { "ok" } else { "bad" }),
             _ => continue,
         };
-        out.push((e.t, line.0, line.1));
-        if out.len() == lines {
-            break;
+        if paused && !dead {
+            held.push(line);
+        } else {
+            push(&mut out, (e.t, line.0, line.1));
         }
     }
-    out.reverse();
-    (out, start > 0)
+    (out.into_iter().collect(), start > 0)
 }
 
 #[cfg(test)]
@@ -244,6 +274,17 @@ mod tests {
                 // … then gets #7, which killed l1 held since 7 s, after its 5 s ack wait.
                 (12_000, format!("Received event #7, with data: {data}  (msg.isRedelivered(): redelivery 1)").as_str(), "warn"),
                 (12_000, "msg.ack() #7", "ok"),
+            ]
+        );
+        // l1, killed at 5.5 s, logs nothing more; the server's delivery of #7 at 7 s is one
+        // dimmed line.
+        let (lines, _) = console(&sim, "l1", 12_500, 3, 10_000);
+        assert_eq!(
+            lines.iter().map(|(t, l, tone)| (*t, l.as_str(), *tone)).collect::<Vec<_>>(),
+            [
+                (5_000, "msg.ack() #5", "ok"),
+                (5_500, "(the process was killed: from here nothing is logged)", "bad"),
+                (7_000, "(#7 sent to the dead process: nobody receives it)", "dim")
             ]
         );
     }

@@ -143,6 +143,11 @@ test.describe('at 1280×720, with the keyboard only', () => {
     await tabTo(page, '#checkpoint button', 'no, never');
     await page.keyboard.press('Enter');
     await expect(page.locator('#checkpoint')).toContainText('Right. The answer: no, never');
+    // A timeline lane's name selects its client by keys too.
+    await tabTo(page, '.timeline text.tl-label[role=button]');
+    const lane = await page.evaluate(() => document.activeElement!.closest('[data-lane]')!.getAttribute('data-lane'));
+    await page.keyboard.press('Enter');
+    await expect(page.locator('.inspector__id').first()).toHaveText(lane!.split(' ')[0]);
     expect(p.errors).toEqual([]);
   });
 });

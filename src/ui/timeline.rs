@@ -262,6 +262,12 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                             let (pg, c) = (pg.clone(), lane.client.clone());
                             Callback::from(move |e: PointerEvent| { e.stop_propagation(); pg.dispatch(Msg::Select(c.clone())); })
                         };
+                        // The keyboard twin: a client's lane name is focusable, Enter selects it.
+                        let on_label_key = {
+                            let (pg, c) = (pg.clone(), lane.client.clone());
+                            Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); e.stop_propagation(); pg.dispatch(Msg::Select(c.clone())); })
+                        };
+                        let focusable = lane.client.is_some();
                         let spans = lane_spans(lane, &v, now, y, mid, sel);
                         let drawn = lane_marks(&tl, lane, &v, now, mid, sel);
                         marks_drawn += drawn.count;
@@ -283,7 +289,8 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                                 <rect class="tl-hit" x={GUTTER.to_string()} y={y.to_string()} width={(W - GUTTER).to_string()} height={LANE_H.to_string()}
                                       onpointerdown={lane_hit(i)} data-lane-hit={lane.label.clone()} />
                                 <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
-                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label}><title>{ full_name(&lane.label) }</title>{ shown_name(&lane.label, LABEL_CHARS) }</text>
+                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label} onkeydown={on_label_key}
+                                      tabindex={focusable.then_some("0")} role={focusable.then_some("button")} aria-pressed={focusable.then(|| is_sel.to_string())}><title>{ full_name(&lane.label) }</title>{ shown_name(&lane.label, LABEL_CHARS) }</text>
                             </g>
                         }
                     }) }

@@ -188,7 +188,7 @@ pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, w
     let mut out: std::collections::VecDeque<(u64, String, &'static str)> = std::collections::VecDeque::new();
     let (mut dead, mut paused) = (false, false);
     let mut held: Vec<(String, &'static str)> = Vec::new();
-    let mut push = |out: &mut std::collections::VecDeque<_>, line| {
+    let push = |out: &mut std::collections::VecDeque<_>, line| {
         out.push_back(line);
         if out.len() > lines {
             out.pop_front();

@@ -794,6 +794,9 @@ fn dots(sim: &Sim, nodes: &[NodeVm], at: &Anchors, anim_ms: u64) -> Vec<DotVm> {
             }
             _ => continue,
         };
+        // Deliveries of one instant all leave the same point of the server: drawn a little
+        // along their own edges, their seq badges fan out instead of piling up there.
+        let f = if matches!(kind, DotKind::Deliver | DotKind::Redeliver) { f.max(0.15) } else { f };
         let (x, y) = lerp(a, b, f.clamp(0.0, 1.0));
         out.push(DotVm { kind, x, y, seq });
     }
@@ -946,5 +949,12 @@ mod tests {
         let deliver = &b.dots[1];
         assert!(deliver.x > SERVER_X + SERVER_W && deliver.x < LIS_X);
         assert!(board(&course_at(1_500), 400).dots.is_empty());
+        // At the instant of the delivery its badge sits 15 % along its edge, not on the
+        // server's edge where every delivery of that instant starts.
+        let at = board(&course_at(1_000), 400);
+        let d = at.dots.iter().find(|d| d.kind == DotKind::Deliver).unwrap();
+        let l1 = at.nodes.iter().find(|n| n.id == "l1").unwrap();
+        let x0 = SERVER_X + SERVER_W;
+        assert!((d.x - (x0 + 0.15 * (l1.x - x0))).abs() < 1e-9, "{} {}", d.x, l1.x);
     }
 }

@@ -16,7 +16,7 @@ async function seek(page: Page, t: number) {
 /** Subscriptions on ticket:created as `channelsz?subs=1` has them: client and queue_name. */
 async function subs(page: Page): Promise<string[]> {
   const m = await api(page, 'monitor') as any;
-  return (m.channelsz.channels[0]?.subscriptions ?? []).map((s: any) => `${s.client_id} ${s.queue_name}`.trim()).sort();
+  return (m.channelsz.channels[0]?.subscriptions ?? []).map((s: any) => `${s.client_id} ${s.queue_name ?? ""}`.trim()).sort();
 }
 
 const dockCount = (page: Page) => page.locator('#server-dock .dock__channel[data-channel="ticket:created"] .dock__count');
@@ -81,6 +81,38 @@ test.describe('on a 390×844 phone, by touch', () => {
     await page.getByRole('button', { name: 'no, never' }).tap();
     await expect(page.locator('#checkpoint')).toContainText('Right. The answer: no, never');
     await page.screenshot({ path: 'test-results/learner-phone.png', fullPage: true });
+    expect(p.errors).toEqual([]);
+  });
+});
+
+test.describe('a touch drag on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+  test('a finger drags a new listener into the queue group, and out of it again', async ({ page, context }) => {
+    const p = await open(page, '/?scenario=course-queue-kill-0.17');
+    await page.locator('#add-listener').tap();
+    const id = await page.locator('.inspector__id').first().innerText();
+    await page.locator('g.node[data-client="l1"]').scrollIntoViewIfNeeded();
+    const cdp = await context.newCDPSession(page);
+    const drag = async (from: { x: number, y: number }, to: { x: number, y: number }) => {
+      const at = (k: number) => [{ x: from.x + (to.x - from.x) * k, y: from.y + (to.y - from.y) * k, id: 1 }];
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+      const before = await page.evaluate(() => window.scrollY);
+      for (let i = 1; i <= 10; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(i / 10) });
+      // The finger moved on a listener: the page did not scroll under it.
+      expect(await page.evaluate(() => window.scrollY)).toBe(before);
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    };
+    const centre = async (sel: string) => { const b = (await page.locator(sel).first().boundingBox())!; return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; };
+    const group = (await page.locator('.group rect.group__box').boundingBox())!;
+    await drag(await centre(`g.node[data-client="${id}"] rect.node__box`), { x: group.x + group.width / 2, y: group.y + 20 });
+    await expect.poll(() => subs(page)).toEqual([`${id} ${GROUP}`, `l1 ${GROUP}`, `l2 ${GROUP}`].sort());
+    await expect(page.locator('#notice')).toContainText(`made with queue group orders-service-queue-group`);
+    // Out again: dropped below everything, it leaves the group.
+    const zone = (await page.locator('.board__zone rect').boundingBox())!;
+    await drag(await centre(`g.node[data-client="${id}"] rect.node__box`), { x: zone.x + zone.width / 2, y: zone.y + zone.height + 30 });
+    await expect.poll(() => subs(page)).toEqual([`${id}`, `l1 ${GROUP}`, `l2 ${GROUP}`].sort());
+    await expect(page.locator('#notice')).toContainText('made with no queue group');
     expect(p.errors).toEqual([]);
   });
 });

@@ -70,6 +70,24 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
     let pg = use_playground();
     let svg = use_node_ref();
     let drag = use_state(|| None::<Drag>);
+    // Chrome does not apply `touch-action` to SVG shapes: a touch that starts on a listener
+    // (on a board that is not locked) is kept from scrolling the page here, so that it drags.
+    {
+        let svg = svg.clone();
+        use_effect_with((), move |_| {
+            let l = svg.cast::<Element>().map(|t| {
+                super::hooks::DocumentListener::active(t.into(), "touchstart", |e: web_sys::Event| {
+                    let on_listener =
+                        e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|el| el.closest("g.node--listener").ok().flatten()).is_some();
+                    let locked = e.current_target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|el| el.class_list().contains("board--locked"));
+                    if on_listener && !locked {
+                        e.prevent_default();
+                    }
+                })
+            });
+            move || drop(l)
+        });
+    }
 
     let width = vm.geo.width;
     let on_move = {

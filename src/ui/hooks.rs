@@ -44,6 +44,17 @@ impl DocumentListener {
         Self::on(web_sys::window().map(Into::into), event, f)
     }
 
+    /// Listens for `event` on `target`, not passive (the handler may prevent the default,
+    /// as a `touchstart` must to keep a drag from scrolling the page).
+    pub fn active(target: web_sys::EventTarget, event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
+        use wasm_bindgen::JsCast;
+        let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(f);
+        let opts = web_sys::AddEventListenerOptions::new();
+        opts.set_passive(false);
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(event, cb.as_ref().unchecked_ref(), &opts);
+        DocumentListener { doc: Some(target), event, cb }
+    }
+
     fn on(doc: Option<web_sys::EventTarget>, event: &'static str, f: impl Fn(web_sys::Event) + 'static) -> Self {
         use wasm_bindgen::JsCast;
         let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(f);

@@ -29,6 +29,8 @@ test.describe('on a 390×844 phone, by touch', () => {
     const p = await open(page, '/?scenario=course-queue-kill-0.17');
     const board = page.locator('svg.board');
     await expect(board).toHaveClass(/board--tall/);
+    // Nothing makes the page wider than the phone (a wide table once did, and cut the help).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
     const box = (await board.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);

@@ -611,10 +611,12 @@ fn help(pg: &Playground) -> Html {
             <div class="modal__box">
                 <h2>{ "Keys and gestures" }</h2>
                 <ul class="help">
-                    <li><kbd>{ "space" }</kbd>{ " play / pause · " }<kbd>{ "→" }</kbd>{ " next event · " }<kbd>{ "←" }</kbd>{ " one second back · " }<kbd>{ "?" }</kbd>{ " this help · " }<kbd>{ "Esc" }</kbd>{ " deselect" }</li>
-                    <li>{ "Drag a listener onto a queue group to join it, onto the dashed zone to start a new group, anywhere else to leave its group (its subscription is closed and a new one made, as a real restart would)." }</li>
-                    <li>{ "Scrub back in time and act there: the future is discarded and the run forks from that moment." }</li>
-                    <li>{ "Click a node for its options (named like the stan.js calls) and its actions: close gracefully, kill, pause, restart." }</li>
+                    <li><kbd>{ "space" }</kbd>{ " play / pause · " }<kbd>{ "→" }</kbd>{ " next event · " }<kbd>{ "←" }</kbd>{ " one second back · " }<kbd>{ "?" }</kbd>{ " this help · " }<kbd>{ "Esc" }</kbd>{ " deselect or close" }</li>
+                    <li>{ "On a focused board node: " }<kbd>{ "Enter" }</kbd>{ " opens its inspector · arrow keys move to the next node · " }<kbd>{ "k" }</kbd>{ " kill · " }<kbd>{ "c" }</kbd>{ " close · " }<kbd>{ "r" }</kbd>{ " restart. Tab reaches the timeline's lane names too." }</li>
+                    <li>{ "Drag a listener onto a queue group to join it, onto the dashed zone to start a new group, anywhere else to leave its group (its subscription is closed and a new one made, as a real restart would). By touch too; or type the group into the inspector's queue group field and Apply." }</li>
+                    <li>{ "Scrub back in time and act there: the run forks from that moment; later scripted actions stay unless they name a client or subscription the change ended (a notice lists both)." }</li>
+                    <li>{ "Click a node for its options (named like the stan.js calls; a subscription's are applied together as one re-subscribe), its handler's console and its actions: close gracefully, kill, pause, restart." }</li>
+                    <li>{ "Fit shows the whole board, Width fits its width, − / + and ctrl+wheel zoom. A big queue group shows three members and a count: click it to open the group." }</li>
                 </ul>
                 <button class="btn" onclick={close}>{ "Close" }</button>
             </div>

@@ -170,6 +170,7 @@ test.describe('at 1280×720, with the keyboard only', () => {
     await tabTo(page, '#speed');
     await page.keyboard.press('Home');
     for (let i = 0; i < 30 && (await page.locator('#speed').inputValue()) !== '0'; i++) await page.keyboard.press('ArrowRight');
+    await expect(page.locator('#speed')).toHaveValue('0'); // 1×: the arrows moved the speed, not the clock
     await page.keyboard.press('Escape');
     await page.evaluate(() => (document.activeElement as HTMLElement)?.blur());
     await page.keyboard.press(' ');

@@ -131,7 +131,12 @@ pub fn App() -> Html {
                 }
                 let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
                     "TEXTAREA" | "SELECT" => true,
-                    "INPUT" => !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button")),
+                    // The speed slider's arrows change the speed; on the scrub bar they step
+                    // through events (a native step would be 1 ms).
+                    "INPUT" => {
+                        (el.id() == "speed" && e.key().starts_with("Arrow"))
+                            || !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button"))
+                    }
                     _ => false,
                 });
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {

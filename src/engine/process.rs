@@ -189,4 +189,6 @@ pub struct HandleState {
     pub fail_counts: BTreeMap<u64, u32>,
     /// Subscribed and not yet unsubscribed/closed by the client.
     pub open: bool,
+    /// Index of its `subscribe` action in the scenario.
+    pub action: usize,
 }

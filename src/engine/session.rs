@@ -333,6 +333,29 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_later_subscribe_is_found_by_its_handle_after_the_fork_moves_it() {
+        let sc = Scenario::parse(
+            r#"{"until_ms": 9000, "actions": [
+            {"at_ms": 0, "do": "connect", "client": "a"},
+            {"at_ms": 5000, "do": "subscribe", "client": "a", "sub": "late", "channel": "c", "manual_ack": true}]}"#,
+        )
+        .unwrap();
+        let mut s = Session::new(sc);
+        s.advance_to(6_000).unwrap();
+        assert_eq!(s.sim().subscribe_spec("late").map(|x| (&*x.client, x.manual_ack)), Some(("a", true)));
+        s.rewind(2_000);
+        s.advance_to(2_000).unwrap();
+        assert_eq!(s.now(), 2_000);
+        let fork = s.fork(vec![Verb::Connect { client: "b".into(), ping_interval_ms: 5_000, ping_max_out: 3, cluster_id: None }]).unwrap();
+        assert_eq!(fork.kept.len(), 1);
+        s.advance_to(6_000).unwrap();
+        // The subscribe is now the third action, not the second.
+        assert_eq!(s.actions().iter().position(|a| a.verb.name() == "subscribe"), Some(2));
+        assert_eq!(s.sim().subscribe_spec("late").map(|x| (&*x.client, &*x.channel)), Some(("a", "c")));
+        assert_eq!(s.sim().subscribe_spec("nope").map(|x| x.manual_ack), None);
+    }
+
+    #[test]
     fn a_fork_drops_the_later_actions_that_name_what_it_ended() {
         let mut s = Session::new(course());
         s.advance_to(3_000).unwrap();

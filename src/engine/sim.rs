@@ -261,7 +261,7 @@ impl Sim {
     fn schedule_action(&mut self, a: Action) -> usize {
         let idx = self.scenario.actions.len();
         if let Verb::Subscribe(s) = &a.verb {
-            self.register_handle(s);
+            self.register_handle(s, idx);
         }
         let at = a.at_ms;
         let runs = !matches!(a.verb, Verb::Publish { count: 0, .. });
@@ -278,8 +278,12 @@ impl Sim {
         self.push_at(at, 0, idx as u64, k, Event::Action { idx, k });
     }
 
-    fn register_handle(&mut self, s: &super::scenario::SubscribeSpec) {
-        if self.handle_ids.contains_key(&s.sub) {
+    fn register_handle(&mut self, s: &super::scenario::SubscribeSpec, action: usize) {
+        if let Some(id) = self.handle_ids.get(&s.sub) {
+            // Rescheduled after a fork: its subscribe may sit at another index now.
+            if let Some(h) = self.handles.get_mut(id.0 as usize) {
+                h.action = action;
+            }
             return;
         }
         let id = HandleId(self.handles.len() as u32);
@@ -293,7 +297,22 @@ impl Sim {
             behaviour: s.behaviour.clone(),
             fail_counts: BTreeMap::new(),
             open: false,
+            action,
         });
+    }
+
+    /// The `subscribe` action that defines handle `name` (found through the handle's index,
+    /// checked, so a render does not scan the actions).
+    pub fn subscribe_spec(&self, name: &str) -> Option<&super::scenario::SubscribeSpec> {
+        let h = self.handles.get(self.handle_ids.get(name)?.0 as usize)?;
+        match self.scenario.actions.get(h.action).map(|a| &a.verb) {
+            Some(Verb::Subscribe(s)) if *s.sub == *name => Some(s),
+            // Its action was dropped by a fork: look it up the slow way (or it is gone).
+            _ => self.scenario.actions.iter().find_map(|a| match &a.verb {
+                Verb::Subscribe(s) if *s.sub == *name => Some(s),
+                _ => None,
+            }),
+        }
     }
 
     fn push_at(&mut self, at: SimTime, class: u8, a: u64, b: u64, ev: Event) {

@@ -463,10 +463,7 @@ pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
 /// The `subscribe` action that made handle `name` (one scan of the actions; an index is
 /// issue 10's).
 fn spec_of<'a>(sim: &'a Sim, name: &str) -> Option<&'a SubscribeSpec> {
-    sim.scenario().actions.iter().find_map(|a| match &a.verb {
-        crate::engine::Verb::Subscribe(s) if &*s.sub == name => Some(s),
-        _ => None,
-    })
+    sim.subscribe_spec(name)
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {

@@ -250,12 +250,11 @@ pub struct Fork {
 /// closed or unsubscribed, or one of a client they ended. Everything else (publishes,
 /// other clients, the server's restart) keeps its time: the run goes on as scripted, with
 /// the change.
-pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &[Verb], later: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
+pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'a [Verb], later: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
     use std::collections::BTreeSet;
     // Subscription handles by client, up to the fork (a client's handles die with it).
     let mut handles: Vec<(&str, &str)> = Vec::new();
-    let past: Vec<&Verb> = past.into_iter().collect();
-    for v in past.iter().copied().chain(new.iter()) {
+    for v in past.into_iter().chain(new) {
         if let Verb::Subscribe(s) = v {
             handles.push((&s.client, &s.sub));
         }

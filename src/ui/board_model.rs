@@ -456,14 +456,8 @@ pub fn node_subs(sim: &Sim, p: &Process) -> Vec<SubVm> {
         _ => None,
     };
     let waiting = p.waiting_connect.iter().filter_map(|&(idx, _)| spec(idx)).map(|s| wanted_sub_vm(s, "subscribing…"));
-    let refused_by_stan_js = p.failed_subs.iter().filter_map(|h| spec_of(sim, &sim.handles().get(h.0 as usize)?.name)).map(|s| wanted_sub_vm(s, FAILED));
+    let refused_by_stan_js = p.failed_subs.iter().filter_map(|h| sim.subscribe_spec(&sim.handles().get(h.0 as usize)?.name)).map(|s| wanted_sub_vm(s, FAILED));
     held.chain(failed).chain(waiting).chain(refused_by_stan_js).collect()
-}
-
-/// The `subscribe` action that made handle `name` (one scan of the actions; an index is
-/// issue 10's).
-fn spec_of<'a>(sim: &'a Sim, name: &str) -> Option<&'a SubscribeSpec> {
-    sim.subscribe_spec(name)
 }
 
 fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
@@ -474,7 +468,7 @@ fn sub_vm(sim: &Sim, h: &HandleState) -> SubVm {
         let wait = s.ack_wait_ms() as f64;
         Some((1.0 - (*oldest - now) as f64 / wait).clamp(0.0, 1.0))
     });
-    let spec = spec_of(sim, &h.name);
+    let spec = sim.subscribe_spec(&h.name);
     SubVm {
         handle: h.name.to_string(),
         channel: h.channel.to_string(),
@@ -615,7 +609,9 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
             y += if durable.is_some() { 38.0 } else { 26.0 };
         }
         // A big group shows its first members and a line for the rest, unless expanded.
-        let gid = key.as_ref().map(|(channel, queue, durable)| format!("{channel}/{}", durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"))));
+        // The server's key for the group (`durable:queue` for a durable one) and the board's id.
+        let gkey = key.as_ref().map(|(_, queue, durable)| durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}")));
+        let gid = key.as_ref().zip(gkey.as_ref()).map(|((channel, ..), k)| format!("{channel}/{k}"));
         let members = j - i;
         let big = members > if key.is_some() { COLLAPSE_AT } else { PLAIN_COLLAPSE_AT };
         let open = opts.expanded.iter().any(|e| e == gid.as_deref().unwrap_or(PLAIN_ID));
@@ -633,15 +629,14 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
         if big {
             y += 30.0; // the "N more members" line (or "collapse")
         }
-        if let Some((channel, queue, durable)) = key {
-            let gkey = durable.as_ref().map_or(queue.clone(), |d| format!("{d}:{queue}"));
+        if let (Some((channel, queue, durable)), Some(gkey), Some(gid)) = (key, gkey, gid) {
             let shadow = broker.channels().get(channel.as_str()).and_then(|c| c.qsubs.get(gkey.as_str())).is_some_and(|g| g.shadow.is_some());
             groups.push(GroupVm {
                 plain: false,
                 hidden,
                 members,
                 collapsible: big,
-                id: format!("{channel}/{gkey}"),
+                id: gid,
                 label: format!("queue {}", super::view_model::shown_name(&queue, 26)),
                 title: format!("queue {} on {}", super::view_model::full_name(&queue), super::view_model::full_name(&channel)),
                 channel,
@@ -838,7 +833,7 @@ mod tests {
         assert_eq!(b.geo.server_y, p.y + p.h + 16.0 + 30.0);
         assert!(b.groups[0].y >= b.geo.server_y + b.server_h + 50.0);
         assert!(l1.y > b.groups[0].y && l2.y > l1.y + l1.h);
-        assert!(b.nodes.iter().chain(b.groups.iter().map(|_| p)).all(|n| n.x + NODE_W <= TALL_WIDTH), "everything within 420");
+        assert!(b.nodes.iter().all(|n| n.x + NODE_W <= TALL_WIDTH), "everything within 420");
         assert!(b.groups.iter().all(|g| g.x + g.w <= TALL_WIDTH));
         // Publishes enter the server at its top, deliveries leave at its bottom.
         assert!(b.edges.iter().any(|e| e.y2 == b.geo.server_y));

@@ -360,10 +360,11 @@ impl PlaygroundState {
         format!("s{n}")
     }
 
-    /// Records a gesture's verbs at the cursor: one fork, one replay.
     /// Records a gesture's verbs at the cursor: the run forks there, keeping the later
     /// actions the change leaves meaningful; the notice says what was kept and dropped.
-    fn act_all(&mut self, verbs: Vec<Verb>) -> Option<String> {
+    /// Returns what it says of the later actions, or `None` if the replay failed (the page
+    /// shows the error).
+    fn act_all(&mut self, verbs: Vec<Verb>) -> Option<Option<String>> {
         self.work = None;
         let now = self.session.borrow().now();
         let r = self.session.borrow_mut().fork(verbs);
@@ -371,12 +372,13 @@ impl PlaygroundState {
             Err(e) => {
                 self.error = Some(page_error(&e));
                 self.playing = false;
-                None
+                self.notice = None;
+                return None;
             }
             Ok(fork) => self.fork_notice(&fork),
         };
         self.notice = later.as_ref().map(|l| format!("Changed at {:.1} s. {l}", now as f64 / 1000.0));
-        later
+        Some(later)
     }
 
     /// `Still scripted after it: kill l1 at 5.5 s. Dropped, as they name what the change
@@ -775,7 +777,7 @@ impl PlaygroundState {
     fn resubscribe(&mut self, client: &str, handle: &str, opts: ListenerOpts, what: &str) {
         let behaviour = self.behaviour_of(handle);
         let new = self.fresh_handle();
-        let later = self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]);
+        let Some(later) = self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]) else { return };
         // Real code changes a subscription's options by subscribing again: say so.
         let applied = format!(
             "Applied at {:.1} s: {}'s subscription {handle} on {} was closed and {new} made {what}, as restarting the listener's code would.",

@@ -336,7 +336,7 @@ fn journey_view(pg: &super::hooks::Playground, tl: &Timeline, now: SimTime) -> H
     let (steps, data): (Vec<(SimTime, String)>, Option<String>) = {
         let s = pg.session.borrow();
         let trace = s.sim().trace();
-        let data = s.sim().broker().channels().get(channel.as_str()).and_then(|c| c.store.lookup(*seq)).map(|m| m.data.to_string());
+        let data = super::view_model::stored_data(s.sim(), channel, *seq).map(str::to_string);
         (tl.journey().iter().filter_map(|&i| trace.get(i as usize)).filter(|e| e.t <= now).map(|e| (e.t, super::timeline_model::what(e))).collect(), data)
     };
     let clear = {

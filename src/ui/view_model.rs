@@ -167,6 +167,12 @@ pub fn announcement(trace: &[TraceEvent], now: u64, window: usize) -> Option<Str
     })
 }
 
+/// The payload of `channel` #`seq` as the server stores it now (`None` once limits or a
+/// restart removed it).
+pub fn stored_data<'a>(sim: &'a crate::engine::Sim, channel: &str, seq: u64) -> Option<&'a str> {
+    sim.broker().channels().get(channel).and_then(|c| c.store.lookup(seq)).map(|m| &*m.data)
+}
+
 /// What a listener's handler would print (the course's `console.log` in `on('message')`),
 /// newest last: the last `lines` lines for `client` up to `now`, read over at most `window`
 /// trace events before it (the cost is the console's, not the run's). `Received event #3,
@@ -179,12 +185,7 @@ pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, w
     let trace = sim.trace();
     let end = trace.partition_point(|e| e.t <= now);
     let start = end.saturating_sub(window);
-    let data = |channel: &str, seq: u64| -> String {
-        match sim.broker().channels().get(channel).and_then(|c| c.store.lookup(seq)) {
-            Some(m) => full_name(&m.data),
-            None => "(no longer stored by the server)".into(),
-        }
-    };
+    let data = |channel: &str, seq: u64| stored_data(sim, channel, seq).map_or_else(|| "(no longer stored by the server)".into(), full_name);
     let mut out: std::collections::VecDeque<(u64, String, &'static str)> = std::collections::VecDeque::new();
     let (mut dead, mut paused) = (false, false);
     let mut held: Vec<(String, &'static str)> = Vec::new();

@@ -89,3 +89,48 @@ impl From<serde_json::Error> for RunOutputError {
         RunOutputError::Io(e.into())
     }
 }
+
+/// Runs a JetStream scenario to its end (a dry run first would double the cost of a long run,
+/// so the trace is kept and written once the run is known to be within its limits).
+pub fn run_js_to_writer<W: Write>(sim: &mut crate::engine::jetstream::JsSim, w: &mut W) -> Result<(), RunOutputError> {
+    let mut check = sim.clone();
+    let until = check.scenario().until_ms;
+    let mut t = 0u64;
+    loop {
+        t = t.saturating_add(60_000).min(until);
+        check.run_until(t)?;
+        check.take_trace();
+        if t >= until {
+            break;
+        }
+    }
+    drop(check);
+    w.write_all(b"{\"trace\": [\n")?;
+    let mut first = true;
+    let mut t = 0u64;
+    loop {
+        t = t.saturating_add(60_000).min(until);
+        sim.run_until(t)?;
+        for e in sim.take_trace() {
+            if !first {
+                w.write_all(b",\n")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *w, &e)?;
+        }
+        if t >= until {
+            break;
+        }
+    }
+    w.write_all(b"\n],\n\"monitor\": ")?;
+    serde_json::to_writer_pretty(&mut *w, &sim.monitor())?;
+    w.write_all(b"}\n")?;
+    Ok(())
+}
+
+/// A JetStream run's whole output document as a string.
+pub fn run_js_to_string(sim: &mut crate::engine::jetstream::JsSim) -> Result<String, RunOutputError> {
+    let mut buf = Vec::new();
+    run_js_to_writer(sim, &mut buf)?;
+    Ok(String::from_utf8(buf).expect("JSON is UTF-8"))
+}

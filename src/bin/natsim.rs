@@ -2,7 +2,7 @@
 //! Exit 0 on success; exit 2 with one `error:` line on stderr for an invalid scenario or a
 //! run past the documented limits (nothing on stdout in that case).
 
-use natsim::engine::{RunLimits, Sim};
+use natsim::engine::{RunLimits, Scenario, Sim};
 use natsim::output::{check_limits, run_to_writer};
 use std::io::{BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -31,9 +31,9 @@ fn main() -> ExitCode {
     if let Err(e) = read {
         return fail(format!("{label}: cannot read: {e}"));
     }
-    let mut sim = match Sim::from_json(&text) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{label}:{}{e}", if e.place.contains(':') { "" } else { " " })),
+    let doc = match natsim::json::parse(&text) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("{label}:{e}")),
     };
     let mut limits = RunLimits::default();
     let env_num = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
@@ -43,6 +43,27 @@ fn main() -> ExitCode {
     if let Some(n) = env_num("NATSIM_MAX_STEPS") {
         limits.max_steps = n;
     }
+    if natsim::engine::jetstream::is_jetstream(&doc) {
+        let mut sim = match natsim::engine::jetstream::JsScenario::from_value(&doc) {
+            Ok(s) => natsim::engine::jetstream::JsSim::new(s),
+            Err(e) => return fail(format!("{label}:{}{e}", if e.place.contains(':') { "" } else { " " })),
+        };
+        sim.set_limits(limits);
+        // The runner checks the limits on a copy before it writes anything.
+        let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        return match natsim::output::run_js_to_writer(&mut sim, &mut out) {
+            Err(natsim::output::RunOutputError::Run(e)) => fail(format!("{label}: {e}")),
+            Err(_) => ExitCode::from(1), // stdout closed
+            Ok(()) => match out.flush() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(1),
+            },
+        };
+    }
+    let mut sim = match Scenario::from_value(&doc).map(Sim::new) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{label}:{}{e}", if e.place.contains(':') { "" } else { " " })),
+    };
     sim.set_limits(limits);
     // A dry run first (deterministic, memory-bounded), so an over-limit run prints nothing.
     if let Err(e) = check_limits(&sim) {

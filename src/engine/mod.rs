@@ -35,6 +35,7 @@ pub mod errors;
 mod event_loop;
 pub mod history;
 pub mod ids;
+pub mod jetstream;
 pub mod monitor;
 pub mod process;
 pub mod proto;

@@ -3,6 +3,7 @@
 
 pub(super) const TOP: &[&str] = &["version", "name", "description", "seed", "until_ms", "server", "actions"];
 pub(super) const SERVER: &[&str] = &[
+    "kind",
     "server_version",
     "cluster_id",
     "hb_interval_ms",

@@ -81,6 +81,11 @@ impl Scenario {
 fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {
     let f = Fields::new(v, "server", SERVER)?;
     let mut c = ServerConfig::default();
+    match f.string("kind")? {
+        None | Some("stan") => {}
+        Some("jetstream") => return err(f.at("kind"), "a JetStream scenario: run it with natsim (the page simulates NATS Streaming only, for now)"),
+        Some(k) => return err(f.at("kind"), format!("expected \"stan\" or \"jetstream\", found {k:?}")),
+    }
     if let Some(s) = f.string("server_version")? {
         c.version = ServerVersion::parse(s).map_or_else(|| err(f.at("server_version"), format!("expected \"0.17\" or \"0.25\", found {s:?}")), Ok)?;
     }

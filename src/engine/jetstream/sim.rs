@@ -269,6 +269,11 @@ impl JsSim {
         }
     }
 
+    /// An action of a client whose `connect` comes later in time (earlier in the array).
+    fn not_connected(&mut self, idx: usize, client: &Name) {
+        self.failed(idx, JsError::text(format!("client {:?} has not connected", &**client)));
+    }
+
     fn failed(&mut self, index: usize, error: JsError) {
         self.emit(JsKind::ActionFailed { index, error });
     }
@@ -298,7 +303,7 @@ impl JsSim {
                 self.emit(JsKind::Connected { client: client.clone() });
             }
             JsVerb::Close { client } | JsVerb::Kill { client } | JsVerb::Pause { client, .. } => {
-                let p = self.current[client];
+                let Some(&p) = self.current.get(client) else { return self.not_connected(idx, client) };
                 if self.procs[p].state != State::Running {
                     let why = if self.procs[p].state == State::Killed { "killed" } else { "closed" };
                     self.failed(idx, JsError::text(format!("client {:?} is not running ({why})", &**client)));
@@ -326,7 +331,7 @@ impl JsSim {
                 }
             }
             JsVerb::Publish { client, .. } | JsVerb::Subscribe { client, .. } | JsVerb::Fetch { client, .. } => {
-                let p = self.current[client];
+                let Some(&p) = self.current.get(client) else { return self.not_connected(idx, client) };
                 self.route_app(p, idx, k);
             }
             JsVerb::Behave { sub, patch } => {
@@ -366,6 +371,9 @@ impl JsSim {
             JsVerb::Publish { subject, data, msg_id, count, every_ms, .. } => {
                 let ks = if every_ms == 0 { k..count.max(k + 1) } else { k..k + 1 };
                 for _ in ks {
+                    if self.emitted + self.pending.len() as u64 > self.limits.max_trace as u64 {
+                        break; // a burst past the run's limit: the run stops with its error
+                    }
                     if closed {
                         self.emit(JsKind::PublishFailed { client: client.clone(), subject: subject.clone(), error: JsError::text(CONNECTION_CLOSED) });
                         continue;

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 runs="" seconds=20 merge=0 jobs=2
-targets="scenario scenario_run share lesson host_command"
+targets="scenario scenario_run jetstream_run share lesson host_command"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;

@@ -25,6 +25,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if ! command -v nats-server >/dev/null && ! [ -x /usr/sbin/nats-server ]; then
+  # JetStream mode is checked against the real server (Debian's 2.9.10), always started on
+  # 127.0.0.1 with a temporary store and stopped by PID; never left running.
+  log "installing nats-server (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq nats-server >/dev/null
+fi
+
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo, ~2-4 min)"
   # no --locked: its lockfile pins a webpki-roots release the registry does not serve

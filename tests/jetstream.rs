@@ -25,7 +25,10 @@ fn events<'a>(t: &'a [Value], kind: &str) -> Vec<&'a Value> {
 
 /// (t, seq, num_delivered, consumer_seq) of every delivery.
 fn deliveries(t: &[Value]) -> Vec<(u64, u64, u64, u64)> {
-    events(t, "delivered").iter().map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap(), e["num_delivered"].as_u64().unwrap(), e["consumer_seq"].as_u64().unwrap())).collect()
+    events(t, "delivered")
+        .iter()
+        .map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap(), e["num_delivered"].as_u64().unwrap(), e["consumer_seq"].as_u64().unwrap()))
+        .collect()
 }
 
 fn consumer(jsz: &Value, i: usize) -> Value {
@@ -118,7 +121,10 @@ fn a_nak_with_delay_comes_back_after_the_delay_and_a_plain_nak_at_once() {
     ));
     assert_eq!(deliveries(&t), vec![(0, 1, 1, 1), (601, 1, 2, 2), (700, 1, 3, 3)]);
     let naks = events(&t, "msg_naked");
-    assert_eq!(naks.iter().map(|e| (e["t"].as_u64().unwrap(), e["consumer_seq"].as_u64().unwrap(), e["deliveries"].as_u64().unwrap())).collect::<Vec<_>>(), vec![(100, 1, 1), (700, 2, 2)]);
+    assert_eq!(
+        naks.iter().map(|e| (e["t"].as_u64().unwrap(), e["consumer_seq"].as_u64().unwrap(), e["deliveries"].as_u64().unwrap())).collect::<Vec<_>>(),
+        vec![(100, 1, 1), (700, 2, 2)]
+    );
     assert_eq!(events(&t, "naked")[0]["delay_ms"], 500);
     assert_eq!(events(&t, "naked")[1]["delay_ms"], Value::Null);
     assert_eq!(events(&t, "acked").len(), 1);
@@ -142,7 +148,11 @@ fn a_killed_group_member_keeps_its_messages_until_the_ack_wait_then_they_move() 
     ));
     let held: Vec<u64> = events(&t, "delivered").iter().filter(|e| e["client"] == "a").map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(!held.is_empty() && held.len() < 20, "a random member per message: a got {held:?}");
-    let moved: Vec<(u64, u64, u64)> = events(&t, "delivered").iter().filter(|e| e["num_delivered"] == 2).map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap(), e["client"].as_str().unwrap().len() as u64)).collect();
+    let moved: Vec<(u64, u64, u64)> = events(&t, "delivered")
+        .iter()
+        .filter(|e| e["num_delivered"] == 2)
+        .map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap(), e["client"].as_str().unwrap().len() as u64))
+        .collect();
     assert_eq!(moved.iter().map(|m| m.1).collect::<Vec<_>>(), held, "redelivered in stream-seq order");
     assert!(moved.iter().all(|m| m.0 == 2101), "all at original delivery + ack_wait + 1 ms: {moved:?}");
     assert!(events(&t, "delivered").iter().filter(|e| e["num_delivered"] == 2).all(|e| e["client"] == "b"));
@@ -172,7 +182,12 @@ fn a_deliver_group_consumer_delivers_nothing_to_a_plain_subscriber_and_nats_js_r
     let errs: Vec<(&str, &Value)> = events(&t, "subscribe_failed").iter().map(|e| (e["error"].as_str().unwrap(), &e["err_code"])).collect();
     assert_eq!(
         errs,
-        vec![("durable requires queue group 'g'", &Value::Null), ("durable requires no queue group", &Value::Null), ("push consumer requires deliver_subject", &Value::Null), ("consumer not found", &json!(10014))]
+        vec![
+            ("durable requires queue group 'g'", &Value::Null),
+            ("durable requires no queue group", &Value::Null),
+            ("push consumer requires deliver_subject", &Value::Null),
+            ("consumer not found", &json!(10014))
+        ]
     );
     assert!(events(&t, "delivered").is_empty());
     assert_eq!(consumer(&jsz, 0)["num_pending"], 1);
@@ -195,13 +210,19 @@ fn a_pull_request_gets_what_there_is_then_408_at_its_expiry_and_no_wait_gets_404
             {"at_ms": 30, "do": "fetch", "client": "a", "sub": "g", "stream": "P", "consumer": "e", "batch": 5, "no_wait": true, "expires_ms": 0}
         ]),
     ));
-    let f: Vec<(u64, u64)> = events(&t, "delivered").iter().filter(|e| e["sub"] == "f").map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap())).collect();
+    let f: Vec<(u64, u64)> =
+        events(&t, "delivered").iter().filter(|e| e["sub"] == "f").map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap())).collect();
     assert_eq!(f, vec![(10, 1), (10, 2)]);
     let st: Vec<(u64, &str, u64, &str, &Value)> = events(&t, "pull_status")
         .iter()
-        .map(|e| (e["t"].as_u64().unwrap(), e["sub"].as_str().unwrap(), e["code"].as_u64().unwrap(), e["description"].as_str().unwrap(), &e["pending_messages"]))
+        .map(|e| {
+            (e["t"].as_u64().unwrap(), e["sub"].as_str().unwrap(), e["code"].as_u64().unwrap(), e["description"].as_str().unwrap(), &e["pending_messages"])
+        })
         .collect();
-    assert_eq!(st, vec![(20, "g", 408, "Request Timeout", &json!(3)), (30, "g", 404, "No Messages", &Value::Null), (1510, "f", 408, "Request Timeout", &json!(3))]);
+    assert_eq!(
+        st,
+        vec![(20, "g", 408, "Request Timeout", &json!(3)), (30, "g", 404, "No Messages", &Value::Null), (1510, "f", 408, "Request Timeout", &json!(3))]
+    );
 }
 
 #[test]
@@ -224,9 +245,11 @@ fn stream_limits_discard_old_and_new_and_dedupe_as_measured() {
     ));
     let dropped: Vec<u64> = events(&t, "msg_dropped").iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(dropped, vec![1, 2]);
-    let fails: Vec<(&str, &str, &Value, &Value)> = events(&t, "publish_failed").iter().map(|e| (e["subject"].as_str().unwrap(), e["error"].as_str().unwrap(), &e["code"], &e["err_code"])).collect();
+    let fails: Vec<(&str, &str, &Value, &Value)> =
+        events(&t, "publish_failed").iter().map(|e| (e["subject"].as_str().unwrap(), e["error"].as_str().unwrap(), &e["code"], &e["err_code"])).collect();
     assert_eq!(fails, vec![("lb.x", "maximum bytes exceeded", &json!(503), &json!(10077)), ("nothing.here", "no responders", &json!(503), &Value::Null)]);
-    let dd: Vec<(u64, bool)> = events(&t, "published").iter().filter(|e| e["stream"] == "DD").map(|e| (e["seq"].as_u64().unwrap(), e["duplicate"].as_bool().unwrap())).collect();
+    let dd: Vec<(u64, bool)> =
+        events(&t, "published").iter().filter(|e| e["stream"] == "DD").map(|e| (e["seq"].as_u64().unwrap(), e["duplicate"].as_bool().unwrap())).collect();
     assert_eq!(dd, vec![(1, false), (1, true), (2, false)]);
     let af = &events(&t, "action_failed")[0];
     assert_eq!((af["index"].as_u64(), af["error"].as_str(), af["err_code"].as_u64()), (Some(3), Some("subjects overlap with an existing stream"), Some(10065)));
@@ -278,7 +301,8 @@ fn the_server_judges_bad_consumer_configs_with_its_own_errors() {
             {"at_ms": 0, "do": "add_stream", "stream": "a.b"}
         ]),
     ));
-    let errs: Vec<(u64, &str, u64)> = events(&t, "action_failed").iter().map(|e| (e["index"].as_u64().unwrap(), e["error"].as_str().unwrap(), e["err_code"].as_u64().unwrap())).collect();
+    let errs: Vec<(u64, &str, u64)> =
+        events(&t, "action_failed").iter().map(|e| (e["index"].as_u64().unwrap(), e["error"].as_str().unwrap(), e["err_code"].as_u64().unwrap())).collect();
     assert_eq!(
         errs,
         vec![
@@ -347,7 +371,11 @@ fn auto_ack_acks_before_the_async_work_fails_and_a_manual_listener_naks_on_failu
     ));
     let au: Vec<(u64, &str)> = t.iter().filter(|e| e["sub"] == "au").map(|e| (e["t"].as_u64().unwrap(), e["event"].as_str().unwrap())).collect();
     assert_eq!(au, vec![(0, "subscribed"), (10, "delivered"), (10, "acked"), (210, "processed")]);
-    let ma: Vec<(u64, &str, u64)> = t.iter().filter(|e| e["sub"] == "ma" && e["event"] != "subscribed").map(|e| (e["t"].as_u64().unwrap(), e["event"].as_str().unwrap(), e["num_delivered"].as_u64().unwrap())).collect();
+    let ma: Vec<(u64, &str, u64)> = t
+        .iter()
+        .filter(|e| e["sub"] == "ma" && e["event"] != "subscribed")
+        .map(|e| (e["t"].as_u64().unwrap(), e["event"].as_str().unwrap(), e["num_delivered"].as_u64().unwrap()))
+        .collect();
     assert_eq!(ma, vec![(10, "delivered", 1), (210, "processed", 1), (210, "naked", 1), (210, "delivered", 2), (410, "processed", 2), (410, "acked", 2)]);
 }
 

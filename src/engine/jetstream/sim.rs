@@ -19,8 +19,8 @@ use crate::engine::time::SimTime;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
-/// nats.js's error for a request on a closed connection.
-pub const CONNECTION_CLOSED: &str = "connection closed";
+/// nats.js 2.x error for a request on a closed connection (its message is the error code).
+pub const CONNECTION_CLOSED: &str = "CONNECTION_CLOSED";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {

@@ -35,6 +35,9 @@ cargo test --target wasm32-unknown-unknown --test wasm
 step "fuzz the readers of untrusted text briefly (cargo-fuzz; long runs: scripts/fuzz.sh --runs N)"
 bash scripts/fuzz.sh --seconds 15
 
+step "JetStream against the real nats-server 2.9.10 (record each scenario on 127.0.0.1, a fresh store, stopped by PID; natsim compare)"
+bash scripts/jetstream/check.sh
+
 step "release build (trunk)"
 trunk build --release
 bash scripts/size.sh

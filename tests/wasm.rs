@@ -25,6 +25,25 @@ fn wasm_trace_is_byte_identical_to_the_native_golden_trace() {
     }
 }
 
+/// JetStream mode: the same scenarios give the same bytes in wasm as natively.
+const JS_CASES: &[(&str, &str, &str)] = &[
+    ("group-kill", include_str!("jetstream/scenarios/group-kill.json"), include_str!("jetstream/golden/group-kill.json")),
+    ("pull-statuses", include_str!("jetstream/scenarios/pull-statuses.json"), include_str!("jetstream/golden/pull-statuses.json")),
+    ("nak-wpi-term", include_str!("jetstream/scenarios/nak-wpi-term.json"), include_str!("jetstream/golden/nak-wpi-term.json")),
+    ("stream-limits", include_str!("jetstream/scenarios/stream-limits.json"), include_str!("jetstream/golden/stream-limits.json")),
+    ("lifecycle", include_str!("jetstream/scenarios/lifecycle.json"), include_str!("jetstream/golden/lifecycle.json")),
+];
+
+#[wasm_bindgen_test]
+fn wasm_jetstream_output_is_byte_identical_to_the_native_golden_output() {
+    use natsim::engine::jetstream::{JsScenario, JsSim};
+    for (name, scenario, golden) in JS_CASES {
+        let mut sim = JsSim::new(JsScenario::parse(scenario).expect("valid"));
+        let out = natsim::output::run_js_to_string(&mut sim).expect("runs");
+        assert!(out == *golden, "{name}: wasm output differs from tests/jetstream/golden/{name}.json");
+    }
+}
+
 #[cfg(feature = "ui")]
 #[wasm_bindgen_test]
 async fn the_page_mounts_draws_the_course_board_and_exposes_its_api() {

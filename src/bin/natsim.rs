@@ -7,7 +7,7 @@ use natsim::output::{check_limits, run_to_writer};
 use std::io::{BufWriter, Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)";
+const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)\n       natsim compare JETSTREAM_SCENARIO RECORDED   (a recording of the real server, scripts/jetstream/record.cjs)";
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     let line = msg.to_string().replace('\n', " ");
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let file = match args.as_slice() {
         [cmd, file] if cmd == "run" => file.clone(),
+        [cmd, scenario, recorded] if cmd == "compare" => return compare(scenario, recorded),
         [h] if h == "-h" || h == "--help" => {
             println!("{USAGE}\n\nLimits: until_ms <= 1000000000, at most 10000000 publishes and 100000 actions per scenario;\nat most 20000000 trace events and 200000000 simulation steps per run\n(override with NATSIM_MAX_TRACE / NATSIM_MAX_STEPS).");
             return ExitCode::SUCCESS;
@@ -73,5 +74,40 @@ fn main() -> ExitCode {
     match run_to_writer(&mut sim, &mut out).map_err(|e| e.to_string()).and_then(|_| out.flush().map_err(|e| e.to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(1), // stdout closed (e.g. piped into head)
+    }
+}
+
+/// `natsim compare SCENARIO RECORDED`: simulates a JetStream scenario and holds it against a
+/// recording of the real server; exit 0 when they agree, 1 with one line per difference.
+fn compare(scenario: &str, recorded: &str) -> ExitCode {
+    use natsim::engine::jetstream::{compare::compare, compare::Tolerance, JsScenario, JsSim};
+    let read = |f: &str| std::fs::read_to_string(f).map_err(|e| format!("{f}: cannot read: {e}"));
+    let (s_text, r_text) = match (read(scenario), read(recorded)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let sc = match JsScenario::parse(&s_text) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{scenario}:{}{e}", if e.place.contains(':') { "" } else { " " })),
+    };
+    let real: serde_json::Value = match natsim::json::parse(&r_text) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("{recorded}:{e}")),
+    };
+    let mut sim = JsSim::new(sc.clone());
+    let doc = match natsim::output::run_js_to_string(&mut sim) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("{scenario}: {e}")),
+    };
+    let simulated: serde_json::Value = serde_json::from_str(&doc).expect("natsim's own output reads");
+    let diffs = compare(&sc, &simulated, &real, Tolerance::default());
+    if diffs.is_empty() {
+        println!("{scenario}: agrees with {recorded}");
+        ExitCode::SUCCESS
+    } else {
+        for d in &diffs {
+            println!("{scenario}: {d}");
+        }
+        ExitCode::from(1)
     }
 }

@@ -256,31 +256,35 @@ impl ConsumerConfig {
         Ok(())
     }
 
-    /// What an update may not change (`updateConfig`): the error text, or `None`.
-    pub fn update_error(&self, new: &ConsumerConfig) -> Option<String> {
+    /// What an update may not change (`checkNewConsumerConfig`): the server's error, or
+    /// `None`. `deliver_bound`: someone is subscribed to the current deliver subject.
+    pub fn update_error(&self, new: &ConsumerConfig, deliver_bound: bool) -> Option<JsError> {
+        let e = |m: &str| Some(JsError::api(500, 10012, m));
         if self.deliver_policy != new.deliver_policy {
-            return Some("deliver policy can not be updated".into());
+            return e("deliver policy can not be updated");
         }
         if self.opt_start_seq != new.opt_start_seq {
-            return Some("start sequence can not be updated".into());
+            return e("start sequence can not be updated");
         }
         if self.opt_start_time != new.opt_start_time {
-            return Some("start time can not be updated".into());
+            return e("start time can not be updated");
         }
         if self.ack_policy != new.ack_policy {
-            return Some("ack policy can not be updated".into());
+            return e("ack policy can not be updated");
         }
         if self.max_waiting != new.max_waiting {
-            return Some("max waiting can not be updated".into());
+            return e("max waiting can not be updated");
         }
-        if self.deliver_subject.is_some() != new.deliver_subject.is_some() {
-            return Some("can not update push consumer to pull based".into());
-        }
-        if self.filter_subject != new.filter_subject {
-            return Some("can not update filter subject".into());
-        }
-        if self.deliver_group != new.deliver_group {
-            return Some("can not update deliver group".into());
+        if self.deliver_subject != new.deliver_subject {
+            if self.deliver_subject.is_none() {
+                return e("can not update pull consumer to push based");
+            }
+            if new.deliver_subject.is_none() {
+                return e("can not update push consumer to pull based");
+            }
+            if deliver_bound {
+                return Some(JsError::api(400, 10013, "consumer name already in use"));
+            }
         }
         None
     }

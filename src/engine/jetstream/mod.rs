@@ -9,11 +9,13 @@
 //! - [`sim`]: [`JsSim`], the clock and event queue, and the nats.js client model
 //!   (processes, publish, bind, fetch, the listener application).
 //! - [`trace`]: the JetStream trace events; [`monitor`]: `/jsz`.
-//! - [`subject`]: subject matching.
+//! - [`subject`]: subject matching; [`compare`]: a simulated run held against a recording
+//!   of the real server (`natsim compare`).
 //!
 //! The STAN engine is untouched by this module: a scenario picks its server with
 //! `server.kind`, and `natsim run` hands a JetStream one to [`JsSim`].
 
+pub mod compare;
 pub mod consumer;
 pub mod monitor;
 pub mod scenario;

@@ -72,7 +72,13 @@ pub fn stream_state(srv: &JsServer, si: usize) -> Value {
     m.insert("messages".into(), json!(s.msgs.len()));
     m.insert("bytes".into(), json!(s.bytes));
     m.insert("first_seq".into(), json!(s.first_seq));
-    m.insert("first_ts".into(), json!(ts(s.msgs.values().next().map(|x| x.ts))));
+    // Emptied by limits or acks, the store reports the Unix epoch; never used, Go's zero time.
+    let first_ts = match s.msgs.values().next() {
+        Some(x) => rfc3339_nano(x.ts),
+        None if s.last_seq > 0 => "1970-01-01T00:00:00Z".to_string(),
+        None => ts(None),
+    };
+    m.insert("first_ts".into(), json!(first_ts));
     m.insert("last_seq".into(), json!(s.last_seq));
     m.insert("last_ts".into(), json!(ts((s.last_seq > 0).then_some(s.last_ts))));
     if !s.per_subject.is_empty() {

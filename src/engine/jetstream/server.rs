@@ -56,6 +56,12 @@ pub enum JsTimer {
         /// Generation.
         gen: u64,
     },
+    /// The delivery loop wakes after the acks already in flight at this instant (an ack or a
+    /// nak signals the consumer's goroutine; it runs once the batch of acks is processed).
+    Kick {
+        /// Consumer.
+        c: usize,
+    },
     /// A stream's max-age expiry.
     MaxAge {
         /// Stream.
@@ -329,16 +335,38 @@ impl JsServer {
         let now = self.now;
         if let Some(c) = self.consumer_idx(si, &spec.consumer) {
             let cfg = ConsumerConfig::fill(spec, now, &self.streams[si], &[])?;
-            let co = &mut self.consumers[c];
-            if let Some(e) = co.cfg.update_error(&cfg) {
-                return Err(JsError::api(500, 10012, e));
+            let bound = self.has_interest(c);
+            if let Some(e) = self.consumers[c].cfg.update_error(&cfg, bound) {
+                return Err(e);
             }
-            let new_subject = co.cfg.deliver_subject != cfg.deliver_subject;
-            co.cfg = cfg;
-            if new_subject {
+            let old = std::mem::replace(&mut self.consumers[c].cfg, cfg);
+            let co = &mut self.consumers[c];
+            if old.deliver_subject != co.cfg.deliver_subject {
                 // All pending messages go out again at once to the new subject (forceExpirePending).
                 let seqs: Vec<u64> = co.pending.keys().copied().filter(|s| !co.rdq.contains(s)).collect();
                 co.rdq.extend(seqs);
+            }
+            if old.ack_wait_ms != co.cfg.ack_wait_ms && co.ack_timer != 0 {
+                // The ack timer re-checks within 100 ms.
+                let gen = co.gen();
+                co.ack_timer = gen;
+                self.timer(now + 100, JsTimer::Ack { c, gen });
+            }
+            let co = &mut self.consumers[c];
+            if old.inactive_threshold_ms != co.cfg.inactive_threshold_ms {
+                let pull = co.cfg.pull();
+                co.dthresh_ms = match co.cfg.inactive_threshold_ms {
+                    Some(t) if pull => t + 100 + self.jitter_rng.below(900),
+                    Some(t) => t,
+                    None => 0,
+                };
+                co.delete_timer = 0;
+                if co.dthresh_ms > 0 {
+                    let d = co.dthresh_ms;
+                    self.arm_delete(c, d);
+                }
+            }
+            if old.deliver_subject != self.consumers[c].cfg.deliver_subject || old.deliver_group != self.consumers[c].cfg.deliver_group {
                 self.update_interest(c);
             }
             self.emit_added(c);
@@ -762,7 +790,7 @@ impl JsServer {
             self.ack_msg(c, s);
         }
         if signal {
-            self.run(c);
+            self.timer(now, JsTimer::Kick { c });
         }
     }
 
@@ -795,7 +823,7 @@ impl JsServer {
         if !co.rdq.contains(&seq) {
             co.rdq.push_back(seq);
         }
-        self.run(c);
+        self.timer(now, JsTimer::Kick { c });
     }
 
     /// `processTerm` (JS §5.7): like an ack, then the MSG_TERMINATED advisory.
@@ -970,6 +998,7 @@ impl JsServer {
             }
             JsTimer::Delete { c, gen } => self.delete_not_active(c, gen),
             JsTimer::MaxAge { s, gen } => self.max_age(s, gen),
+            JsTimer::Kick { c } => self.run(c),
         }
     }
 

@@ -60,7 +60,7 @@ pub struct Stream {
     pub last_seq: u64,
     /// Time of the last store.
     pub last_ts: SimTime,
-    /// First seq (last+1 when empty).
+    /// First seq (0 before the first store, then last+1 when empty).
     pub first_seq: u64,
     /// Stored bytes.
     pub bytes: u64,
@@ -172,7 +172,7 @@ impl Stream {
             msgs: BTreeMap::new(),
             last_seq: 0,
             last_ts: 0,
-            first_seq: 1,
+            first_seq: 0,
             bytes: 0,
             per_subject: BTreeMap::new(),
             dedupe: HashMap::new(),

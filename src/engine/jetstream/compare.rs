@@ -1,0 +1,201 @@
+//! Holds a simulated JetStream run against a recording of the real server
+//! (`scripts/jetstream/record.cjs`): the same events with the same fields, at times within a
+//! tolerance, and the same `/jsz` counters at the end. What the real server does at random
+//! (which deliver-group member gets a message) is compared only where it does not matter:
+//! for a grouped consumer, the first deliveries by seq and the gaps between a message's
+//! deliveries, not who got what. `msg_dropped` is not announced by the real server.
+
+use super::scenario::{JsScenario, JsVerb};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How far apart a simulated and a real time may be: `base_ms` plus `per_s_ms` per second
+/// of run. Calibrated from the spread of recordings on this 2-core machine: the real ack
+/// timer lands 1–3 ms late per round, the recorder's API calls take 2–8 ms each, and with a
+/// build running beside it the recorder's own timers fired up to 64 ms late.
+#[derive(Clone, Copy, Debug)]
+pub struct Tolerance {
+    /// Fixed part.
+    pub base_ms: f64,
+    /// Growth per second of virtual time.
+    pub per_s_ms: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance { base_ms: 100.0, per_s_ms: 10.0 }
+    }
+}
+
+impl Tolerance {
+    fn ok(&self, sim: u64, real: u64) -> bool {
+        (sim as f64 - real as f64).abs() <= self.base_ms + self.per_s_ms * real as f64 / 1000.0
+    }
+}
+
+const ACK_EVENTS: [&str; 5] = ["acked", "naked", "termed", "in_progress", "processed"];
+
+fn grouped(s: &JsScenario) -> BTreeSet<(String, String)> {
+    s.actions
+        .iter()
+        .filter_map(|a| match &a.verb {
+            JsVerb::AddConsumer(c) if c.deliver_group.is_some() => Some((c.stream.to_string(), c.consumer.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn key(e: &Value, drop: &[&str]) -> String {
+    let mut m: Map<String, Value> = e.as_object().cloned().unwrap_or_default();
+    m.remove("t");
+    for d in drop {
+        m.remove(*d);
+    }
+    Value::Object(m).to_string()
+}
+
+fn t(e: &Value) -> u64 {
+    e["t"].as_u64().unwrap_or(0)
+}
+
+/// Events by identity (everything but `t`), with their times in order.
+fn by_key<'a>(trace: &'a [Value], keep: impl Fn(&Value) -> bool, drop: &[&str]) -> BTreeMap<String, Vec<u64>> {
+    let mut m: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for e in trace.iter().filter(|e| keep(e)) {
+        m.entry(key(e, drop)).or_default().push(t(e));
+    }
+    m
+}
+
+fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<String, Vec<u64>>, tol: Tolerance, out: &mut Vec<String>) {
+    let keys: BTreeSet<&String> = sim.keys().chain(real.keys()).collect();
+    for k in keys {
+        let (s, r) = (sim.get(k).map_or(&[][..], |v| v), real.get(k).map_or(&[][..], |v| v));
+        if s.len() != r.len() {
+            out.push(format!("{what} {k}: simulated {} time(s) at {s:?} ms, real {} at {r:?} ms", s.len(), r.len()));
+            continue;
+        }
+        for (a, b) in s.iter().zip(r) {
+            if !tol.ok(*a, *b) {
+                out.push(format!("{what} {k}: simulated at {a} ms, real at {b} ms"));
+            }
+        }
+    }
+}
+
+/// Gaps between successive deliveries of each seq of one consumer.
+fn gaps(trace: &[Value], stream: &str, consumer: &str) -> Vec<u64> {
+    let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut g = Vec::new();
+    for e in trace.iter().filter(|e| e["event"] == "delivered" && e["stream"] == stream && e["consumer"] == consumer) {
+        let seq = e["seq"].as_u64().unwrap_or(0);
+        if let Some(prev) = last.insert(seq, t(e)) {
+            g.push(t(e) - prev);
+        }
+    }
+    g
+}
+
+fn is_grouped(e: &Value, g: &BTreeSet<(String, String)>) -> bool {
+    match (e["stream"].as_str(), e["consumer"].as_str()) {
+        (Some(s), Some(c)) => g.contains(&(s.to_string(), c.to_string())),
+        _ => false,
+    }
+}
+
+/// The differences between a simulated and a recorded run (empty: they agree).
+pub fn compare(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Vec<String> {
+    let mut out = Vec::new();
+    let (Some(st), Some(rt)) = (sim["trace"].as_array(), real["trace"].as_array()) else {
+        return vec!["no trace array in one of the documents".into()];
+    };
+    let g = grouped(scenario);
+    let plain = |e: &Value| e["event"] != "msg_dropped" && !is_grouped(e, &g);
+    compare_keys("event", by_key(st, plain, &[]), by_key(rt, plain, &[]), tol, &mut out);
+    // Grouped consumers: first deliveries by seq (whoever got them), and the redelivery gaps.
+    let first = |e: &Value| is_grouped(e, &g) && e["event"] == "delivered" && e["num_delivered"] == 1;
+    compare_keys(
+        "first delivery",
+        by_key(st, first, &["client", "sub", "consumer_seq", "num_pending"]),
+        by_key(rt, first, &["client", "sub", "consumer_seq", "num_pending"]),
+        tol,
+        &mut out,
+    );
+    let others = |e: &Value| is_grouped(e, &g) && !ACK_EVENTS.contains(&e["event"].as_str().unwrap_or("")) && e["event"] != "delivered";
+    compare_keys("event", by_key(st, others, &["client", "sub"]), by_key(rt, others, &["client", "sub"]), tol, &mut out);
+    for (s, c) in &g {
+        let (gs, gr) = (gaps(st, s, c), gaps(rt, s, c));
+        for x in &gs {
+            if !gr.iter().any(|y| tol.ok(*x, *y)) {
+                out.push(format!("redelivery gap on {s} > {c}: simulated {x} ms, real gaps {gr:?}"));
+            }
+        }
+        for y in &gr {
+            if !gs.iter().any(|x| tol.ok(*x, *y)) {
+                out.push(format!("redelivery gap on {s} > {c}: real {y} ms, simulated gaps {gs:?}"));
+            }
+        }
+    }
+    compare_monitor(&sim["monitor"]["jsz"], &real["monitor"]["jsz"], &g, &mut out);
+    out
+}
+
+fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, out: &mut Vec<String>) {
+    for k in ["streams", "consumers", "messages", "bytes"] {
+        if sim[k] != real[k] {
+            out.push(format!("jsz.{k}: simulated {}, real {}", sim[k], real[k]));
+        }
+    }
+    let list = |v: &Value| v["account_details"][0]["stream_detail"].as_array().cloned().unwrap_or_default();
+    let (ss, rs) = (list(sim), list(real));
+    let name = |v: &Value| v["name"].as_str().unwrap_or("").to_string();
+    for r in &rs {
+        let Some(s) = ss.iter().find(|s| name(s) == name(r)) else {
+            out.push(format!("jsz: stream {} is not simulated", name(r)));
+            continue;
+        };
+        let n = name(r);
+        if s["config"] != r["config"] {
+            out.push(format!("jsz stream {n} config: simulated {}, real {}", s["config"], r["config"]));
+        }
+        for k in ["messages", "bytes", "first_seq", "last_seq", "num_deleted", "num_subjects", "consumer_count"] {
+            if s["state"][k] != r["state"][k] {
+                out.push(format!("jsz stream {n} state.{k}: simulated {}, real {}", s["state"][k], r["state"][k]));
+            }
+        }
+        let cs = s["consumer_detail"].as_array().cloned().unwrap_or_default();
+        for rc in r["consumer_detail"].as_array().cloned().unwrap_or_default() {
+            let cn = name(&rc);
+            let Some(sc) = cs.iter().find(|c| name(c) == cn) else {
+                out.push(format!("jsz: consumer {n} > {cn} is not simulated"));
+                continue;
+            };
+            // opt_start_time is an instant: the real one is the wall clock's.
+            let cfg = |v: &Value| {
+                let mut c = v["config"].clone();
+                if let Some(m) = c.as_object_mut() {
+                    m.remove("opt_start_time");
+                }
+                c
+            };
+            if cfg(sc) != cfg(&rc) {
+                out.push(format!("jsz consumer {n} > {cn} config: simulated {}, real {}", sc["config"], rc["config"]));
+            }
+            for k in ["num_ack_pending", "num_redelivered", "num_waiting", "num_pending", "push_bound"] {
+                if sc[k] != rc[k] {
+                    out.push(format!("jsz consumer {n} > {cn} {k}: simulated {}, real {}", sc[k], rc[k]));
+                }
+            }
+            // A grouped consumer's consumer seqs count its redeliveries, which depend on the
+            // random member choice (a dead member's messages are redelivered).
+            let fields: &[&str] = if g.contains(&(n.clone(), cn.clone())) { &["stream_seq"] } else { &["consumer_seq", "stream_seq"] };
+            for k in ["delivered", "ack_floor"] {
+                for f in fields {
+                    if sc[k][*f] != rc[k][*f] {
+                        out.push(format!("jsz consumer {n} > {cn} {k}.{f}: simulated {}, real {}", sc[k][*f], rc[k][*f]));
+                    }
+                }
+            }
+        }
+    }
+}

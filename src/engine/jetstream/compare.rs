@@ -59,7 +59,7 @@ fn t(e: &Value) -> u64 {
 }
 
 /// Events by identity (everything but `t`), with their times in order.
-fn by_key<'a>(trace: &'a [Value], keep: impl Fn(&Value) -> bool, drop: &[&str]) -> BTreeMap<String, Vec<u64>> {
+fn by_key(trace: &[Value], keep: impl Fn(&Value) -> bool, drop: &[&str]) -> BTreeMap<String, Vec<u64>> {
     let mut m: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for e in trace.iter().filter(|e| keep(e)) {
         m.entry(key(e, drop)).or_default().push(t(e));

@@ -10,7 +10,6 @@
 use crate::engine::scenario::MAX_UNTIL_MS;
 use crate::engine::vecmap::VecSet;
 use crate::engine::{Scenario, SimTime};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Longest fragment a share link may have (characters); longer ones are refused unread.
@@ -34,13 +33,11 @@ pub fn try_fragment(scenario: &Scenario, t: SimTime) -> Result<String, String> {
             text.len()
         ));
     }
-    let link = compress_to_uri(&text);
-    if link.len() > MAX_LINK_CHARS {
+    let Some(link) = compress_to_uri_within(&text, MAX_LINK_CHARS) else {
         return Err(format!(
-            "this run is too large to share as a link: it compresses to {} characters, and a link may hold at most {MAX_LINK_CHARS} (use Export for a file instead)",
-            link.len()
+            "this run is too large to share as a link: it compresses to more than {MAX_LINK_CHARS} characters, the most a link may hold (use Export for a file instead)"
         ));
-    }
+    };
     Ok(format!("#s={link}&t={t}"))
 }
 
@@ -124,15 +121,26 @@ impl BitWriter {
 
 /// `LZString.compressToEncodedURIComponent(text)`.
 pub fn compress_to_uri(text: &str) -> String {
-    let units: Vec<u16> = text.encode_utf16().collect();
-    let mut dict: BTreeMap<Vec<u16>, u32> = BTreeMap::new();
+    compress_to_uri_within(text, usize::MAX).expect("no limit")
+}
+
+/// [`compress_to_uri`], giving up (`None`) as soon as the output passes `max_out` characters:
+/// a link the page would refuse costs only what it takes to see that. The dictionary is a
+/// trie (node, next unit) → node, so each input unit costs one hash lookup, not a copy of the
+/// current phrase.
+pub fn compress_to_uri_within(text: &str, max_out: usize) -> Option<String> {
+    use std::collections::HashMap;
+    // Trie nodes: their dictionary code; node 0 is the empty phrase.
+    let mut code: Vec<u32> = vec![0];
+    let mut child: HashMap<(u32, u16), u32> = HashMap::new();
     let mut to_create: VecSet<u16> = VecSet::new();
     let (mut enlarge_in, mut dict_size, mut num_bits) = (2u32, 3u32, 2u32);
     let mut w = BitWriter { out: String::new(), val: 0, pos: 0 };
-    let mut cur: Vec<u16> = Vec::new();
-    let emit_w = |cur: &[u16], w: &mut BitWriter, dict: &BTreeMap<Vec<u16>, u32>, to_create: &mut VecSet<u16>, enlarge_in: &mut u32, num_bits: &mut u32| {
-        if cur.len() == 1 && to_create.remove(&cur[0]) {
-            let c = cur[0] as u32;
+    // The current phrase: its trie node, and its unit when it is one unit long.
+    let (mut cur, mut cur_len, mut cur_unit) = (0u32, 0usize, 0u16);
+    let emit = |cur: u32, cur_len: usize, unit: u16, code: &[u32], w: &mut BitWriter, to_create: &mut VecSet<u16>, enlarge_in: &mut u32, num_bits: &mut u32| {
+        if cur_len == 1 && to_create.remove(&unit) {
+            let c = unit as u32;
             if c < 256 {
                 w.bits(0, *num_bits);
                 w.bits(c, 8);
@@ -146,7 +154,7 @@ pub fn compress_to_uri(text: &str) -> String {
                 *num_bits += 1;
             }
         } else {
-            w.bits(dict[cur], *num_bits);
+            w.bits(code[cur as usize], *num_bits);
         }
         *enlarge_in -= 1;
         if *enlarge_in == 0 {
@@ -154,25 +162,32 @@ pub fn compress_to_uri(text: &str) -> String {
             *num_bits += 1;
         }
     };
-    for &c in &units {
-        if !dict.contains_key(&[c][..]) {
-            dict.insert(vec![c], dict_size);
+    for c in text.encode_utf16() {
+        if let std::collections::hash_map::Entry::Vacant(e) = child.entry((0, c)) {
+            e.insert(code.len() as u32);
+            code.push(dict_size);
             dict_size += 1;
             to_create.insert(c);
         }
-        let mut wc = cur.clone();
-        wc.push(c);
-        if dict.contains_key(&wc) {
-            cur = wc;
+        if let Some(&next) = child.get(&(cur, c)) {
+            cur = next;
+            cur_len += 1;
+            cur_unit = c;
         } else {
-            emit_w(&cur, &mut w, &dict, &mut to_create, &mut enlarge_in, &mut num_bits);
-            dict.insert(wc, dict_size);
+            emit(cur, cur_len, cur_unit, &code, &mut w, &mut to_create, &mut enlarge_in, &mut num_bits);
+            if w.out.len() > max_out {
+                return None;
+            }
+            child.insert((cur, c), code.len() as u32);
+            code.push(dict_size);
             dict_size += 1;
-            cur = vec![c];
+            cur = child[&(0, c)];
+            cur_len = 1;
+            cur_unit = c;
         }
     }
-    if !cur.is_empty() {
-        emit_w(&cur, &mut w, &dict, &mut to_create, &mut enlarge_in, &mut num_bits);
+    if cur_len > 0 {
+        emit(cur, cur_len, cur_unit, &code, &mut w, &mut to_create, &mut enlarge_in, &mut num_bits);
     }
     w.bits(2, num_bits);
     loop {
@@ -183,7 +198,7 @@ pub fn compress_to_uri(text: &str) -> String {
         }
         w.pos += 1;
     }
-    w.out
+    (w.out.len() <= max_out).then_some(w.out)
 }
 
 struct BitReader<'a> {
@@ -307,6 +322,17 @@ mod tests {
             assert_eq!(compress_to_uri(text), *link, "{text:?}");
             assert_eq!(decompress_from_uri(link, 1000).as_deref(), Ok(*text), "{link}");
         }
+    }
+
+    #[test]
+    fn long_texts_round_trip_and_a_limit_stops_compression_early() {
+        // 60,000 units of a repetitive scenario-like text with non-ASCII and astral characters.
+        let text: String = (0..2000).map(|i| format!("{{\"at_ms\": {i}, \"data\": \"é€𝄞{}\"}},", i % 7)).collect();
+        let link = compress_to_uri(&text);
+        assert_eq!(decompress_from_uri(&link, 1 << 20).unwrap(), text);
+        assert_eq!(compress_to_uri_within(&text, link.len()).as_deref(), Some(link.as_str()));
+        assert_eq!(compress_to_uri_within(&text, link.len() - 1), None);
+        assert_eq!(compress_to_uri_within(&text, 100), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
-pub use super::examples::EXAMPLES;
+pub use super::examples::{EXAMPLES, JS_EXAMPLES};
 
 /// Real milliseconds between ticks while playing (each advances by the real time elapsed).
 const FRAME_MS: u32 = 16;
@@ -50,10 +50,17 @@ fn initial() -> PlaygroundState {
             problems.push(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
             PlaygroundState::new(parse(EXAMPLES[0].2))
         }
+        None if view.start.example.as_deref().is_some_and(|n| JS_EXAMPLES.iter().any(|e| e.0 == n)) => {
+            let body = JS_EXAMPLES.iter().find(|e| Some(e.0) == view.start.example.as_deref()).map_or("", |e| e.2);
+            let mut s = PlaygroundState::new(parse(EXAMPLES[0].2));
+            s.apply(Msg::open_text(body));
+            s
+        }
         None => {
             let named = view.start.example.as_deref().map(|n| example(n).ok_or(n));
             if let Some(Err(n)) = named {
-                problems.push(format!("scenario: no example '{n}' (known: {})", EXAMPLES.iter().map(|e| e.0).collect::<Vec<_>>().join(", ")));
+                problems
+                    .push(format!("scenario: no example '{n}' (known: {})", EXAMPLES.iter().chain(JS_EXAMPLES).map(|e| e.0).collect::<Vec<_>>().join(", ")));
             }
             let scenario = parse(named.and_then(Result::ok).unwrap_or(EXAMPLES[0].2));
             // A lesson's time and play are applied once it has been fetched.
@@ -257,7 +264,7 @@ pub fn App() -> Html {
     let on_example = {
         let pg = pg.clone();
         Callback::from(move |i: usize| {
-            if let Some((_, _, body)) = EXAMPLES.get(i) {
+            if let Some((_, _, body)) = EXAMPLES.iter().chain(JS_EXAMPLES).nth(i) {
                 pg.dispatch(Msg::open_text(body));
             }
         })
@@ -315,7 +322,13 @@ pub fn App() -> Html {
                         <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
                     </header>
                 }
-                <Toolbar examples={EXAMPLES.iter().map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
+                if let Some(run) = pg.jetstream.clone() {
+                    if let Some(e) = &pg.error {
+                        <div id="error" class="banner banner--error" role="alert">{ e.clone() }</div>
+                    }
+                    <JetStreamHost text={run} />
+                } else {
+                <Toolbar examples={EXAMPLES.iter().chain(JS_EXAMPLES).map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
                 if let Some((w, done)) = pg.work.map(|w| (w, w.progress(pg.session.borrow().now()))) {
                     <div id="progress" class="banner banner--progress" role="status" aria-live="polite">
@@ -382,11 +395,66 @@ pub fn App() -> Html {
                         if v.has_panel(Panel::Monitor) { <MonitorPanel /> }
                     </div>
                 }
+                }
                 { dialog_view(&dialog, &pg) }
                 if pg.help { { help(&pg) } }
             </main>
         </ContextProvider<Playground>>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct HostProps {
+    text: Rc<str>,
+}
+
+/// Loads JetStream mode's module (`jetstream/jetstream.js`, only now: it is not part of the
+/// page's first download) and mounts it into an element this app never renders into.
+#[function_component]
+fn JetStreamHost(HostProps { text }: &HostProps) -> Html {
+    let pg = use_context::<Playground>().expect("playground context");
+    use_effect_with(text.clone(), move |text| {
+        let back = {
+            let pg = pg.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::CloseJetStream))
+        };
+        let load = js_sys::Function::new_with_args(
+            "text, back",
+            "const base = new URL('./jetstream/', document.baseURI); \
+             return import(new URL('jetstream.js', base).href).then(async (m) => { \
+               await m.default({ module_or_path: new URL('jetstream_bg.wasm', base).href }); \
+               globalThis.__natsJetStream = m; return m.mount('js-host', text, back); })",
+        );
+        let promise = load
+            .call2(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), back.as_ref())
+            .ok()
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+        if let Some(p) = promise {
+            wasm_bindgen_futures::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(p).await {
+                    Ok(w) => {
+                        if let Some(w) = w.as_string().filter(|w| !w.is_empty()) {
+                            pg.dispatch(Msg::Error(w));
+                        }
+                    }
+                    Err(e) => {
+                        let why = e
+                            .as_string()
+                            .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+                            .unwrap_or_else(|| "it could not be loaded".into());
+                        pg.dispatch(Msg::CloseJetStream);
+                        pg.dispatch(Msg::Error(format!("This JetStream scenario was not opened (the current run is kept): {why}")));
+                    }
+                }
+            });
+        }
+        move || {
+            let _ = js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount()").call0(&wasm_bindgen::JsValue::NULL);
+            drop(back);
+        }
+    });
+    // No children: the JetStream module renders inside.
+    html! { <div id="js-host" class="js-host" aria-live="polite"></div> }
 }
 
 /// One step of zoom in (`+1`) or out (`-1`): 50 % to 300 % of the box's width.

@@ -258,12 +258,20 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
 /// if asked. An error leaves the current run as it is.
 pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: bool) -> Result<(), String> {
     match source {
-        Source::Scenario(text) => {
-            let s = Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
-            pg.dispatch(Msg::Open(std::rc::Rc::new(s)));
-        }
+        Source::Scenario(text) => match Msg::open_text(&text) {
+            // JetStream mode reads its own scenario (its errors come back as the page's).
+            Msg::OpenJetStream(t) => pg.dispatch(Msg::OpenJetStream(t)),
+            _ => {
+                let s = Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
+                pg.dispatch(Msg::Open(std::rc::Rc::new(s)));
+            }
+        },
         Source::Example(name) => {
-            let (_, _, body) = super::examples::EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("load: no example '{name}'"))?;
+            let (_, _, body) = super::examples::EXAMPLES
+                .iter()
+                .chain(super::examples::JS_EXAMPLES)
+                .find(|e| e.0 == name)
+                .ok_or_else(|| format!("load: no example '{name}'"))?;
             pg.dispatch(Msg::open_text(body));
         }
         Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,

@@ -10,3 +10,17 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("server-restart", "Memory store: a server restart loses everything", include_str!("../../www/scenarios/server-restart.json")),
     ("empty", "Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
+
+/// JetStream examples (JetStream mode): (name, title, body). They are scenarios of the set
+/// checked against the real nats-server (`tests/jetstream/scenarios`).
+pub const JS_EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "jetstream-group-kill",
+        "JetStream: a deliver group member killed while holding messages",
+        include_str!("../../tests/jetstream/scenarios/group-kill.json"),
+    ),
+    ("jetstream-max-deliver", "JetStream: max_deliver gives up on a message, silently", include_str!("../../tests/jetstream/scenarios/maxdeliver-push.json")),
+    ("jetstream-nak", "JetStream: nak, nak with delay, in progress and term", include_str!("../../tests/jetstream/scenarios/nak-wpi-term.json")),
+    ("jetstream-pull", "JetStream: pull requests, their batches and statuses", include_str!("../../tests/jetstream/scenarios/pull-statuses.json")),
+    ("jetstream-work-queue", "JetStream: a work queue drained by two pull workers", include_str!("../../tests/jetstream/scenarios/workqueue-pull.json")),
+];

@@ -11,6 +11,8 @@ pub mod examples;
 pub mod gesture;
 pub mod hooks;
 pub mod inspector;
+pub mod jetstream;
+pub mod jetstream_model;
 pub mod lab;
 pub mod lessons;
 pub mod panels;

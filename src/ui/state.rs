@@ -82,6 +82,9 @@ pub struct PlaygroundState {
     pub notice: Option<String>,
     /// Big queue groups the learner opened on the board (by group id).
     pub expanded: Vec<String>,
+    /// The text of a JetStream scenario the page shows instead of the NATS Streaming board:
+    /// JetStream mode, its own lazily loaded module (`ui/jetstream.rs`), reads and runs it.
+    pub jetstream: Option<Rc<str>>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -192,6 +195,11 @@ pub enum Msg {
     Load(Rc<Scenario>),
     /// Leave any lesson and load a scenario (an example, an import, a link, the host page).
     Open(Rc<Scenario>),
+    /// Show a JetStream scenario (JetStream mode reads it; its errors come back as
+    /// [`Msg::Error`]).
+    OpenJetStream(Rc<str>),
+    /// Back to the NATS Streaming board.
+    CloseJetStream,
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
     /// same scenario and seed with them, back to the same time.
     LabFixes { version_check: Option<bool>, idempotent: Option<bool>, ordered: Option<bool> },
@@ -279,6 +287,9 @@ impl Msg {
     /// Opens scenario JSON text: [`Msg::Open`] with the value read once, or the error the
     /// page shows (the current run is kept).
     pub fn open_text(text: &str) -> Msg {
+        if text.len() <= MAX_IMPORT_CHARS && crate::json::parse(text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) {
+            return Msg::OpenJetStream(Rc::from(text));
+        }
         match read_scenario(text) {
             Ok(s) => Msg::Open(Rc::new(s)),
             Err(e) => Msg::Error(format!("This scenario was not loaded (the current run is kept): {e}")),
@@ -320,6 +331,7 @@ impl PlaygroundState {
             settled_at: None,
             notice: None,
             expanded: Vec::new(),
+            jetstream: None,
         }
     }
 
@@ -447,7 +459,7 @@ impl PlaygroundState {
         }
     }
 
-    fn apply(&mut self, msg: Msg) {
+    pub(crate) fn apply(&mut self, msg: Msg) {
         if self.refuses(&msg) {
             return;
         }
@@ -568,8 +580,16 @@ impl PlaygroundState {
                 }
                 self.seek(t);
             }
+            Msg::OpenJetStream(text) => {
+                self.lesson = None;
+                self.playing = false;
+                self.error = None;
+                self.jetstream = Some(text);
+            }
+            Msg::CloseJetStream => self.jetstream = None,
             Msg::Open(scenario) => {
                 self.lesson = None;
+                self.jetstream = None;
                 self.apply(Msg::Load(scenario));
             }
             Msg::Load(s) => match too_big_for_page(&s) {

@@ -20,13 +20,15 @@ pub mod consumer;
 pub mod monitor;
 pub mod scenario;
 pub mod server;
+pub mod session;
 pub mod sim;
 pub mod stream;
 pub mod subject;
 pub mod trace;
 
 pub use scenario::{is_jetstream, JsScenario};
-pub use sim::JsSim;
+pub use session::JsSession;
+pub use sim::{HandleView, JsSim};
 pub use trace::{JsEvent, JsKind};
 
 impl JsSim {

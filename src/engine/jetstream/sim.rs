@@ -85,6 +85,10 @@ struct Handle {
     consumer: Option<usize>,
     stream: Name,
     consumer_name: Name,
+    /// Queue group of a push sub.
+    queue: Option<Name>,
+    /// A fetch handle.
+    pull: bool,
     listener: Listener,
     open: bool,
     bind_error: Option<JsError>,
@@ -120,6 +124,27 @@ impl Ord for Entry {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.key.cmp(&o.key)
     }
+}
+
+/// A bound handle as the page shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandleView {
+    /// Handle name.
+    pub sub: Name,
+    /// Client id.
+    pub client: Name,
+    /// Consumer index in [`JsServer::consumers`].
+    pub consumer: usize,
+    /// Queue group.
+    pub queue: Option<Name>,
+    /// A fetch handle.
+    pub pull: bool,
+    /// Still subscribed.
+    pub open: bool,
+    /// Deliveries received and not yet acked, naked or termed.
+    pub unanswered: usize,
+    /// How the listener acks.
+    pub ack: AckMode,
 }
 
 /// A JetStream run.
@@ -197,6 +222,46 @@ impl JsSim {
     /// Takes the trace collected so far (to stream it).
     pub fn take_trace(&mut self) -> Vec<JsEvent> {
         std::mem::take(&mut self.trace)
+    }
+
+    /// Every client id with its newest process: (client, state) with the state as the page
+    /// names it (`running`, `paused`, `busy`, `closed`, `killed`).
+    pub fn clients(&self) -> Vec<(Name, &'static str)> {
+        self.current
+            .iter()
+            .map(|(c, &p)| {
+                let pr = &self.procs[p];
+                let st = match pr.state {
+                    State::Killed => "killed",
+                    State::Closed => "closed",
+                    State::Running if pr.paused_until.is_some() => "paused",
+                    State::Running if pr.busy.is_some() => "busy",
+                    State::Running => "running",
+                };
+                (c.clone(), st)
+            })
+            .collect()
+    }
+
+    /// Every handle that was bound: (sub, client, consumer index, queue, pull, open, the
+    /// deliveries it holds unanswered).
+    pub fn handle_views(&self) -> Vec<HandleView> {
+        self.handles
+            .iter()
+            .filter_map(|h| {
+                let c = h.consumer?;
+                Some(HandleView {
+                    sub: h.name.clone(),
+                    client: h.proc.map(|p| self.procs[p].client.clone()).unwrap_or_default(),
+                    consumer: c,
+                    queue: h.queue.clone(),
+                    pull: h.pull,
+                    open: h.open,
+                    unanswered: h.latest.values().filter(|d| !d.done).count(),
+                    ack: h.listener.ack,
+                })
+            })
+            .collect()
     }
 
     fn push_at(&mut self, at: SimTime, class: u8, a: u64, b: u64, ev: Ev) {
@@ -421,6 +486,7 @@ impl JsSim {
                 let hd = &mut self.handles[h.0 as usize];
                 hd.consumer = Some(c);
                 hd.open = true;
+                hd.queue = queue.clone();
                 self.emit(JsKind::Subscribed { at, queue: queue.clone(), pull: false });
                 let ds = cfg.deliver_subject.clone().expect("push");
                 self.call(|s| s.subscribe(h, ProcId(p as u32), ds, queue));
@@ -449,6 +515,7 @@ impl JsSim {
                                 let hd = &mut self.handles[h.0 as usize];
                                 hd.consumer = Some(c);
                                 hd.open = true;
+                                hd.pull = true;
                                 self.emit(JsKind::Subscribed { at, queue: None, pull: true });
                             }
                             Err(error) => {
@@ -497,6 +564,8 @@ impl JsSim {
             consumer: None,
             stream: stream.clone(),
             consumer_name: consumer.clone(),
+            queue: None,
+            pull: false,
             listener,
             open: false,
             bind_error: None,

@@ -83,7 +83,9 @@ fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {
     let mut c = ServerConfig::default();
     match f.string("kind")? {
         None | Some("stan") => {}
-        Some("jetstream") => return err(f.at("kind"), "a JetStream scenario: run it with natsim (the page simulates NATS Streaming only, for now)"),
+        Some("jetstream") => {
+            return err(f.at("kind"), "a JetStream scenario, not a NATS Streaming one (the page opens it in JetStream mode; natsim run runs it)")
+        }
         Some(k) => return err(f.at("kind"), format!("expected \"stan\" or \"jetstream\", found {k:?}")),
     }
     if let Some(s) = f.string("server_version")? {

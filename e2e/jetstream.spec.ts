@@ -1,0 +1,81 @@
+import { test, expect, Page } from '@playwright/test';
+
+// JetStream mode (issue 13, first page step): its module loads only when a JetStream
+// scenario opens; the board, log and /jsz show the simulated nats-server 2.9.10 at the cursor.
+
+async function scrub(page: Page, ms: number) {
+  await page.locator('#js-scrub').fill(String(ms));
+  await page.locator('#js-scrub').dispatchEvent('input');
+  await expect(page.locator('#js-clock')).toHaveText(new RegExp(`^${(ms / 1000).toFixed(3)} s / `));
+}
+
+test('the NATS Streaming page does not download JetStream mode', async ({ page }) => {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.waitForTimeout(500);
+  expect(urls.filter((u) => u.includes('/jetstream/'))).toEqual([]);
+});
+
+test('a deliver group member killed while holding messages: they stay pending one ack wait, then move to the survivor', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto('/?scenario=jetstream-group-kill');
+  await expect(page.locator('#js-board')).toBeVisible();
+  await expect(page.locator('#js-clock')).toHaveText('0.000 s / 3.2 s');
+  const node = (id: string) => page.locator(`#js-board [data-id="${id}"]`);
+  await expect(node('stream:ticket')).toContainText('ticket.>');
+  await expect(node('consumer:0')).toContainText('push · group orders-service');
+  await scrub(page, 700);
+  await expect(node('sub:s1')).toContainText('killed');
+  await expect(node('stream:ticket')).toContainText('seq 1…12 · 12 msgs');
+  // What l1 held is still pending on the consumer (it never acked), nothing redelivered yet.
+  const held = Number((await node('sub:s1').textContent())!.match(/(\d+) unanswered/)![1]);
+  expect(held).toBeGreaterThan(0);
+  await expect(node('consumer:0')).toContainText(`ack floor 0 · pending ${held}`);
+  await expect(node('consumer:0')).toContainText('redelivered 0');
+  await scrub(page, 2150);
+  await expect(node('consumer:0')).toContainText(`redelivered ${held}`);
+  const moved = page.locator('#js-log li', { hasText: 'delivery 2' });
+  await expect(moved).toHaveCount(held);
+  await expect(moved.first()).toContainText('2.101');
+  await expect(moved.first()).toContainText('orders → s2 (l2)');
+  // /jsz at the cursor, with the real field names.
+  await page.locator('#js-jsz').click();
+  await expect(page.locator('#js-jsz-body')).toContainText('"num_redelivered"');
+  await expect(page.locator('#js-jsz-body')).toContainText('"deliver_group": "orders-service"');
+  // Play runs to the end and stops there.
+  await page.locator('#js-speed').selectOption('10');
+  await page.locator('#js-play').click();
+  await expect(page.locator('#js-clock')).toHaveText('3.200 s / 3.2 s', { timeout: 5000 });
+  await expect(page.locator('#js-play')).toHaveText('Play');
+  // Back to the NATS Streaming board.
+  await page.locator('#js-back').click();
+  await expect(page.locator('#jetstream')).toHaveCount(0);
+  await expect(page.locator('#clock')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('JetStream examples are in the menu, and a broken JetStream scenario is refused naming the place', async ({ page }) => {
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.evaluate(() => (window as any).natsPlayground.seek(3000));
+  await page.locator('#import').click();
+  await page.locator('#import-text').fill('{"until_ms": 100, "server": {"kind": "jetstream"}, "actions": [{"at_ms": 0, "do": "restart_server"}]}');
+  await page.locator('#import-load').click();
+  await expect(page.locator('#error')).toContainText('actions[0].do: unknown verb "restart_server" in a JetStream scenario');
+  await expect(page.locator('#jetstream')).toHaveCount(0);
+  await expect(page.locator('#clock')).toHaveText('3.000 s');
+  await page.locator('#example').selectOption({ label: 'JetStream: pull requests, their batches and statuses' });
+  await expect(page.locator('#js-board [data-id="consumer:0"]')).toContainText('pull · 0 waiting');
+  await scrub(page, 1700);
+  // f's batch of 5 fills (seq 1–5: w has no filter), so it ends without a status; g's
+  // no_wait requests end at once: 404 with nothing there, 408 once what there was went out.
+  await expect(page.locator('#js-log li', { hasText: "f's pull request ends" })).toHaveCount(0);
+  await expect(page.locator('#js-log')).toContainText('w → f (a): seq 5, consumer seq 5, delivery 1');
+  await expect(page.locator('#js-log')).toContainText("g's pull request ends: 404 No Messages");
+  await expect(page.locator('#js-log')).toContainText("g's pull request ends: 408 Request Timeout (3 not delivered)");
+  await expect(page.locator('#js-log')).toContainText("k's pull request ends: 409 Consumer Deleted");
+});

@@ -1,0 +1,168 @@
+//! JetStream mode, first step: a player of a JetStream run (nats-server 2.9.10 and nats.js
+//! clients, simulated). Play, pause, speed and a scrub bar over the run; the board of
+//! streams, consumers and the listeners bound to them at the cursor
+//! (`jetstream_model::board`); the event log up to the cursor; `/jsz` at the cursor.
+//! The run is computed once when opened ([`crate::engine::jetstream::JsSession`]). It is
+//! its own wasm module (`src/bin/jetstream.rs`), loaded only when JetStream mode opens, so
+//! the NATS Streaming page's download does not grow with it.
+
+use super::jetstream_model::{board, log_line, JsNodeKind, NODE_W};
+use crate::engine::jetstream::JsSession;
+use gloo_timers::callback::Interval;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// A computed JetStream run, shared; two are equal when they are the same run.
+#[derive(Clone, Debug)]
+pub struct JsRun(pub Rc<JsSession>);
+
+impl PartialEq for JsRun {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+/// Props: the run, and what *Back to NATS Streaming* does.
+#[derive(Properties, PartialEq)]
+pub struct JsProps {
+    /// The computed run.
+    pub run: JsRun,
+    /// Leaves JetStream mode.
+    pub on_back: Callback<()>,
+}
+
+/// How many log lines are drawn (the newest before the cursor).
+const LOG_LINES: usize = 300;
+
+/// The JetStream player.
+#[function_component]
+pub fn JetStreamPlayer(JsProps { run, on_back }: &JsProps) -> Html {
+    let sess = run.0.clone();
+    let end = sess.end();
+    let t = use_state(|| 0u64);
+    let playing = use_state(|| false);
+    let speed = use_state(|| 1.0f64);
+    let show_jsz = use_state(|| false);
+    // A new run starts at 0.
+    {
+        let (t, playing) = (t.clone(), playing.clone());
+        use_effect_with(run.clone(), move |_| {
+            t.set(0);
+            playing.set(false);
+        });
+    }
+    {
+        let (t, playing, speed) = (t.clone(), playing.clone(), *speed);
+        use_effect_with((*playing, speed, end), move |(on, speed, end)| {
+            let (speed, end) = (*speed, *end);
+            let ticker = on.then(|| {
+                let mut last = js_sys::Date::now();
+                let mut at = *t as f64;
+                Interval::new(33, move || {
+                    let now = js_sys::Date::now();
+                    at = (at + (now - last).clamp(1.0, 250.0) * speed).min(end as f64);
+                    last = now;
+                    t.set(at as u64);
+                    if at as u64 >= end {
+                        playing.set(false);
+                    }
+                })
+            });
+            move || drop(ticker)
+        });
+    }
+    let now = (*t).min(end);
+    let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
+    let b = board(&sess, &sim, now);
+    let events = sess.events_until(now);
+    let shown = &events[events.len().saturating_sub(LOG_LINES)..];
+    let on_scrub = {
+        let (t, playing) = (t.clone(), playing.clone());
+        Callback::from(move |e: InputEvent| {
+            let v = super::hooks::value_of(&e);
+            if let Ok(ms) = v.parse::<u64>() {
+                playing.set(false);
+                t.set(ms.min(end));
+            }
+        })
+    };
+    let toggle = {
+        let (t, playing) = (t.clone(), playing.clone());
+        Callback::from(move |_| {
+            if !*playing && *t >= end {
+                t.set(0);
+            }
+            playing.set(!*playing);
+        })
+    };
+    let on_speed = {
+        let speed = speed.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            if let Ok(f) = v.parse::<f64>() {
+                speed.set(f);
+            }
+        })
+    };
+    let back = {
+        let on_back = on_back.clone();
+        Callback::from(move |_| on_back.emit(()))
+    };
+    let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
+    let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
+    html! {
+        <section id="jetstream" class="js" aria-label="JetStream run">
+            <div class="toolbar js__bar">
+                <button id="js-play" class="btn btn--primary" onclick={toggle} aria-pressed={(*playing).to_string()}>{ if *playing { "Pause" } else { "Play" } }</button>
+                <span id="js-clock" class="toolbar__clock">{ format!("{:.3} s / {:.1} s", now as f64 / 1000.0, end as f64 / 1000.0) }</span>
+                <input id="js-scrub" class="toolbar__scrub" type="range" min="0" max={end.to_string()} value={now.to_string()} aria-label="Time" oninput={on_scrub} />
+                <label class="toolbar__speed">{ "Speed " }
+                    <select id="js-speed" onchange={on_speed} aria-label="Speed">
+                        { for [0.25, 0.5, 1.0, 2.0, 5.0, 10.0].iter().map(|f| html! { <option value={f.to_string()} selected={(*speed - f).abs() < 1e-9}>{ format!("{f}×") }</option> }) }
+                    </select>
+                </label>
+                <span class="toolbar__spacer"></span>
+                <button id="js-back" class="btn" onclick={back}>{ "Back to NATS Streaming" }</button>
+            </div>
+            <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
+            <div class="app__board board-scroll">
+                <svg id="js-board" class="board js__board" width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners">
+                    { for b.edges.iter().map(|e| {
+                        let (a, z) = (&b.nodes[e.from], &b.nodes[e.to]);
+                        let (x1, y1, x2, y2) = (a.x + NODE_W, a.y + a.h / 2.0, z.x, z.y + z.h / 2.0);
+                        html! { <path class={classes!("board__edge", e.hot.then_some("js__edge--hot"))} d={format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + 30.0, x2 - 30.0)} fill="none" /> }
+                    }) }
+                    { for b.nodes.iter().map(|n| {
+                        let kind = match n.kind { JsNodeKind::Publisher => "publisher", JsNodeKind::Stream => "stream", JsNodeKind::Consumer => "consumer", JsNodeKind::Listener => "listener" };
+                        html! {
+                            <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}>
+                                <title>{ n.full.clone() }</title>
+                                <rect class="js__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
+                                <text class="js__title" x="10" y="18">{ n.title.clone() }</text>
+                                { for n.lines.iter().enumerate().map(|(i, l)| html! { <text class="js__line" x="10" y={(36.0 + 16.0 * i as f64).to_string()}>{ l.clone() }</text> }) }
+                            </g>
+                        }
+                    }) }
+                </svg>
+            </div>
+            <div class="js__panels">
+                <section class="panel js__log" aria-label="Event log">
+                    <div class="panel__head"><strong>{ "Event log" }</strong><span class="panel__count">{ format!("{} of {} events, newest first", events.len(), sess.history().len()) }</span></div>
+                    <ol id="js-log" class="trace">
+                        { for shown.iter().rev().map(|e| {
+                            let (time, text, class) = log_line(e);
+                            html! { <li class={classes!("js__row", format!("trace__row--{class}"))}><span class="trace__time">{ time }</span>{ " " }<span class="trace__event">{ text }</span></li> }
+                        }) }
+                    </ol>
+                </section>
+                <section class="panel js__jsz" aria-label="Monitoring">
+                    <div class="panel__head">
+                        <strong>{ "GET /jsz" }</strong>
+                        <button id="js-jsz" class="btn btn--small" onclick={let s = show_jsz.clone(); Callback::from(move |_| s.set(!*s))}>{ if *show_jsz { "Hide" } else { "Show at the cursor" } }</button>
+                    </div>
+                    if *show_jsz { <pre id="js-jsz-body" class="monitor">{ jsz }</pre> }
+                </section>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,326 @@
+//! JetStream mode's board and event log as shapes and text (tested natively): publishers →
+//! streams (their seqs and subjects) → consumers (deliver group, ack floor, pending,
+//! redelivered, waiting pull requests) → the listeners bound to them, push subscribers and
+//! pull workers. Read from the simulator at the cursor and the last events before it only.
+
+use super::view_model::{seconds, shown_name};
+use crate::engine::jetstream::scenario::{AckMode, AckPolicy, Reply};
+use crate::engine::jetstream::trace::{JsError, JsKind};
+use crate::engine::jetstream::{JsEvent, JsSession, JsSim};
+use crate::engine::time::SimTime;
+
+/// Node width and the gaps of the board.
+pub const NODE_W: f64 = 190.0;
+const COL_GAP: f64 = 60.0;
+const ROW_GAP: f64 = 14.0;
+const LINE_H: f64 = 16.0;
+const PAD: f64 = 20.0;
+
+/// What a node stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsNodeKind {
+    /// A client that publishes.
+    Publisher,
+    /// A stream.
+    Stream,
+    /// A consumer.
+    Consumer,
+    /// A push subscriber or a pull worker.
+    Listener,
+}
+
+/// One box on the board.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsNode {
+    /// Stable id (`stream:ORDERS`, `consumer:ORDERS/c`, `sub:s1`, `pub:p`).
+    pub id: String,
+    /// Kind.
+    pub kind: JsNodeKind,
+    /// Top-left corner and size.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Height.
+    pub h: f64,
+    /// First line (shown names, cut to the box).
+    pub title: String,
+    /// The whole untrusted name, for the tooltip.
+    pub full: String,
+    /// The lines under it.
+    pub lines: Vec<String>,
+    /// CSS modifier: `ok`, `warn`, `bad`, `dim`.
+    pub state: &'static str,
+}
+
+/// An edge between two nodes; `hot` when a message crossed it within the last 300 ms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsEdge {
+    /// From (node index).
+    pub from: usize,
+    /// To (node index).
+    pub to: usize,
+    /// Recently used.
+    pub hot: bool,
+}
+
+/// The board at one moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsBoard {
+    /// Boxes.
+    pub nodes: Vec<JsNode>,
+    /// Edges.
+    pub edges: Vec<JsEdge>,
+    /// Size of the drawing.
+    pub width: f64,
+    /// Height of the drawing.
+    pub height: f64,
+}
+
+fn node(id: String, kind: JsNodeKind, name: &str, lines: Vec<String>, state: &'static str) -> JsNode {
+    JsNode { id, kind, x: 0.0, y: 0.0, h: 26.0 + LINE_H * lines.len() as f64, title: shown_name(name, 24), full: name.to_string(), lines, state }
+}
+
+/// The board of `sess` at the state `sim` (the session's state at `t`).
+pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
+    let srv = sim.server();
+    let clients = sim.clients();
+    let state_of = |c: &str| clients.iter().find(|x| &*x.0 == c).map_or("running", |x| x.1);
+    let mut nodes = Vec::new();
+    // Publishers, one per client that has published by now.
+    for (client, _, at) in sess.publishers() {
+        if *at <= t && !nodes.iter().any(|n: &JsNode| n.id == format!("pub:{client}")) {
+            let st = state_of(client);
+            nodes.push(node(
+                format!("pub:{client}"),
+                JsNodeKind::Publisher,
+                client,
+                vec![format!("js.publish · {st}")],
+                if st == "running" { "ok" } else { "dim" },
+            ));
+        }
+    }
+    for s in &srv.streams {
+        let c = &s.cfg;
+        let range = if s.msgs.is_empty() { "no messages".to_string() } else { format!("seq {}…{} · {} msgs", s.first_seq, s.last_seq, s.msgs.len()) };
+        let subjects = c.subjects.iter().map(|x| shown_name(x, 18)).collect::<Vec<_>>().join(" ");
+        nodes.push(node(format!("stream:{}", c.name), JsNodeKind::Stream, &c.name, vec![subjects, range], "ok"));
+    }
+    for (i, co) in srv.consumers.iter().enumerate() {
+        if co.deleted {
+            continue;
+        }
+        let cfg = &co.cfg;
+        let kind = match (&cfg.deliver_subject, &cfg.deliver_group) {
+            (None, _) => format!("pull · {} waiting", co.waiting.len()),
+            (Some(_), Some(g)) => format!("push · group {}", shown_name(g, 18)),
+            (Some(_), None) => "push".to_string(),
+        };
+        let mut lines = vec![kind, format!("ack floor {} · pending {}", co.asflr, co.pending.len())];
+        lines.push(format!("redelivered {} · unprocessed {}", co.rdc.len(), co.num_pending(&srv.streams[co.stream])));
+        if cfg.ack_policy != AckPolicy::None {
+            lines.push(format!("ack wait {} · max {}", seconds(cfg.ack_wait_ms.unwrap_or(30_000)), cfg.max_ack_pending.unwrap_or(0)));
+        }
+        let stalled = cfg.maxp() > 0 && co.pending.len() >= cfg.maxp();
+        let idle = !cfg.pull() && !co.active;
+        if stalled {
+            lines.push("stalled at max_ack_pending".into());
+        } else if idle {
+            lines.push("no subscriber: nothing delivered".into());
+        }
+        let state = if stalled || idle { "warn" } else { "ok" };
+        nodes.push(node(format!("consumer:{i}"), JsNodeKind::Consumer, &co.name, lines, state));
+    }
+    for h in sim.handle_views() {
+        if srv.consumers.get(h.consumer).is_none_or(|c| c.deleted) {
+            continue;
+        }
+        let st = state_of(&h.client);
+        let how = match (h.pull, &h.queue) {
+            (true, _) => "fetch".to_string(),
+            (false, Some(q)) => format!("queue {}", shown_name(q, 14)),
+            (false, None) => "subscribe".to_string(),
+        };
+        let ack = match h.ack {
+            AckMode::Manual => "manualAck()",
+            AckMode::Auto => "auto ack",
+            AckMode::None => "never acks",
+        };
+        let open = if h.open {
+            st
+        } else if st == "running" {
+            "unsubscribed"
+        } else {
+            st
+        };
+        let lines = vec![format!("{} · {how}", shown_name(&h.client, 12)), format!("{ack} · {} unanswered", h.unanswered), open.to_string()];
+        let state = match open {
+            "running" => "ok",
+            "paused" | "busy" => "warn",
+            "killed" => "bad",
+            _ => "dim",
+        };
+        nodes.push(node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, state));
+    }
+    // Columns, top to bottom in order.
+    let mut heights = [PAD; 4];
+    for n in &mut nodes {
+        let col = n.kind as usize;
+        n.x = PAD + col as f64 * (NODE_W + COL_GAP);
+        n.y = heights[col];
+        heights[col] += n.h + ROW_GAP;
+    }
+    let idx = |id: &str| nodes.iter().position(|n| n.id == id);
+    // Hot edges: deliveries and publishes of the last 300 ms, from the last events only.
+    let recent: Vec<&JsEvent> = sess.events_until(t).iter().rev().take_while(|e| e.t + 300 > t).take(500).collect();
+    let mut edges = Vec::new();
+    for (client, stream, at) in sess.publishers() {
+        if let (Some(a), Some(b), true) = (idx(&format!("pub:{client}")), idx(&format!("stream:{stream}")), *at <= t) {
+            let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Published { client: c, stream: s, .. } if c == client && s == stream));
+            edges.push(JsEdge { from: a, to: b, hot });
+        }
+    }
+    for (i, co) in srv.consumers.iter().enumerate() {
+        if let (Some(a), Some(b)) = (idx(&format!("stream:{}", srv.streams[co.stream].cfg.name)), idx(&format!("consumer:{i}"))) {
+            let hot = recent
+                .iter()
+                .any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if *at.consumer == *co.name && *at.stream == *srv.streams[co.stream].cfg.name));
+            edges.push(JsEdge { from: a, to: b, hot });
+        }
+    }
+    for h in sim.handle_views() {
+        if let (Some(a), Some(b)) = (idx(&format!("consumer:{}", h.consumer)), idx(&format!("sub:{}", h.sub))) {
+            let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.sub == h.sub));
+            edges.push(JsEdge { from: a, to: b, hot });
+        }
+    }
+    let height = heights.iter().cloned().fold(0.0, f64::max) + PAD;
+    JsBoard { nodes, edges, width: PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP, height: height.max(200.0) }
+}
+
+fn err(e: &JsError) -> String {
+    match (e.code, e.err_code) {
+        (Some(c), Some(n)) => format!("{} ({c}/{n})", e.error),
+        (Some(c), None) => format!("{} ({c})", e.error),
+        _ => e.error.to_string(),
+    }
+}
+
+/// One event as a line of the log: (time, text, CSS class).
+pub fn log_line(e: &JsEvent) -> (String, String, &'static str) {
+    let n = |s: &str| shown_name(s, 40);
+    let (text, class) = match &e.kind {
+        JsKind::Connected { client } => (format!("{} connected", n(client)), "info"),
+        JsKind::ClientClosed { client, reason } => (format!("the server sees {}'s connection end ({reason})", n(client)), "warn"),
+        JsKind::Killed { client } => (format!("{} was killed", n(client)), "bad"),
+        JsKind::Paused { client } => (format!("{} is stopped (SIGSTOP)", n(client)), "warn"),
+        JsKind::Continued { client } => (format!("{} continues", n(client)), "info"),
+        JsKind::StreamAdded { stream } => (format!("stream {} added", n(stream)), "info"),
+        JsKind::ConsumerAdded { stream, consumer, durable, pull } => (
+            format!("{} {} consumer {} on {}", if *durable { "durable" } else { "ephemeral" }, if *pull { "pull" } else { "push" }, n(consumer), n(stream)),
+            "info",
+        ),
+        JsKind::ActionFailed { index, error } => (format!("action {index} failed: {}", err(error)), "bad"),
+        JsKind::Published { client, subject, stream, seq, duplicate } => (
+            format!("{} published {} → {} seq {seq}{}", n(client), n(subject), n(stream), if *duplicate { " (a duplicate: nothing stored)" } else { "" }),
+            "info",
+        ),
+        JsKind::PublishFailed { client, subject, error } => (format!("{}'s publish on {} failed: {}", n(client), n(subject), err(error)), "bad"),
+        JsKind::Subscribed { at, queue, pull } => (
+            format!(
+                "{} bound {} to {}{}",
+                n(&at.client),
+                n(&at.sub),
+                n(&at.consumer),
+                if *pull { " (fetch)".to_string() } else { queue.as_ref().map(|q| format!(" in queue {}", n(q))).unwrap_or_default() }
+            ),
+            "info",
+        ),
+        JsKind::SubscribeFailed { at, error } => (format!("{} could not bind {}: {}", n(&at.client), n(&at.sub), err(error)), "bad"),
+        JsKind::Unsubscribed { client, sub } => (format!("{} unsubscribed {}", n(client), n(sub)), "warn"),
+        JsKind::Delivered { at, seq, consumer_seq, num_delivered, .. } => (
+            format!("{} → {} ({}): seq {seq}, consumer seq {consumer_seq}, delivery {num_delivered}", n(&at.consumer), n(&at.sub), n(&at.client)),
+            if *num_delivered > 1 { "warn" } else { "ok" },
+        ),
+        JsKind::Answered { at, reply, seq, num_delivered } => {
+            let what = match reply {
+                Reply::Ack => "+ACK".to_string(),
+                Reply::Nak => "-NAK".to_string(),
+                Reply::NakDelay(d) => format!("-NAK {{\"delay\": {} s}}", seconds(*d)),
+                Reply::Term => "+TERM".to_string(),
+                Reply::InProgress => "+WPI".to_string(),
+            };
+            (
+                format!("{} sends {what} for seq {seq} (delivery {num_delivered})", n(&at.sub)),
+                if matches!(reply, Reply::Ack | Reply::InProgress) { "ok" } else { "warn" },
+            )
+        }
+        JsKind::Processed { at, seq, ok, .. } => {
+            (format!("{}'s handler {} seq {seq}", n(&at.sub), if *ok { "finished" } else { "failed on" }), if *ok { "ok" } else { "bad" })
+        }
+        JsKind::PullStatus { at, code, description, pending_messages } => (
+            format!(
+                "{}'s pull request ends: {code} {}{}",
+                n(&at.sub),
+                n(description),
+                pending_messages.map(|p| format!(" ({p} not delivered)")).unwrap_or_default()
+            ),
+            "info",
+        ),
+        JsKind::MaxDeliveries { stream, consumer, stream_seq, deliveries } => {
+            (format!("MAX_DELIVERIES: {} on {} gives up seq {stream_seq} after {deliveries} deliveries (nobody is told)", n(consumer), n(stream)), "bad")
+        }
+        JsKind::MsgAdvisory { naked, consumer, stream_seq, deliveries, .. } => {
+            (format!("{}: {} seq {stream_seq} (delivery {deliveries})", if *naked { "MSG_NAKED" } else { "MSG_TERMINATED" }, n(consumer)), "warn")
+        }
+        JsKind::ConsumerDeleted { stream, consumer, reason } => (format!("consumer {} on {} deleted ({reason})", n(consumer), n(stream)), "warn"),
+        JsKind::MsgDropped { stream, seq, reason } => (format!("{} dropped seq {seq} ({reason})", n(stream), reason = reason), "warn"),
+    };
+    (format!("{:.3}", e.t as f64 / 1000.0), text, class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::jetstream::JsScenario;
+    use crate::engine::RunLimits;
+
+    fn session() -> JsSession {
+        JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/group-kill.json")).unwrap(), RunLimits::default())
+    }
+
+    #[test]
+    fn the_board_has_a_column_per_kind_and_shows_the_killed_member_holding_messages() {
+        let s = session();
+        let at = 700;
+        let b = board(&s, &s.at(at), at);
+        let ids: Vec<&str> = b.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, vec!["pub:l2", "stream:ticket", "consumer:0", "sub:s1", "sub:s2"]);
+        let xs: Vec<f64> = b.nodes.iter().map(|n| n.x).collect();
+        assert_eq!(xs, vec![20.0, 270.0, 520.0, 770.0, 770.0]);
+        let l1 = &b.nodes[3];
+        assert_eq!(l1.state, "bad");
+        assert_eq!(l1.lines[2], "killed");
+        let held: usize = l1.lines[1].split(" · ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        let consumer = &b.nodes[2];
+        assert_eq!(consumer.lines[0], "push · group orders-service");
+        assert_eq!(consumer.lines[1], format!("ack floor 0 · pending {held}"), "what l1 held is still pending on the consumer");
+        assert_eq!(b.edges.len(), 4);
+        assert!(b.edges.iter().all(|e| !e.hot), "nothing moved in the last 300 ms at 700 ms");
+        // At 2101 ms its messages went to l2: the consumer → l2 edge is hot.
+        let b = board(&s, &s.at(2150), 2150);
+        let to_l2 = b.edges.iter().find(|e| b.nodes[e.to].id == "sub:s2").unwrap();
+        assert!(to_l2.hot);
+        assert!(b.nodes[2].lines[2].starts_with(&format!("redelivered {held}")), "{:?}", b.nodes[2].lines);
+    }
+
+    #[test]
+    fn log_lines_say_what_happened_with_the_servers_words() {
+        let s = session();
+        let lines: Vec<(String, String, &str)> = s.history().iter().map(log_line).collect();
+        assert_eq!(lines[0], ("0.000".into(), "stream ticket added".into(), "info"));
+        let moved = lines.iter().find(|l| l.1.contains("delivery 2")).unwrap();
+        assert_eq!(moved.0, "2.101");
+        assert_eq!(moved.2, "warn");
+        assert!(lines.iter().any(|l| l.1 == "l1 was killed" && l.0 == "0.600"));
+    }
+}

@@ -39,6 +39,7 @@ pub mod jetstream;
 pub mod monitor;
 pub mod process;
 pub mod proto;
+mod queue;
 pub mod rng;
 pub mod scenario;
 pub mod session;

@@ -37,7 +37,7 @@ use super::scenario::{Action, Scenario, Verb};
 use super::time::SimTime;
 use super::trace::{TraceEvent, TraceKind};
 use crate::engine::vecmap::{VecMap, VecSet};
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt;
 
@@ -127,27 +127,7 @@ pub(crate) enum Event {
     Continue { proc: ProcId, gen: u64 },
 }
 
-#[derive(Clone, Debug)]
-struct Entry {
-    key: (SimTime, u8, u64, u64),
-    ev: Event,
-}
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.key.cmp(&o.key)
-    }
-}
+type Entry = super::queue::Entry<Event>;
 
 /// The whole simulated system: server, clients, clock and trace.
 #[derive(Clone, Debug)]

@@ -647,15 +647,7 @@ impl JsScenario {
     /// Validates an already-parsed document.
     pub fn from_value(v: &Value) -> Result<JsScenario, ScenarioError> {
         let f = Fields::new(v, "", TOP)?;
-        if let Some(ver) = f.u64_in("version", 1, u64::MAX)? {
-            if ver != 1 {
-                return err("version", format!("only version 1 is supported, found {ver}"));
-            }
-        }
-        let name = f.string("name")?.map(str::to_string);
-        let description = f.string("description")?.map(str::to_string);
-        let seed = f.u64_in("seed", 0, u64::MAX)?.unwrap_or(0);
-        let until_ms = f.req_u64("until_ms", 0, MAX_UNTIL_MS)?;
+        let crate::engine::scenario::read::Header { name, description, seed, until_ms } = crate::engine::scenario::read::header(&f)?;
         let Some(server) = f.get("server") else { return err("server", "missing required field") };
         let g = Fields::new(server, "server", SERVER)?;
         match g.string("kind")? {

@@ -104,27 +104,7 @@ enum Ev {
     Continue { p: usize, gen: u64 },
 }
 
-#[derive(Clone, Debug)]
-struct Entry {
-    key: (SimTime, u8, u64, u64),
-    ev: Ev,
-}
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&o.key)
-    }
-}
+type Entry = crate::engine::queue::Entry<Ev>;
 
 /// A bound handle as the page shows it.
 #[derive(Clone, Debug, PartialEq)]

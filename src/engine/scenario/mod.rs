@@ -8,7 +8,7 @@
 //! of every verb).
 
 mod fields;
-mod read;
+pub(crate) mod read;
 mod write;
 
 pub use fields::{verb_fields, LISTENER_FIELDS};

@@ -22,15 +22,7 @@ impl Scenario {
     /// Validates an already-parsed JSON document.
     pub fn from_value(v: &Value) -> Result<Scenario, ScenarioError> {
         let f = Fields::new(v, "", TOP)?;
-        if let Some(ver) = f.u64_in("version", 1, u64::MAX)? {
-            if ver != 1 {
-                return err("version", format!("only version 1 is supported, found {ver}"));
-            }
-        }
-        let name = f.string("name")?.map(str::to_string);
-        let description = f.string("description")?.map(str::to_string);
-        let seed = f.u64_in("seed", 0, u64::MAX)?.unwrap_or(0);
-        let until_ms = f.req_u64("until_ms", 0, MAX_UNTIL_MS)?;
+        let Header { name, description, seed, until_ms } = header(&f)?;
         let server = match f.get("server") {
             Some(s) => parse_server(s)?,
             None => ServerConfig::default(),
@@ -76,6 +68,29 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// The top-level fields every scenario has, STAN or JetStream.
+pub(crate) struct Header {
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) seed: u64,
+    pub(crate) until_ms: u64,
+}
+
+/// Reads `version`, `name`, `description`, `seed` and `until_ms`.
+pub(crate) fn header(f: &Fields) -> Result<Header, ScenarioError> {
+    if let Some(ver) = f.u64_in("version", 1, u64::MAX)? {
+        if ver != 1 {
+            return err("version", format!("only version 1 is supported, found {ver}"));
+        }
+    }
+    Ok(Header {
+        name: f.string("name")?.map(str::to_string),
+        description: f.string("description")?.map(str::to_string),
+        seed: f.u64_in("seed", 0, u64::MAX)?.unwrap_or(0),
+        until_ms: f.req_u64("until_ms", 0, MAX_UNTIL_MS)?,
+    })
 }
 
 fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {

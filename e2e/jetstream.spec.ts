@@ -79,3 +79,22 @@ test('JetStream examples are in the menu, and a broken JetStream scenario is ref
   await expect(page.locator('#js-log')).toContainText("g's pull request ends: 408 Request Timeout (3 not delivered)");
   await expect(page.locator('#js-log')).toContainText("k's pull request ends: 409 Consumer Deleted");
 });
+
+test('a JetStream run is shared by link at its cursor and exported as its scenario file', async ({ page, context }) => {
+  await page.goto('/?scenario=jetstream-group-kill');
+  await expect(page.locator('#js-board')).toBeVisible();
+  await scrub(page, 2150);
+  await page.locator('#js-share').click();
+  const link = await page.locator('#js-share-link').inputValue();
+  expect(link).toMatch(/#s=[A-Za-z0-9+\-$]+&t=2150$/);
+  const href = await page.locator('#js-export').getAttribute('href');
+  expect(href).toMatch(/^blob:/);
+  const exported = JSON.parse(await page.evaluate(async (h) => (await fetch(h!)).text(), href));
+  expect(exported.server).toEqual({ kind: 'jetstream' });
+  expect(exported.actions[7]).toMatchObject({ at_ms: 600, do: 'kill', client: 'l1' });
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.locator('#js-clock')).toHaveText('2.150 s / 3.2 s');
+  await expect(other.locator('#js-board [data-id="sub:s1"]')).toContainText('killed');
+  await expect(other.locator('#js-log li', { hasText: 'delivery 2' }).first()).toContainText('2.101');
+});

@@ -41,9 +41,9 @@ pub fn try_fragment(scenario: &Scenario, t: SimTime) -> Result<String, String> {
     Ok(format!("#s={link}&t={t}"))
 }
 
-/// Reads a location fragment: `None` when it is not a share link, otherwise the scenario and
-/// the time to open it at, or a one-line reason it cannot be opened.
-pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> {
+/// What a share link holds: its scenario text (either server) and time, or why it cannot be
+/// read.
+pub fn fragment_text(hash: &str) -> Option<Result<(String, SimTime), String>> {
     let body = hash.strip_prefix("#s=")?;
     if body.len() > MAX_LINK_CHARS {
         return Some(Err(format!("the link is too long ({} characters; at most {MAX_LINK_CHARS})", body.len())));
@@ -55,16 +55,35 @@ pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> 
         },
         None => (body, 0),
     };
-    Some(
-        decompress_from_uri(data, MAX_SCENARIO_CHARS)
-            .map_err(|e| e.to_string())
-            .and_then(|text| Scenario::parse(&text).map_err(|e| format!("the scenario in it is invalid: {e}")))
+    Some(decompress_from_uri(data, MAX_SCENARIO_CHARS).map_err(|e| e.to_string()).map(|text| (text, t)))
+}
+
+/// A share link's fragment for scenario `text` as it is (a JetStream scenario's) at `t`, or
+/// why the page would refuse to open it.
+pub fn try_text_fragment(text: &str, t: SimTime) -> Result<String, String> {
+    if text.len() > MAX_SCENARIO_CHARS {
+        return Err(format!(
+            "this run is too large to share as a link: its scenario is {} characters, and a link may hold at most {MAX_SCENARIO_CHARS}",
+            text.len()
+        ));
+    }
+    compress_to_uri_within(text, MAX_LINK_CHARS)
+        .map(|link| format!("#s={link}&t={t}"))
+        .ok_or_else(|| format!("this run is too large to share as a link: it compresses to more than {MAX_LINK_CHARS} characters, the most a link may hold"))
+}
+
+/// Reads a location fragment: `None` when it is not a share link, otherwise the scenario and
+/// the time to open it at, or a one-line reason it cannot be opened.
+pub fn from_fragment(hash: &str) -> Option<Result<(Scenario, SimTime), String>> {
+    Some(fragment_text(hash)?.and_then(|(text, t)| {
+        Scenario::parse(&text)
+            .map_err(|e| format!("the scenario in it is invalid: {e}"))
             // a link made here never points past its scenario's end; a tampered one may not either
             .map(|s| {
                 let t = t.min(s.until_ms);
                 (s, t)
-            }),
-    )
+            })
+    }))
 }
 
 const ALPHABET: &[u8; 65] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$";
@@ -333,6 +352,19 @@ mod tests {
         assert_eq!(compress_to_uri_within(&text, link.len()).as_deref(), Some(link.as_str()));
         assert_eq!(compress_to_uri_within(&text, link.len() - 1), None);
         assert_eq!(compress_to_uri_within(&text, 100), None);
+    }
+
+    #[test]
+    fn a_jetstream_scenario_travels_as_its_text_and_the_stan_reader_says_what_it_is() {
+        let text = include_str!("../tests/jetstream/scenarios/group-kill.json");
+        let frag = try_text_fragment(text, 2150).unwrap();
+        assert!(frag.ends_with("&t=2150"), "{frag}");
+        assert_eq!(fragment_text(&frag).unwrap().unwrap(), (text.to_string(), 2150));
+        assert_eq!(
+            from_fragment(&frag).unwrap().unwrap_err(),
+            "the scenario in it is invalid: server.kind: a JetStream scenario, not a NATS Streaming one (the page opens it in JetStream mode; natsim run runs it)"
+        );
+        assert!(try_text_fragment(&"x".repeat(MAX_SCENARIO_CHARS + 1), 0).unwrap_err().contains("too large to share"));
     }
 
     #[test]

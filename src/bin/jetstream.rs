@@ -1,5 +1,5 @@
 //! JetStream mode's module (`jetstream/jetstream.js` + `.wasm` in dist): the page imports it
-//! only when a JetStream scenario opens and calls `mount(element_id, scenario_text, on_back)`.
+//! only when a JetStream scenario opens and calls `mount(element_id, scenario_text, on_back, t)`.
 //! It reads the scenario, computes the run within the page's limits and renders the player
 //! into the element; an unreadable scenario is refused with one line naming the place.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -24,7 +24,7 @@ mod wasm {
     /// Reads `text`, computes the run and renders the player into `#element_id` (replacing a
     /// run shown before). Returns a warning when the run stopped at a limit, else "".
     #[wasm_bindgen]
-    pub fn mount(element_id: &str, text: &str, on_back: js_sys::Function) -> Result<String, JsValue> {
+    pub fn mount(element_id: &str, text: &str, on_back: js_sys::Function, at: f64) -> Result<String, JsValue> {
         let scenario = JsScenario::parse(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let session = JsSession::new(scenario, LIMITS);
         let warning = session.error().map_or(String::new(), |e| {
@@ -41,6 +41,8 @@ mod wasm {
             .ok_or_else(|| JsValue::from_str("no element to mount JetStream mode in"))?;
         let props = JsProps {
             run: JsRun(Rc::new(session)),
+            text: Rc::from(text),
+            start: if at.is_finite() && at > 0.0 { at as u64 } else { 0 },
             on_back: Callback::from(move |_| {
                 let _ = on_back.call0(&JsValue::NULL);
             }),

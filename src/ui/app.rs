@@ -44,7 +44,17 @@ fn initial() -> PlaygroundState {
     let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
     let example = |name: &str| EXAMPLES.iter().find(|e| e.0 == name).map(|e| e.2);
     let parse = |body: &str| Scenario::parse(body).expect("built-in example is valid");
+    let js_link = match crate::share::fragment_text(&hash) {
+        Some(Ok((text, t))) if crate::json::parse(&text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) => Some((text, t)),
+        _ => None,
+    };
     let mut s = match crate::share::from_fragment(&hash) {
+        _ if js_link.is_some() => {
+            let (text, t) = js_link.expect("checked");
+            let mut s = PlaygroundState::new(parse(EXAMPLES[0].2));
+            s.apply(Msg::OpenJetStream(Rc::from(text.as_str()), t));
+            s
+        }
         Some(Ok((scenario, t))) => PlaygroundState::opened_at(scenario, t),
         Some(Err(e)) => {
             problems.push(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
@@ -181,6 +191,11 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             let hash = DocumentListener::window("hashchange", move |_| {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                if let Some(Ok((text, t))) = crate::share::fragment_text(&hash) {
+                    if crate::json::parse(&text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) {
+                        return pg.dispatch(Msg::OpenJetStream(Rc::from(text.as_str()), t));
+                    }
+                }
                 match crate::share::from_fragment(&hash) {
                     None => {}
                     Some(Ok((scenario, t))) => {
@@ -322,11 +337,11 @@ pub fn App() -> Html {
                         <p class="app__lead">{ "A simulated nats-streaming-server in your browser. Drag listeners into queue groups, kill them, slow them down, and watch what the server does." }</p>
                     </header>
                 }
-                if let Some(run) = pg.jetstream.clone() {
+                if let Some((run, at)) = pg.jetstream.clone() {
                     if let Some(e) = &pg.error {
                         <div id="error" class="banner banner--error" role="alert">{ e.clone() }</div>
                     }
-                    <JetStreamHost text={run} />
+                    <JetStreamHost text={run} {at} />
                 } else {
                 <Toolbar examples={EXAMPLES.iter().chain(JS_EXAMPLES).map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
@@ -406,27 +421,28 @@ pub fn App() -> Html {
 #[derive(Properties, PartialEq)]
 struct HostProps {
     text: Rc<str>,
+    at: u64,
 }
 
 /// Loads JetStream mode's module (`jetstream/jetstream.js`, only now: it is not part of the
 /// page's first download) and mounts it into an element this app never renders into.
 #[function_component]
-fn JetStreamHost(HostProps { text }: &HostProps) -> Html {
+fn JetStreamHost(HostProps { text, at }: &HostProps) -> Html {
     let pg = use_context::<Playground>().expect("playground context");
-    use_effect_with(text.clone(), move |text| {
+    use_effect_with((text.clone(), *at), move |(text, at)| {
         let back = {
             let pg = pg.clone();
             wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::CloseJetStream))
         };
         let load = js_sys::Function::new_with_args(
-            "text, back",
+            "text, back, at",
             "const base = new URL('./jetstream/', document.baseURI); \
              return import(new URL('jetstream.js', base).href).then(async (m) => { \
                await m.default({ module_or_path: new URL('jetstream_bg.wasm', base).href }); \
-               globalThis.__natsJetStream = m; return m.mount('js-host', text, back); })",
+               globalThis.__natsJetStream = m; return m.mount('js-host', text, back, at); })",
         );
         let promise = load
-            .call2(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), back.as_ref())
+            .call3(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64))
             .ok()
             .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
         if let Some(p) = promise {

@@ -260,7 +260,7 @@ pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: boo
     match source {
         Source::Scenario(text) => match Msg::open_text(&text) {
             // JetStream mode reads its own scenario (its errors come back as the page's).
-            Msg::OpenJetStream(t) => pg.dispatch(Msg::OpenJetStream(t)),
+            Msg::OpenJetStream(text, _) => pg.dispatch(Msg::OpenJetStream(text, t.unwrap_or(0))),
             _ => {
                 let s = Scenario::parse(&text).map_err(|e| format!("load: {e}"))?;
                 pg.dispatch(Msg::Open(std::rc::Rc::new(s)));

@@ -27,6 +27,10 @@ impl PartialEq for JsRun {
 pub struct JsProps {
     /// The computed run.
     pub run: JsRun,
+    /// Its scenario as opened (what Share and Export give).
+    pub text: Rc<str>,
+    /// Where the cursor starts (a share link's time).
+    pub start: u64,
     /// Leaves JetStream mode.
     pub on_back: Callback<()>,
 }
@@ -36,18 +40,19 @@ const LOG_LINES: usize = 300;
 
 /// The JetStream player.
 #[function_component]
-pub fn JetStreamPlayer(JsProps { run, on_back }: &JsProps) -> Html {
+pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html {
     let sess = run.0.clone();
     let end = sess.end();
-    let t = use_state(|| 0u64);
+    let t = use_state(|| (*start).min(end));
+    let shared = use_state(|| None::<Result<String, String>>);
     let playing = use_state(|| false);
     let speed = use_state(|| 1.0f64);
     let show_jsz = use_state(|| false);
     // A new run starts at 0.
     {
-        let (t, playing) = (t.clone(), playing.clone());
+        let (t, playing, start) = (t.clone(), playing.clone(), *start);
         use_effect_with(run.clone(), move |_| {
-            t.set(0);
+            t.set(start.min(end));
             playing.set(false);
         });
     }
@@ -108,6 +113,30 @@ pub fn JetStreamPlayer(JsProps { run, on_back }: &JsProps) -> Html {
         let on_back = on_back.clone();
         Callback::from(move |_| on_back.emit(()))
     };
+    // Share: the link of this run at the cursor, in the address bar and in a field to copy.
+    let on_share = {
+        let (shared, text) = (shared.clone(), text.clone());
+        Callback::from(move |_| {
+            let r = crate::share::try_text_fragment(&text, now).map(|frag| {
+                let w = web_sys::window();
+                if let Some(h) = w.as_ref().and_then(|w| w.history().ok()) {
+                    let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&frag));
+                }
+                w.and_then(|w| w.location().href().ok()).unwrap_or(frag)
+            });
+            shared.set(Some(r));
+        })
+    };
+    // Export: the scenario as a file.
+    let export_href = use_memo(text.clone(), |text| {
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("application/json");
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+            .ok()
+            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
+            .unwrap_or_default()
+    });
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
     html! {
@@ -122,8 +151,15 @@ pub fn JetStreamPlayer(JsProps { run, on_back }: &JsProps) -> Html {
                     </select>
                 </label>
                 <span class="toolbar__spacer"></span>
+                <button id="js-share" class="btn" onclick={on_share}>{ "Share" }</button>
+                <a id="js-export" class="btn" href={(*export_href).clone()} download="jetstream-scenario.json">{ "Export" }</a>
                 <button id="js-back" class="btn" onclick={back}>{ "Back to NATS Streaming" }</button>
             </div>
+            { match &*shared {
+                Some(Ok(link)) => html! { <p class="banner banner--info js__share">{ "A link to this run at " }{ format!("{:.3} s: ", now as f64 / 1000.0) }<input id="js-share-link" readonly=true value={link.clone()} aria-label="Share link" /></p> },
+                Some(Err(e)) => html! { <p id="js-share-error" class="banner banner--error">{ format!("Share: {e} (use Export for a file instead).") }</p> },
+                None => html! {},
+            } }
             <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
             <div class="app__board board-scroll">
                 <svg id="js-board" class="board js__board" width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners">

@@ -84,7 +84,7 @@ pub struct PlaygroundState {
     pub expanded: Vec<String>,
     /// The text of a JetStream scenario the page shows instead of the NATS Streaming board:
     /// JetStream mode, its own lazily loaded module (`ui/jetstream.rs`), reads and runs it.
-    pub jetstream: Option<Rc<str>>,
+    pub jetstream: Option<(Rc<str>, SimTime)>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -196,8 +196,8 @@ pub enum Msg {
     /// Leave any lesson and load a scenario (an example, an import, a link, the host page).
     Open(Rc<Scenario>),
     /// Show a JetStream scenario (JetStream mode reads it; its errors come back as
-    /// [`Msg::Error`]).
-    OpenJetStream(Rc<str>),
+    /// [`Msg::Error`]), with its cursor at a time (a share link's).
+    OpenJetStream(Rc<str>, SimTime),
     /// Back to the NATS Streaming board.
     CloseJetStream,
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
@@ -288,7 +288,7 @@ impl Msg {
     /// page shows (the current run is kept).
     pub fn open_text(text: &str) -> Msg {
         if text.len() <= MAX_IMPORT_CHARS && crate::json::parse(text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) {
-            return Msg::OpenJetStream(Rc::from(text));
+            return Msg::OpenJetStream(Rc::from(text), 0);
         }
         match read_scenario(text) {
             Ok(s) => Msg::Open(Rc::new(s)),
@@ -580,11 +580,11 @@ impl PlaygroundState {
                 }
                 self.seek(t);
             }
-            Msg::OpenJetStream(text) => {
+            Msg::OpenJetStream(text, t) => {
                 self.lesson = None;
                 self.playing = false;
                 self.error = None;
-                self.jetstream = Some(text);
+                self.jetstream = Some((text, t));
             }
             Msg::CloseJetStream => self.jetstream = None,
             Msg::Open(scenario) => {
@@ -865,6 +865,22 @@ impl Reducible for PlaygroundState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jetstream_scenario_opens_jetstream_mode_and_a_stan_one_leaves_it() {
+        let text = include_str!("../../tests/jetstream/scenarios/pull-statuses.json");
+        let msg = Msg::open_text(text);
+        assert!(matches!(&msg, Msg::OpenJetStream(t, 0) if &**t == text), "{msg:?}");
+        let mut s = PlaygroundState::new(Scenario::parse(include_str!("../../www/scenarios/course-queue-kill-0.17.json")).unwrap());
+        s.apply(msg);
+        assert_eq!(s.jetstream.as_ref().map(|j| j.1), Some(0));
+        s.apply(Msg::open_text(include_str!("../../www/scenarios/empty.json")));
+        assert!(s.jetstream.is_none());
+        // A broken NATS Streaming text is still read as one (its error names the place).
+        assert!(
+            matches!(Msg::open_text("{\"until_ms\": 1, \"actions\": [{\"at_ms\": 0, \"do\": \"add_stream\"}]}"), Msg::Error(e) if e.contains("actions[0].do: unknown verb \"add_stream\""))
+        );
+    }
     use crate::engine::TraceKind;
 
     fn state() -> PlaygroundState {

@@ -42,6 +42,7 @@ test('a deliver group member killed while holding messages: they stay pending on
   await expect(moved).toHaveCount(held);
   await expect(moved.first()).toContainText('2.101');
   await expect(moved.first()).toContainText('orders → s2 (l2)');
+  await expect(page.locator('#js-traps')).toHaveCount(0);
   // /jsz at the cursor, with the real field names.
   await page.locator('#js-jsz').click();
   await expect(page.locator('#js-jsz-body')).toContainText('"num_redelivered"');
@@ -78,6 +79,16 @@ test('JetStream examples are in the menu, and a broken JetStream scenario is ref
   await expect(page.locator('#js-log')).toContainText("g's pull request ends: 404 No Messages");
   await expect(page.locator('#js-log')).toContainText("g's pull request ends: 408 Request Timeout (3 not delivered)");
   await expect(page.locator('#js-log')).toContainText("k's pull request ends: 409 Consumer Deleted");
+});
+
+test('the run names the JetStream trap it shows, when it shows it', async ({ page }) => {
+  await page.goto('/?scenario=jetstream-max-deliver');
+  await expect(page.locator('#js-board')).toBeVisible();
+  await scrub(page, 3104);
+  await expect(page.locator('#js-traps')).toHaveCount(0);
+  await scrub(page, 3105);
+  await expect(page.locator('#js-traps')).toContainText('3.105 s — c gave up on seq 1 after 3 deliveries. No error reaches the application');
+  await expect(page.locator('#js-log li').first()).toContainText('MAX_DELIVERIES');
 });
 
 test('a JetStream run is shared by link at its cursor and exported as its scenario file', async ({ page, context }) => {

@@ -6,7 +6,7 @@
 //! its own wasm module (`src/bin/jetstream.rs`), loaded only when JetStream mode opens, so
 //! the NATS Streaming page's download does not grow with it.
 
-use super::jetstream_model::{board, log_line, JsNodeKind, NODE_W};
+use super::jetstream_model::{board, log_line, traps, JsNodeKind, NODE_W};
 use crate::engine::jetstream::JsSession;
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
@@ -79,6 +79,8 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
     let now = (*t).min(end);
     let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
     let b = board(&sess, &sim, now);
+    let traps = use_memo(run.clone(), |r| traps(&r.0));
+    let seen: Vec<&(u64, String)> = traps.iter().filter(|(at, _)| *at <= now).collect();
     let events = sess.events_until(now);
     let shown = &events[events.len().saturating_sub(LOG_LINES)..];
     let on_scrub = {
@@ -161,6 +163,11 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
                 None => html! {},
             } }
             <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
+            if !seen.is_empty() {
+                <ul id="js-traps" class="warnings" aria-label="JetStream traps this run shows">
+                    { for seen.iter().map(|(at, w)| html! { <li>{ format!("{:.3} s — ", *at as f64 / 1000.0) }{ w.clone() }</li> }) }
+                </ul>
+            }
             <div class="app__board board-scroll">
                 <svg id="js-board" class="board js__board" width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners">
                     { for b.edges.iter().map(|e| {

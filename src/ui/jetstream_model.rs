@@ -197,6 +197,59 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
     JsBoard { nodes, edges, width: PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP, height: height.max(200.0) }
 }
 
+/// The JetStream traps the run shows (jetstream-mapping.md §2), each at the moment it first
+/// shows: computed once per run, read up to the cursor.
+pub fn traps(sess: &JsSession) -> Vec<(SimTime, String)> {
+    use std::collections::BTreeSet;
+    let mut out: Vec<(SimTime, String)> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut say = |t: SimTime, key: String, text: String| {
+        if seen.insert(key) {
+            out.push((t, text));
+        }
+    };
+    // Deliveries counted per (consumer, seq), to see a message handled twice.
+    let mut acked: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    let mut auto_failed: BTreeSet<(String, u64)> = BTreeSet::new();
+    for e in sess.history() {
+        match &e.kind {
+            JsKind::SubscribeFailed { at, error } if error.error.starts_with("durable requires") => say(
+                e.t,
+                format!("group:{}", at.consumer),
+                format!(
+                    "{} could not join {}: {}. In JetStream the queue group is the consumer's deliver_group; a queue subscriber of a consumer without it gets nothing.",
+                    shown_name(&at.sub, 24),
+                    shown_name(&at.consumer, 24),
+                    error.error
+                ),
+            ),
+            JsKind::Answered { at, reply: Reply::Ack, seq, .. } => {
+                acked.insert((at.stream.to_string(), at.consumer.to_string(), *seq));
+            }
+            JsKind::Processed { at, seq, ok: false, .. } if acked.contains(&(at.stream.to_string(), at.consumer.to_string(), *seq)) && auto_failed.insert((at.consumer.to_string(), *seq)) => say(
+                e.t,
+                format!("lost:{}:{seq}", at.consumer),
+                format!("seq {seq} was acked before {}'s handler failed on it: the server will never send it again (auto-ack acks when the callback returns).", shown_name(&at.sub, 24)),
+            ),
+            JsKind::Delivered { at, seq, num_delivered, .. } if *num_delivered > 1 && acked.contains(&(at.stream.to_string(), at.consumer.to_string(), *seq)) => say(
+                e.t,
+                format!("twice:{}:{seq}", at.consumer),
+                format!("seq {seq} came again (delivery {num_delivered}) although it was acked once: a stale ack does count, but this one came after the ack wait."),
+            ),
+            JsKind::MaxDeliveries { consumer, stream_seq, deliveries, .. } => say(
+                e.t,
+                format!("maxdel:{consumer}:{stream_seq}"),
+                format!("{} gave up on seq {stream_seq} after {deliveries} deliveries. No error reaches the application; only the MAX_DELIVERIES advisory says so.", shown_name(consumer, 24)),
+            ),
+            JsKind::ConsumerDeleted { consumer, reason: "inactive", .. } => {
+                say(e.t, format!("inactive:{consumer}"), format!("{} was deleted for inactivity (its inactive_threshold passed with no subscriber or request).", shown_name(consumer, 24)))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn err(e: &JsError) -> String {
     match (e.code, e.err_code) {
         (Some(c), Some(n)) => format!("{} ({c}/{n})", e.error),
@@ -311,6 +364,21 @@ mod tests {
         let to_l2 = b.edges.iter().find(|e| b.nodes[e.to].id == "sub:s2").unwrap();
         assert!(to_l2.hot);
         assert!(b.nodes[2].lines[2].starts_with(&format!("redelivered {held}")), "{:?}", b.nodes[2].lines);
+    }
+
+    #[test]
+    fn the_traps_of_a_run_are_named_when_they_first_show() {
+        let s = JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/maxdeliver-push.json")).unwrap(), RunLimits::default());
+        assert_eq!(
+            traps(&s),
+            vec![(3105, "c gave up on seq 1 after 3 deliveries. No error reaches the application; only the MAX_DELIVERIES advisory says so.".to_string())]
+        );
+        let s = JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/lifecycle.json")).unwrap(), RunLimits::default());
+        let t = traps(&s);
+        assert_eq!(t[0].0, 110);
+        assert!(t[0].1.starts_with("g1 could not join grp: durable requires queue group 'g'."), "{t:?}");
+        let s = JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/fail-handlers.json")).unwrap(), RunLimits::default());
+        assert!(traps(&s).iter().any(|(t, w)| *t == 300 && w.starts_with("seq 3 was acked before sau's handler failed on it")), "{:?}", traps(&s));
     }
 
     #[test]

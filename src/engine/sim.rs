@@ -97,6 +97,19 @@ pub struct RunLimits {
     pub max_steps: u64,
 }
 
+impl RunLimits {
+    /// The run's error once `emitted` trace events or `steps` queue events pass the limits.
+    pub fn check(&self, emitted: u64, steps: u64, at: SimTime) -> Result<(), RunError> {
+        if emitted > self.max_trace as u64 {
+            return Err(RunError { at, message: format!("more than {} trace events", self.max_trace) });
+        }
+        if steps > self.max_steps {
+            return Err(RunError { at, message: format!("more than {} simulation steps", self.max_steps) });
+        }
+        Ok(())
+    }
+}
+
 impl Default for RunLimits {
     fn default() -> Self {
         RunLimits { max_trace: 20_000_000, max_steps: 200_000_000 }
@@ -467,12 +480,7 @@ impl Sim {
             self.dispatch(e.ev);
             self.drain_effects();
             self.steps += 1;
-            if self.emitted > self.limits.max_trace as u64 {
-                return Err(RunError { at: self.now, message: format!("more than {} trace events", self.limits.max_trace) });
-            }
-            if self.steps > self.limits.max_steps {
-                return Err(RunError { at: self.now, message: format!("more than {} simulation steps", self.limits.max_steps) });
-            }
+            self.limits.check(self.emitted, self.steps, self.now)?;
         }
         self.now = self.now.max(t);
         Ok(true)

@@ -267,12 +267,7 @@ impl JsSim {
             self.dispatch(e.ev);
             self.drain();
             self.steps += 1;
-            if self.emitted > self.limits.max_trace as u64 {
-                return Err(RunError { at: self.now, message: format!("more than {} trace events", self.limits.max_trace) });
-            }
-            if self.steps > self.limits.max_steps {
-                return Err(RunError { at: self.now, message: format!("more than {} simulation steps", self.limits.max_steps) });
-            }
+            self.limits.check(self.emitted, self.steps, self.now)?;
         }
         self.now = self.now.max(t);
         Ok(())

@@ -7,15 +7,11 @@
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use natsim::engine::jetstream::{JsScenario, JsSession};
-    use natsim::engine::RunLimits;
-    use natsim::ui::jetstream::{JetStreamPlayer, JsProps, JsRun};
+    use natsim::ui::jetstream::{limit_warning, JetStreamPlayer, JsProps, JsRun, LIMITS};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
     use yew::prelude::*;
-
-    /// What the page computes of a JetStream run (it is computed whole when opened).
-    const LIMITS: RunLimits = RunLimits { max_trace: 300_000, max_steps: 3_000_000 };
 
     thread_local! {
         static APP: RefCell<Option<yew::AppHandle<JetStreamPlayer>>> = const { RefCell::new(None) };
@@ -27,14 +23,7 @@ mod wasm {
     pub fn mount(element_id: &str, text: &str, on_back: js_sys::Function, at: f64) -> Result<String, JsValue> {
         let scenario = JsScenario::parse(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let session = JsSession::new(scenario, LIMITS);
-        let warning = session.error().map_or(String::new(), |e| {
-            format!(
-                "The JetStream run stopped at {} s: {} (the page computes at most {} events of a JetStream run; natsim run takes more).",
-                e.at / 1000,
-                e.message,
-                LIMITS.max_trace
-            )
-        });
+        let warning = limit_warning(&session);
         let el = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id(element_id))

@@ -11,6 +11,9 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("empty", "Empty board: the course's server, nothing else", include_str!("../../www/scenarios/empty.json")),
 ];
 
+/// A JetStream board with nothing on it yet (the server switch's JetStream choice).
+pub const JS_BLANK: &str = r#"{"name": "A new JetStream board", "seed": 1, "until_ms": 30000, "server": {"kind": "jetstream"}, "actions": []}"#;
+
 /// JetStream examples (JetStream mode): (name, title, body). They are scenarios of the set
 /// checked against the real nats-server (`tests/jetstream/scenarios`).
 pub const JS_EXAMPLES: &[(&str, &str, &str)] = &[

@@ -406,9 +406,17 @@ fn ServerPanel() -> Html {
             <fieldset>
                 <legend>{ "options (changing one replays the run)" }</legend>
                 <label>{ "version " }
-                    <select id="srv-version" onchange={set(|c, v| { c.version = ServerVersion::parse(&v).unwrap_or(c.version); Ok(()) })}>
+                    <select id="srv-version" onchange={{
+                        let (pg, version) = (pg.clone(), set(|c, v| { c.version = ServerVersion::parse(&v).unwrap_or(c.version); Ok(()) }));
+                        Callback::from(move |e: Event| if value_of(&e) == "jetstream" {
+                            pg.dispatch(Msg::OpenJetStream(std::rc::Rc::from(super::examples::JS_BLANK), 0));
+                        } else {
+                            version.emit(e)
+                        })
+                    }}>
                         <option value="0.17" selected={cfg.version == ServerVersion::V0_17}>{ "0.17.0 (the course's image)" }</option>
                         <option value="0.25" selected={cfg.version == ServerVersion::V0_25}>{ "0.25.6 (the last release)" }</option>
+                        <option value="jetstream">{ "JetStream: nats-server 2.9.10, a new board" }</option>
                     </select></label>
                 <label>{ "-cid " }<input id="srv-cid" type="text" value={cfg.cluster_id.to_string()} onchange={set(|c, v| match crate::engine::config::cluster_id_problem(v.trim()) { Some(m) => Err(m), None => { c.cluster_id = v.trim().into(); Ok(()) } })} /></label>
                 <label>{ "-hbi (ms) " }<input id="srv-hbi" type="number" min="1" value={cfg.hb_interval_ms.to_string()} onchange={set(|c, v| { c.hb_interval_ms = number(&v, "-hbi (ms)", 1, MAX_UNTIL_MS)?; Ok(()) })} /></label>

@@ -6,11 +6,65 @@
 //! its own wasm module (`src/bin/jetstream.rs`), loaded only when JetStream mode opens, so
 //! the NATS Streaming page's download does not grow with it.
 
+use super::jetstream_gesture::JsGesture;
+use super::jetstream_inspector::{JsInspector, SimAt};
 use super::jetstream_model::{board, log_line, traps, JsNodeKind, NODE_W};
+use crate::engine::jetstream::edit::fork;
 use crate::engine::jetstream::JsSession;
+use crate::engine::time::SimTime;
+use crate::engine::RunLimits;
 use gloo_timers::callback::Interval;
+use serde_json::Value;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// What the page computes of a JetStream run (it is computed whole when opened or changed).
+pub const LIMITS: RunLimits = RunLimits { max_trace: 300_000, max_steps: 3_000_000 };
+
+/// The warning for a run that stopped at a limit ("" when it did not).
+pub fn limit_warning(s: &JsSession) -> String {
+    s.error().map_or(String::new(), |e| {
+        format!(
+            "The JetStream run stopped at {} s: {} (the page computes at most {} events of a JetStream run; natsim run takes more).",
+            e.at / 1000,
+            e.message,
+            LIMITS.max_trace
+        )
+    })
+}
+
+/// The run being shown and changed: its scenario document, as text, and computed.
+#[derive(Clone, Debug, PartialEq)]
+struct Current {
+    doc: Rc<Value>,
+    text: Rc<str>,
+    run: JsRun,
+}
+
+/// Records `g` at `at` in `cur`: the new run, the node to select and what to say; or the
+/// reader's error (the run is unchanged then).
+fn record(cur: &Current, g: &JsGesture, at: SimTime) -> Result<(Current, Option<String>, String), String> {
+    let (acts, select) = g.actions(&cur.doc);
+    let e = fork(&cur.doc, at, acts).map_err(|e| format!("{}: {e}", g.say().trim_end_matches('.')))?;
+    let session = JsSession::new(e.scenario, LIMITS);
+    let mut say = format!("At {:.3} s: {}", at as f64 / 1000.0, g.say());
+    if !e.dropped.is_empty() {
+        say.push_str(&format!(" Dropped, as they name what this ended: {}.", e.dropped.join(", ")));
+    }
+    if let Some(u) = e.until_ms {
+        say.push_str(&format!(" The run now goes on to {:.1} s.", u as f64 / 1000.0));
+    }
+    let w = limit_warning(&session);
+    if !w.is_empty() {
+        say.push(' ');
+        say.push_str(&w);
+    }
+    let text: Rc<str> = Rc::from(serde_json::to_string(&e.doc).unwrap_or_default());
+    Ok((Current { doc: Rc::new(e.doc), text, run: JsRun(Rc::new(session)) }, select, say))
+}
+
+/// How many changes Undo remembers.
+const UNDO: usize = 50;
 
 /// A computed JetStream run, shared; two are equal when they are the same run.
 #[derive(Clone, Debug)]
@@ -40,7 +94,32 @@ const LOG_LINES: usize = 300;
 
 /// The JetStream player.
 #[function_component]
-pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html {
+pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back }: &JsProps) -> Html {
+    let cur = {
+        let (run, text) = (opened.clone(), opened_text.clone());
+        use_state(move || {
+            let doc = crate::json::parse(&text).unwrap_or(Value::Null);
+            Current { doc: Rc::new(doc), text, run }
+        })
+    };
+    let undo = use_mut_ref(Vec::<Current>::new);
+    let selected = use_state(|| None::<String>);
+    let notice = use_state(|| None::<Result<String, String>>);
+    // Another run opened: show it afresh.
+    {
+        let (cur, undo, selected, notice) = (cur.clone(), undo.clone(), selected.clone(), notice.clone());
+        use_effect_with((opened.clone(), opened_text.clone()), move |(run, text)| {
+            if cur.run != *run {
+                let doc = crate::json::parse(text).unwrap_or(Value::Null);
+                cur.set(Current { doc: Rc::new(doc), text: text.clone(), run: run.clone() });
+                undo.borrow_mut().clear();
+                selected.set(None);
+                notice.set(None);
+            }
+        });
+    }
+    let run = &cur.run;
+    let text = &cur.text;
     let sess = run.0.clone();
     let end = sess.end();
     let t = use_state(|| (*start).min(end));
@@ -48,10 +127,10 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
     let playing = use_state(|| false);
     let speed = use_state(|| 1.0f64);
     let show_jsz = use_state(|| false);
-    // A new run starts at 0.
+    // A newly opened run starts at its start (a changed one stays where the change was).
     {
         let (t, playing, start) = (t.clone(), playing.clone(), *start);
-        use_effect_with(run.clone(), move |_| {
+        use_effect_with(opened.clone(), move |_| {
             t.set(start.min(end));
             playing.set(false);
         });
@@ -79,6 +158,48 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
     let now = (*t).min(end);
     let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
     let b = board(&sess, &sim, now);
+    let on_gesture = {
+        let (cur, undo, selected, notice, shared) = (cur.clone(), undo.clone(), selected.clone(), notice.clone(), shared.clone());
+        Callback::from(move |g: JsGesture| match record(&cur, &g, now) {
+            Ok((next, select, say)) => {
+                let mut u = undo.borrow_mut();
+                u.push((*cur).clone());
+                if u.len() > UNDO {
+                    u.remove(0);
+                }
+                cur.set(next);
+                if select.is_some() {
+                    selected.set(select);
+                }
+                notice.set(Some(Ok(say)));
+                shared.set(None);
+            }
+            Err(e) => notice.set(Some(Err(e))),
+        })
+    };
+    let on_undo = {
+        let (cur, undo, notice) = (cur.clone(), undo.clone(), notice.clone());
+        Callback::from(move |_| {
+            if let Some(prev) = undo.borrow_mut().pop() {
+                cur.set(prev);
+                notice.set(Some(Ok("Undone: the run is as it was before the last change.".into())));
+            }
+        })
+    };
+    let can_undo = !undo.borrow().is_empty();
+    let select = |id: String| {
+        let selected = selected.clone();
+        Callback::from(move |_: MouseEvent| selected.set(Some(id.clone())))
+    };
+    let select_key = |id: String| {
+        let selected = selected.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                selected.set(Some(id.clone()));
+            }
+        })
+    };
     let traps = use_memo(run.clone(), |r| traps(&r.0));
     let seen: Vec<&(u64, String)> = traps.iter().filter(|(at, _)| *at <= now).collect();
     let events = sess.events_until(now);
@@ -153,6 +274,7 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
                     </select>
                 </label>
                 <span class="toolbar__spacer"></span>
+                <button id="js-undo" class="btn" onclick={on_undo} disabled={!can_undo}>{ "Undo" }</button>
                 <button id="js-share" class="btn" onclick={on_share}>{ "Share" }</button>
                 <a id="js-export" class="btn" href={(*export_href).clone()} download="jetstream-scenario.json">{ "Export" }</a>
                 <button id="js-back" class="btn" onclick={back}>{ "Back to NATS Streaming" }</button>
@@ -162,12 +284,18 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
                 Some(Err(e)) => html! { <p id="js-share-error" class="banner banner--error">{ format!("Share: {e} (use Export for a file instead).") }</p> },
                 None => html! {},
             } }
+            { match &*notice {
+                Some(Ok(n)) => html! { <p id="js-notice" class="banner banner--info" role="status">{ n.clone() }</p> },
+                Some(Err(e)) => html! { <p id="js-error" class="banner banner--error" role="alert">{ e.clone() }</p> },
+                None => html! {},
+            } }
             <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
             if !seen.is_empty() {
                 <ul id="js-traps" class="warnings" aria-label="JetStream traps this run shows">
                     { for seen.iter().map(|(at, w)| html! { <li>{ format!("{:.3} s — ", *at as f64 / 1000.0) }{ w.clone() }</li> }) }
                 </ul>
             }
+            <div class="js__main">
             <div class="app__board board-scroll">
                 <svg id="js-board" class="board js__board" width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners">
                     { for b.edges.iter().map(|e| {
@@ -177,8 +305,10 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
                     }) }
                     { for b.nodes.iter().map(|n| {
                         let kind = match n.kind { JsNodeKind::Publisher => "publisher", JsNodeKind::Stream => "stream", JsNodeKind::Consumer => "consumer", JsNodeKind::Listener => "listener" };
+                        let on = selected.as_deref() == Some(n.id.as_str());
                         html! {
-                            <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}>
+                            <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state), on.then_some("js__node--selected"))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}
+                                tabindex="0" role="button" aria-pressed={on.to_string()} onclick={select(n.id.clone())} onkeydown={select_key(n.id.clone())}>
                                 <title>{ n.full.clone() }</title>
                                 <rect class="js__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
                                 <text class="js__title" x="10" y="18">{ n.title.clone() }</text>
@@ -187,6 +317,8 @@ pub fn JetStreamPlayer(JsProps { run, text, start, on_back }: &JsProps) -> Html 
                         }
                     }) }
                 </svg>
+            </div>
+            <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
             </div>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">

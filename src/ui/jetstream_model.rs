@@ -298,7 +298,7 @@ pub fn log_line(e: &JsEvent) -> (String, String, &'static str) {
             let what = match reply {
                 Reply::Ack => "+ACK".to_string(),
                 Reply::Nak => "-NAK".to_string(),
-                Reply::NakDelay(d) => format!("-NAK {{\"delay\": {} s}}", seconds(*d)),
+                Reply::NakDelay(d) => format!("-NAK {{\"delay\":{}}} ({})", *d as u128 * 1_000_000, seconds(*d)),
                 Reply::Term => "+TERM".to_string(),
                 Reply::InProgress => "+WPI".to_string(),
             };

@@ -125,7 +125,18 @@ pub struct HandleView {
     pub unanswered: usize,
     /// How the listener acks.
     pub ack: AckMode,
+    /// The first [`HELD_SHOWN`] deliveries held unanswered: (stream seq, its delivery count).
+    pub held: Vec<(u64, u64)>,
+    /// The application behind it, as it behaves now.
+    pub listener: Listener,
+    /// The stream and consumer it is bound to (names).
+    pub stream: Name,
+    /// Consumer name.
+    pub consumer_name: Name,
 }
+
+/// How many unanswered deliveries a [`HandleView`] lists.
+pub const HELD_SHOWN: usize = 20;
 
 /// A JetStream run.
 #[derive(Clone, Debug)]
@@ -239,6 +250,10 @@ impl JsSim {
                     open: h.open,
                     unanswered: h.latest.values().filter(|d| !d.done).count(),
                     ack: h.listener.ack,
+                    held: h.latest.iter().filter(|(_, d)| !d.done).take(HELD_SHOWN).map(|(s, d)| (*s, d.dc)).collect(),
+                    listener: h.listener.clone(),
+                    stream: h.stream.clone(),
+                    consumer_name: h.consumer_name.clone(),
                 })
             })
             .collect()

@@ -137,3 +137,26 @@ fn a_file_argument_and_usage_errors() {
     let golden = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/course-queue-kill-0.17.json")).unwrap();
     assert_eq!(out.stdout, golden, "the CLI prints exactly the golden document");
 }
+
+#[test]
+fn translate_prints_the_jetstream_scenario_that_run_accepts_and_the_notes_on_stderr() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/scenarios/server-restart.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_natsim")).args(["translate", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["server"], serde_json::json!({"kind": "jetstream"}));
+    assert_eq!(doc["actions"][0]["do"], "add_stream");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("note: A server restart is left out"), "{stderr}");
+    let dir = std::env::temp_dir().join(format!("natsim-translate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let js = dir.join("js.json");
+    std::fs::write(&js, &out.stdout).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_natsim")).arg("run").arg(&js).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    // A JetStream scenario is not something to translate.
+    let again = Command::new(env!("CARGO_BIN_EXE_natsim")).arg("translate").arg(&js).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).starts_with(&format!("error: {}:", js.display())), "{}", String::from_utf8_lossy(&again.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -406,3 +406,39 @@ fn the_same_file_gives_the_same_output_and_stan_only_verbs_are_refused() {
     let e = JsScenario::from_value(&json!({"until_ms": 1, "server": {"kind": "jetstream", "cluster_id": "x"}, "actions": []})).unwrap_err().to_string();
     assert_eq!(e, "server.cluster_id: unknown field (expected one of: kind, server_version)");
 }
+
+/// Every built-in example and every lesson variant translates into a JetStream scenario
+/// the strict reader accepts, and it runs.
+#[test]
+fn every_example_and_lesson_variant_translates_into_a_jetstream_scenario_that_runs() {
+    use natsim::engine::jetstream::translate::translate;
+    use natsim::engine::Scenario;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www");
+    let mut bodies: Vec<(String, serde_json::Value)> = Vec::new();
+    for dir in ["scenarios", "lessons"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_none_or(|x| x != "json") || path.ends_with("index.json") {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            match v["variants"].as_array() {
+                Some(vs) => bodies.extend(vs.iter().map(|x| (format!("{name} {}", x["name"]), x["scenario"].clone()))),
+                None => bodies.push((name, v)),
+            }
+        }
+    }
+    assert!(bodies.len() >= 20, "{}", bodies.len());
+    for (name, v) in bodies {
+        if natsim::engine::jetstream::is_jetstream(&v) {
+            continue;
+        }
+        let s = Scenario::parse(&v.to_string()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = translate(&s).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let acted = !s.actions.is_empty();
+        let run = natsim::engine::jetstream::JsSession::new(t.scenario, natsim::engine::RunLimits::default());
+        assert!(run.error().is_none(), "{name}: {:?}", run.error());
+        assert_eq!(!run.history().is_empty(), acted, "{name}");
+    }
+}

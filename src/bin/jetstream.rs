@@ -15,6 +15,70 @@ mod wasm {
 
     thread_local! {
         static APP: RefCell<Option<yew::AppHandle<JetStreamPlayer>>> = const { RefCell::new(None) };
+        static BESIDE: RefCell<Option<(yew::AppHandle<JetStreamPlayer>, JsProps)>> = const { RefCell::new(None) };
+    }
+
+    fn element(id: &str) -> Result<web_sys::Element, JsValue> {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .ok_or_else(|| JsValue::from_str("no element to mount JetStream mode in"))
+    }
+
+    /// Translates the NATS Streaming scenario `stan_text` into JetStream (as nats-io/stan2js
+    /// migrates), computes it and renders it into `#element_id` as a board that follows the
+    /// page's clock ([`follow`]). `on_open` opens the translation in JetStream mode with the
+    /// cursor's time; `on_close` stops showing it. Returns a warning when the run stopped at
+    /// a limit, else "".
+    #[wasm_bindgen]
+    pub fn mount_beside(element_id: &str, stan_text: &str, at: f64, on_open: js_sys::Function, on_close: js_sys::Function) -> Result<String, JsValue> {
+        let stan = natsim::engine::Scenario::parse(stan_text).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let t = natsim::engine::jetstream::translate::translate(&stan).map_err(|e| JsValue::from_str(&format!("the translation was refused: {e}")))?;
+        let session = JsSession::new(t.scenario, LIMITS);
+        let warning = limit_warning(&session);
+        let text: std::rc::Rc<str> = Rc::from(serde_json::to_string(&t.doc).unwrap_or_default());
+        let el = element(element_id)?;
+        let open_text = text.clone();
+        let props = JsProps {
+            run: JsRun(Rc::new(session)),
+            text,
+            start: if at.is_finite() && at > 0.0 { at as u64 } else { 0 },
+            on_back: Callback::from(move |t: u64| {
+                let _ = on_open.call2(&JsValue::NULL, &JsValue::from_str(&open_text), &JsValue::from_f64(t as f64));
+            }),
+            follow: Some(Callback::from(move |_| {
+                let _ = on_close.call0(&JsValue::NULL);
+            })),
+            notes: Rc::new(t.notes),
+        };
+        unmount_beside();
+        let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props.clone()).render();
+        BESIDE.with(|a| *a.borrow_mut() = Some((handle, props)));
+        Ok(warning)
+    }
+
+    /// Moves the translated board's cursor to `at` (the page's clock).
+    #[wasm_bindgen]
+    pub fn follow(at: f64) {
+        BESIDE.with(|a| {
+            if let Some((h, props)) = a.borrow_mut().as_mut() {
+                let t = if at.is_finite() && at > 0.0 { at as u64 } else { 0 };
+                if props.start != t {
+                    props.start = t;
+                    h.update(props.clone());
+                }
+            }
+        });
+    }
+
+    /// Removes the translated board.
+    #[wasm_bindgen]
+    pub fn unmount_beside() {
+        BESIDE.with(|a| {
+            if let Some((h, _)) = a.borrow_mut().take() {
+                h.destroy();
+            }
+        });
     }
 
     /// Reads `text`, computes the run and renders the player into `#element_id` (replacing a
@@ -24,10 +88,7 @@ mod wasm {
         let scenario = JsScenario::parse(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let session = JsSession::new(scenario, LIMITS);
         let warning = limit_warning(&session);
-        let el = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(element_id))
-            .ok_or_else(|| JsValue::from_str("no element to mount JetStream mode in"))?;
+        let el = element(element_id)?;
         let props = JsProps {
             run: JsRun(Rc::new(session)),
             text: Rc::from(text),
@@ -35,6 +96,8 @@ mod wasm {
             on_back: Callback::from(move |_| {
                 let _ = on_back.call0(&JsValue::NULL);
             }),
+            follow: None,
+            notes: Rc::new(Vec::new()),
         };
         unmount();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props).render();

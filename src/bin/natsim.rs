@@ -7,7 +7,7 @@ use natsim::output::{check_limits, run_to_writer};
 use std::io::{BufWriter, Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)\n       natsim compare JETSTREAM_SCENARIO RECORDED   (a recording of the real server, scripts/jetstream/record.cjs)";
+const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)\n       natsim compare JETSTREAM_SCENARIO RECORDED   (a recording of the real server, scripts/jetstream/record.cjs)\n       natsim translate STAN_SCENARIO   (the same run in JetStream, as nats-io/stan2js migrates; notes on stderr)";
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     let line = msg.to_string().replace('\n', " ");
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     let file = match args.as_slice() {
         [cmd, file] if cmd == "run" => file.clone(),
         [cmd, scenario, recorded] if cmd == "compare" => return compare(scenario, recorded),
+        [cmd, file] if cmd == "translate" => return translate(file),
         [h] if h == "-h" || h == "--help" => {
             println!("{USAGE}\n\nLimits: until_ms <= 1000000000, at most 10000000 publishes and 100000 actions per scenario;\nat most 20000000 trace events and 200000000 simulation steps per run\n(override with NATSIM_MAX_TRACE / NATSIM_MAX_STEPS).");
             return ExitCode::SUCCESS;
@@ -109,5 +110,28 @@ fn compare(scenario: &str, recorded: &str) -> ExitCode {
             println!("{scenario}: {d}");
         }
         ExitCode::from(1)
+    }
+}
+
+/// `natsim translate FILE`: a NATS Streaming scenario as a JetStream one on stdout (pretty
+/// JSON), with what was left out on stderr (`note: …`).
+fn translate(file: &str) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("{file}: cannot read: {e}")),
+    };
+    let s = match Scenario::parse(&text) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{file}:{}{e}", if e.place.contains(':') { "" } else { " " })),
+    };
+    match natsim::engine::jetstream::translate::translate(&s) {
+        Ok(t) => {
+            println!("{}", serde_json::to_string_pretty(&t.doc).expect("a JSON value writes"));
+            for n in &t.notes {
+                eprintln!("note: {n}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{file}: the translation was refused: {e}")),
     }
 }

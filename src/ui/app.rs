@@ -386,6 +386,9 @@ pub fn App() -> Html {
                                 }) }
                                 <button class="btn btn--small" id="zoom-out" aria-label="Zoom out" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, -1)))}>{ "−" }</button>
                                 <button class="btn btn--small" id="zoom-in" aria-label="Zoom in" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, 1)))}>{ "+" }</button>
+                                <button id="beside-toggle" class={classes!("btn", "btn--small", pg.beside.is_some().then_some("btn--on"))} aria-pressed={pg.beside.is_some().to_string()}
+                                        title="The same run translated into JetStream (as nats-io/stan2js migrates), under this board on the same clock"
+                                        onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::ToggleBeside))}>{ "JetStream beside" }</button>
                                 <span class="board-tools__hint">{ if narrow { "swipe to scroll · drag a listener onto a group" } else { "drag a listener onto a group · ctrl+wheel zooms" } }</span>
                             </div>
                             <div class="board-scroll" onwheel={on_wheel}>
@@ -393,6 +396,9 @@ pub fn App() -> Html {
                             </div>
                             <Legend />
                         </div>
+                    }
+                    if let Some(text) = pg.beside.clone() {
+                        <JetStreamBeside {text} at={pg.session.borrow().now()} />
                     }
                     if v.has_panel(Panel::Monitor) { <ServerDock /> }
                     </div>
@@ -471,6 +477,69 @@ fn JetStreamHost(HostProps { text, at }: &HostProps) -> Html {
     });
     // No children: the JetStream module renders inside.
     html! { <div id="js-host" class="js-host" aria-live="polite"></div> }
+}
+
+/// The run translated into JetStream under the board, on the page's clock: JetStream
+/// mode's module (loaded now, if it was not yet) renders it into an element this app never
+/// renders into, and follows the cursor.
+#[function_component]
+fn JetStreamBeside(HostProps { text, at }: &HostProps) -> Html {
+    let pg = use_context::<Playground>().expect("playground context");
+    // The latest cursor, for the module when it has loaded.
+    let _ = js_sys::Reflect::set(&js_sys::global(), &"__natsBesideAt".into(), &wasm_bindgen::JsValue::from_f64(*at as f64));
+    use_effect_with(*at, |at| {
+        let _ =
+            js_sys::Function::new_with_args("at", "globalThis.__natsJetStream && globalThis.__natsJetStream.follow && globalThis.__natsJetStream.follow(at)")
+                .call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_f64(*at as f64));
+    });
+    use_effect_with(text.clone(), move |text| {
+        let open = {
+            let pg = pg.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn(String, f64)>::new(move |text: String, t: f64| {
+                pg.dispatch(Msg::OpenJetStream(Rc::from(text.as_str()), t.max(0.0) as u64))
+            })
+        };
+        let close = {
+            let pg = pg.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::ToggleBeside))
+        };
+        let load = js_sys::Function::new_with_args(
+            "text, open, close",
+            "const base = new URL('./jetstream/', document.baseURI); \
+             return import(new URL('jetstream.js', base).href).then(async (m) => { \
+               await m.default({ module_or_path: new URL('jetstream_bg.wasm', base).href }); \
+               globalThis.__natsJetStream = m; return m.mount_beside('js-beside', text, globalThis.__natsBesideAt || 0, open, close); })",
+        );
+        let promise = load
+            .call3(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), open.as_ref(), close.as_ref())
+            .ok()
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+        if let Some(p) = promise {
+            wasm_bindgen_futures::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(p).await {
+                    Ok(w) => {
+                        if let Some(w) = w.as_string().filter(|w| !w.is_empty()) {
+                            pg.dispatch(Msg::Error(w));
+                        }
+                    }
+                    Err(e) => {
+                        let why = e
+                            .as_string()
+                            .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+                            .unwrap_or_else(|| "it could not be loaded".into());
+                        pg.dispatch(Msg::ToggleBeside);
+                        pg.dispatch(Msg::Error(format!("The run could not be shown on JetStream: {why}")));
+                    }
+                }
+            });
+        }
+        move || {
+            let _ =
+                js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount_beside()").call0(&wasm_bindgen::JsValue::NULL);
+            drop((open, close));
+        }
+    });
+    html! { <div id="js-beside" class="js-host js-host--beside" aria-live="polite"></div> }
 }
 
 /// One step of zoom in (`+1`) or out (`-1`): 50 % to 300 % of the box's width.

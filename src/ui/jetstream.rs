@@ -77,16 +77,22 @@ impl PartialEq for JsRun {
 }
 
 /// Props: the run, and what *Back to NATS Streaming* does.
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct JsProps {
     /// The computed run.
     pub run: JsRun,
     /// Its scenario as opened (what Share and Export give).
     pub text: Rc<str>,
-    /// Where the cursor starts (a share link's time).
+    /// Where the cursor starts (a share link's time); the cursor itself when following.
     pub start: u64,
-    /// Leaves JetStream mode.
-    pub on_back: Callback<()>,
+    /// Leaves JetStream mode (with the cursor's time); beside the NATS Streaming board, opens
+    /// this run in JetStream mode.
+    pub on_back: Callback<u64>,
+    /// Beside the NATS Streaming board: the cursor is the page's clock (`start`), nothing is
+    /// changed here, and this callback stops showing it.
+    pub follow: Option<Callback<()>>,
+    /// What the translation left out or changed (beside the NATS Streaming board).
+    pub notes: Rc<Vec<String>>,
 }
 
 /// How many log lines are drawn (the newest before the cursor).
@@ -94,7 +100,7 @@ const LOG_LINES: usize = 300;
 
 /// The JetStream player.
 #[function_component]
-pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back }: &JsProps) -> Html {
+pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes }: &JsProps) -> Html {
     let cur = {
         let (run, text) = (opened.clone(), opened_text.clone());
         use_state(move || {
@@ -155,7 +161,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back 
             move || drop(ticker)
         });
     }
-    let now = (*t).min(end);
+    let now = if follow.is_some() { (*start).min(end) } else { (*t).min(end) };
     let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
     let b = board(&sess, &sim, now);
     let on_gesture = {
@@ -234,7 +240,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back 
     };
     let back = {
         let on_back = on_back.clone();
-        Callback::from(move |_| on_back.emit(()))
+        Callback::from(move |_| on_back.emit(now))
     };
     // Share: the link of this run at the cursor, in the address bar and in a field to copy.
     let on_share = {
@@ -262,8 +268,20 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back 
     });
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
-    html! {
-        <section id="jetstream" class="js" aria-label="JetStream run">
+    let bar = if let Some(close) = follow {
+        let close = close.clone();
+        html! {
+            <div class="toolbar js__bar">
+                <strong class="js__beside-title">{ "The same run on JetStream" }</strong>
+                <span id="js-clock" class="toolbar__clock">{ format!("{:.3} s / {:.1} s", now as f64 / 1000.0, end as f64 / 1000.0) }</span>
+                <span class="panel__hint">{ if *start > end { format!("its run ends at {:.1} s (35 s after the last action)", end as f64 / 1000.0) } else { "follows the clock above".to_string() } }</span>
+                <span class="toolbar__spacer"></span>
+                <button id="js-open" class="btn" onclick={back.clone()}>{ "Open in JetStream mode" }</button>
+                <button id="js-beside-close" class="btn" onclick={Callback::from(move |_| close.emit(()))}>{ "Close" }</button>
+            </div>
+        }
+    } else {
+        html! {
             <div class="toolbar js__bar">
                 <button id="js-play" class="btn btn--primary" onclick={toggle} aria-pressed={(*playing).to_string()}>{ if *playing { "Pause" } else { "Play" } }</button>
                 <span id="js-clock" class="toolbar__clock">{ format!("{:.3} s / {:.1} s", now as f64 / 1000.0, end as f64 / 1000.0) }</span>
@@ -279,6 +297,17 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back 
                 <a id="js-export" class="btn" href={(*export_href).clone()} download="jetstream-scenario.json">{ "Export" }</a>
                 <button id="js-back" class="btn" onclick={back}>{ "Back to NATS Streaming" }</button>
             </div>
+        }
+    };
+    let following = follow.is_some();
+    html! {
+        <section id={if following { "jetstream-beside" } else { "jetstream" }} class={classes!("js", following.then_some("js--beside"))} aria-label={if following { "The same run on JetStream" } else { "JetStream run" }}>
+            { bar }
+            if following && !translation_notes.is_empty() {
+                <ul id="js-notes" class="js__notes" aria-label="What the translation changed">
+                    { for translation_notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }
+                </ul>
+            }
             { match &*shared {
                 Some(Ok(link)) => html! { <p class="banner banner--info js__share">{ "A link to this run at " }{ format!("{:.3} s: ", now as f64 / 1000.0) }<input id="js-share-link" readonly=true value={link.clone()} aria-label="Share link" /></p> },
                 Some(Err(e)) => html! { <p id="js-share-error" class="banner banner--error">{ format!("Share: {e} (use Export for a file instead).") }</p> },
@@ -318,7 +347,9 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back 
                     }) }
                 </svg>
             </div>
-            <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
+            if !following {
+                <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
+            }
             </div>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">

@@ -85,6 +85,9 @@ pub struct PlaygroundState {
     /// The text of a JetStream scenario the page shows instead of the NATS Streaming board:
     /// JetStream mode, its own lazily loaded module (`ui/jetstream.rs`), reads and runs it.
     pub jetstream: Option<(Rc<str>, SimTime)>,
+    /// The NATS Streaming run (its scenario text) that JetStream mode shows translated under
+    /// the board, on the same clock; kept up to date with every change of the run.
+    pub beside: Option<Rc<str>>,
 }
 
 /// Simulation to a target, done a slice per [`Msg::Continue`] so that the page stays
@@ -200,6 +203,8 @@ pub enum Msg {
     OpenJetStream(Rc<str>, SimTime),
     /// Back to the NATS Streaming board.
     CloseJetStream,
+    /// Show the run translated into JetStream under the board, or stop showing it.
+    ToggleBeside,
     /// The concurrency lab's fixes for every listener that runs an application: re-runs the
     /// same scenario and seed with them, back to the same time.
     LabFixes { version_check: Option<bool>, idempotent: Option<bool>, ordered: Option<bool> },
@@ -298,6 +303,14 @@ impl Msg {
 }
 
 impl PlaygroundState {
+    /// The recorded run as scenario text, for JetStream mode to translate.
+    fn beside_text(&self) -> Rc<str> {
+        // The page plays on past a scenario's end (its recording is open-ended): the
+        // translation goes on a while after the last action instead.
+        let s = self.session.borrow();
+        Rc::from(s.export(0).to_value().to_string())
+    }
+
     /// A run of `scenario` with the cursor moved to `t` (a share link's moment).
     pub fn opened_at(scenario: Scenario, t: SimTime) -> Self {
         let mut s = PlaygroundState::new(scenario);
@@ -332,6 +345,7 @@ impl PlaygroundState {
             notice: None,
             expanded: Vec::new(),
             jetstream: None,
+            beside: None,
         }
     }
 
@@ -587,6 +601,12 @@ impl PlaygroundState {
                 self.jetstream = Some((text, t));
             }
             Msg::CloseJetStream => self.jetstream = None,
+            Msg::ToggleBeside => {
+                self.beside = match self.beside {
+                    Some(_) => None,
+                    None => Some(self.beside_text()),
+                }
+            }
             Msg::Open(scenario) => {
                 self.lesson = None;
                 self.jetstream = None;
@@ -853,7 +873,41 @@ impl Reducible for PlaygroundState {
     type Action = Msg;
     fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
         let mut next = (*self).clone();
+        // Only these leave the recorded run as it was.
+        let same_run = matches!(
+            msg,
+            Msg::Tick(_)
+                | Msg::TogglePlay
+                | Msg::Pause
+                | Msg::Play
+                | Msg::Step
+                | Msg::StepBack
+                | Msg::SetSpeed(_)
+                | Msg::Seek(_)
+                | Msg::Scrub(_)
+                | Msg::Select(_)
+                | Msg::SelectMsg(_)
+                | Msg::CloseHelp
+                | Msg::ToggleHelp
+                | Msg::ToggleGroup(_)
+                | Msg::DismissError
+                | Msg::DismissNotice
+                | Msg::Error(_)
+                | Msg::Continue
+                | Msg::Cancel
+                | Msg::ToggleBeside
+                | Msg::Answer(_)
+                | Msg::RetryCheckpoint
+                | Msg::RevealAnswer
+                | Msg::ContinueLesson
+        );
         next.apply(msg);
+        if !same_run && next.beside.is_some() {
+            let text = next.beside_text();
+            if next.beside.as_deref() != Some(&*text) {
+                next.beside = Some(text);
+            }
+        }
         next.rev = self.rev + 1;
         if let Ok(s) = next.session.try_borrow() {
             super::crash::remember(&s);

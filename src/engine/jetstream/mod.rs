@@ -26,6 +26,7 @@ pub mod sim;
 pub mod stream;
 pub mod subject;
 pub mod trace;
+pub mod translate;
 
 pub use scenario::{is_jetstream, JsScenario};
 pub use session::JsSession;

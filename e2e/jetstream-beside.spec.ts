@@ -20,12 +20,15 @@ test('a killed queue member: STAN still sends it a message, JetStream gives it t
   // JetStream: seq 7 (published at 7 s, after the kill at 5.5 s) goes to l2.
   await expect(beside.locator('#js-log')).toContainText('orders-service → s2 (l2): seq 7, consumer seq 7, delivery 1');
   await expect(beside.locator('#js-log li', { hasText: '→ s1' })).toHaveText([/seq 5,/, /seq 3,/, /seq 1,/]);
+  // Where they differ, said when the runs show it.
+  await expect(beside.locator('#js-diffs li').first()).toHaveText('5.500 s — l1 killed at 5.5 s. NATS Streaming still sent it 2 messages (seq 7, 13) and kept it a member until its heartbeats failed at 35.0 s; its unacked messages moved at 12.0 s. JetStream saw its connection end at once and sent it nothing more; it held nothing unacked.');
   // STAN: the zombie l1 got seq 7 and holds it.
   await expect(page.locator('#trace')).toContainText('s1 ticket:created #7');
   // The clock drives it.
   await page.evaluate(() => (window as any).natsPlayground.seek(3000));
   await expect(beside.locator('#js-clock')).toHaveText('3.000 s / 40.5 s');
   await expect(beside.locator('[data-id="sub:s1"]')).toContainText('running');
+  await expect(beside.locator('#js-diffs')).toHaveCount(0);
   // A change of the STAN run is translated again: a new plain listener is an ephemeral consumer.
   await page.locator('#add-listener').click();
   await expect(beside.locator('[data-id="consumer:1"]')).toBeVisible();

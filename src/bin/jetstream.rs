@@ -36,6 +36,12 @@ mod wasm {
         let t = natsim::engine::jetstream::translate::translate(&stan).map_err(|e| JsValue::from_str(&format!("the translation was refused: {e}")))?;
         let session = JsSession::new(t.scenario, LIMITS);
         let warning = limit_warning(&session);
+        // The NATS Streaming run over the same time, to say where the two differ.
+        let mut sim = natsim::engine::Sim::new(stan);
+        sim.set_limits(LIMITS);
+        let _ = sim.run_until(session.end());
+        let differences = natsim::engine::jetstream::differ::differences(sim.trace(), session.history());
+        drop(sim);
         let text: std::rc::Rc<str> = Rc::from(serde_json::to_string(&t.doc).unwrap_or_default());
         let el = element(element_id)?;
         let open_text = text.clone();
@@ -50,6 +56,7 @@ mod wasm {
                 let _ = on_close.call0(&JsValue::NULL);
             })),
             notes: Rc::new(t.notes),
+            differences: Rc::new(differences),
         };
         unmount_beside();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props.clone()).render();
@@ -98,6 +105,7 @@ mod wasm {
             }),
             follow: None,
             notes: Rc::new(Vec::new()),
+            differences: Rc::new(Vec::new()),
         };
         unmount();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props).render();

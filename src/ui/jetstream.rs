@@ -93,6 +93,8 @@ pub struct JsProps {
     pub follow: Option<Callback<()>>,
     /// What the translation left out or changed (beside the NATS Streaming board).
     pub notes: Rc<Vec<String>>,
+    /// Where the NATS Streaming run and this one differ, dated (beside the board).
+    pub differences: Rc<Vec<(SimTime, String)>>,
 }
 
 /// How many log lines are drawn (the newest before the cursor).
@@ -100,7 +102,7 @@ const LOG_LINES: usize = 300;
 
 /// The JetStream player.
 #[function_component]
-pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes }: &JsProps) -> Html {
+pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes, differences }: &JsProps) -> Html {
     let cur = {
         let (run, text) = (opened.clone(), opened_text.clone());
         use_state(move || {
@@ -303,6 +305,11 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
     html! {
         <section id={if following { "jetstream-beside" } else { "jetstream" }} class={classes!("js", following.then_some("js--beside"))} aria-label={if following { "The same run on JetStream" } else { "JetStream run" }}>
             { bar }
+            if following && differences.first().is_some_and(|(at, _)| *at <= now) {
+                <ul id="js-diffs" class="warnings js__diffs" aria-label="Where NATS Streaming and JetStream differ">
+                    { for differences.iter().filter(|(at, _)| *at <= now).map(|(at, d)| html! { <li>{ format!("{:.3} s — ", *at as f64 / 1000.0) }{ d.clone() }</li> }) }
+                </ul>
+            }
             if following && !translation_notes.is_empty() {
                 <ul id="js-notes" class="js__notes" aria-label="What the translation changed">
                     { for translation_notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }

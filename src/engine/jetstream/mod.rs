@@ -17,6 +17,7 @@
 
 pub mod compare;
 pub mod consumer;
+pub mod differ;
 pub mod edit;
 pub mod monitor;
 pub mod scenario;

@@ -33,7 +33,7 @@ pub struct Translation {
 
 /// A stream or consumer name for a STAN channel, durable or queue name: JetStream names may
 /// not hold whitespace, `.`, `*`, `>`, `/` or `\` (JS §1).
-fn js_name(s: &str) -> String {
+pub(crate) fn js_name(s: &str) -> String {
     s.chars().map(|c| if c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\') { '_' } else { c }).collect()
 }
 

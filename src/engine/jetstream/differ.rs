@@ -1,0 +1,150 @@
+//! Where a NATS Streaming run and its JetStream translation (`translate.rs`) differ, in
+//! the words of jetstream-mapping.md: a killed member that STAN still serves until its
+//! heartbeats fail while JetStream sees it gone at once (and both wait for something before
+//! its messages move), and the redelivery count that is 1 in stan.js and 2 in nats.js.
+//! Each difference is dated by when the runs show it.
+
+use super::trace::{JsEvent, JsKind};
+use super::translate::js_name;
+use crate::engine::time::SimTime;
+use crate::engine::trace::{CloseReason, TraceEvent, TraceKind};
+use std::collections::BTreeSet;
+
+fn s(t: SimTime) -> String {
+    format!("{:.1} s", t as f64 / 1000.0)
+}
+
+fn seqs(v: &BTreeSet<u64>) -> String {
+    let all: Vec<String> = v.iter().take(6).map(|q| q.to_string()).collect();
+    let more = if v.len() > 6 { format!(" and {} more", v.len() - 6) } else { String::new() };
+    format!("seq {}{more}", all.join(", "))
+}
+
+/// The differences, in time order: (when it shows, what differs).
+pub fn differences(stan: &[TraceEvent], js: &[JsEvent]) -> Vec<(SimTime, String)> {
+    let mut out = Vec::new();
+    for k in stan {
+        let TraceKind::Killed { client } = &k.kind else { continue };
+        let t0 = k.t;
+        // STAN: what it held (delivered, not acked), what it was sent after dying, and when
+        // the server forgot it.
+        let mut held: BTreeSet<(String, u64)> = BTreeSet::new();
+        let mut after: BTreeSet<u64> = BTreeSet::new();
+        let mut gone = None;
+        for e in stan {
+            match &e.kind {
+                TraceKind::Delivered { client: c, channel, seq, .. } if c == client && gone.is_none() => {
+                    held.insert((js_name(channel), *seq));
+                    if e.t > t0 {
+                        after.insert(*seq);
+                    }
+                }
+                TraceKind::Acked { client: c, channel, seq, .. } if c == client && e.t <= t0 => {
+                    held.remove(&(js_name(channel), *seq));
+                }
+                TraceKind::ClientClosed { client: c, reason: CloseReason::Heartbeat, .. } if c == client && e.t >= t0 && gone.is_none() => gone = Some(e.t),
+                TraceKind::Connected { client: c, .. } if c == client && e.t > t0 => break,
+                _ => {}
+            }
+        }
+        let stan_moved = stan
+            .iter()
+            .filter(|e| e.t > t0)
+            .find(|e| matches!(&e.kind, TraceKind::Delivered { client: c, channel, seq, .. } if c != client && held.contains(&(js_name(channel), *seq))))
+            .map(|e| e.t);
+        // JetStream: what the same client held, and when it moved.
+        let mut js_held: BTreeSet<(String, u64)> = BTreeSet::new();
+        for e in js.iter().take_while(|e| e.t <= t0) {
+            match &e.kind {
+                JsKind::Delivered { at, seq, .. } if at.client == *client => {
+                    js_held.insert((at.stream.to_string(), *seq));
+                }
+                JsKind::Answered { at, seq, .. } if at.client == *client => {
+                    js_held.remove(&(at.stream.to_string(), *seq));
+                }
+                _ => {}
+            }
+        }
+        let js_after = js.iter().filter(|e| e.t > t0).any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.client == *client));
+        let js_moved = js
+            .iter()
+            .filter(|e| e.t > t0)
+            .find(|e| matches!(&e.kind, JsKind::Delivered { at, seq, num_delivered, .. } if at.client != *client && *num_delivered > 1 && js_held.contains(&(at.stream.to_string(), *seq))))
+            .map(|e| e.t);
+        let name: String = client.chars().take(24).collect();
+        let mut stan_part = "NATS Streaming ".to_string();
+        if after.is_empty() {
+            stan_part.push_str("sent it nothing more");
+        } else {
+            stan_part.push_str(&format!(
+                "still sent it {} ({})",
+                if after.len() == 1 { "a message".to_string() } else { format!("{} messages", after.len()) },
+                seqs(&after)
+            ));
+        }
+        match gone {
+            Some(g) => stan_part.push_str(&format!(" and kept it a member until its heartbeats failed at {}", s(g))),
+            None => stan_part.push_str(" and had not noticed it was gone yet"),
+        }
+        if let Some(m) = stan_moved {
+            stan_part.push_str(&format!("; its unacked messages moved at {}", s(m)));
+        }
+        let mut js_part = "JetStream saw its connection end at once".to_string();
+        js_part.push_str(if js_after { ", yet a message went to it" } else { " and sent it nothing more" });
+        match js_moved {
+            Some(m) => js_part.push_str(&format!("; its unacked messages waited for the ack wait and moved at {}", s(m))),
+            None if js_held.is_empty() => js_part.push_str("; it held nothing unacked"),
+            None => js_part.push_str("; its unacked messages wait for the ack wait"),
+        }
+        out.push((t0, format!("{name} killed at {}. {stan_part}. {js_part}.", s(t0))));
+    }
+    // The redelivery count, the first time a message comes again on both sides.
+    let first_js = js.iter().find_map(|e| match &e.kind {
+        JsKind::Delivered { at, seq, num_delivered, .. } if *num_delivered > 1 => Some((e.t, at.stream.to_string(), *seq, *num_delivered)),
+        _ => None,
+    });
+    let first_stan = stan.iter().find_map(|e| match &e.kind {
+        TraceKind::Delivered { channel, seq, redelivered: true, redelivery_count, .. } => Some((e.t, js_name(channel), *seq, *redelivery_count)),
+        _ => None,
+    });
+    match (first_stan, first_js) {
+        (Some((ts, _, sq, rc)), Some((tj, _, jq, dc))) => out.push((
+            ts.max(tj),
+            format!(
+                "A message again: stan.js counts redeliveries (seq {sq} at {}: msg.getRedeliveryCount() = {rc}), nats.js counts deliveries (seq {jq} at {}: m.info.deliveryCount = {dc}).",
+                s(ts),
+                s(tj)
+            ),
+        )),
+        (Some((ts, _, sq, _)), None) => out.push((ts, format!("NATS Streaming sent seq {sq} again at {}; JetStream never redelivered anything in this run.", s(ts)))),
+        (None, Some((tj, _, jq, _))) => out.push((tj, format!("JetStream sent seq {jq} again at {} (its ack wait ran out); NATS Streaming never redelivered anything in this run.", s(tj)))),
+        (None, None) => {}
+    }
+    out.sort_by_key(|d| d.0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::jetstream::translate::translate;
+    use crate::engine::jetstream::JsSession;
+    use crate::engine::{RunLimits, Scenario, Sim};
+
+    #[test]
+    fn the_course_kill_differs_by_heartbeats_against_at_once() {
+        let stan = Scenario::parse(include_str!("../../../www/scenarios/course-queue-kill-0.17.json")).unwrap();
+        let t = translate(&stan).unwrap();
+        let js = JsSession::new(t.scenario.clone(), RunLimits::default());
+        let mut sim = Sim::new(stan);
+        sim.run_until(js.end()).unwrap();
+        let d = differences(sim.trace(), js.history());
+        assert_eq!(d[0].0, 5500);
+        assert!(
+            d[0].1.starts_with("l1 killed at 5.5 s. NATS Streaming still sent it 2 messages (seq 7, 13) and kept it a member until its heartbeats failed at 35.0 s; its unacked messages moved at 12.0 s. "),
+            "{d:?}"
+        );
+        assert!(d[0].1.ends_with("JetStream saw its connection end at once and sent it nothing more; it held nothing unacked."), "{d:?}");
+        assert_eq!(d[1], (12_000, "NATS Streaming sent seq 7 again at 12.0 s; JetStream never redelivered anything in this run.".to_string()));
+    }
+}

@@ -430,6 +430,44 @@ struct HostProps {
     at: u64,
 }
 
+/// Loads JetStream mode's module once it is needed (`dist/jetstream/`) and calls `call` on it
+/// (`m` is the module; `params` name the three arguments).
+fn with_jetstream_module(params: &str, call: &str, args: [&wasm_bindgen::JsValue; 3]) -> Option<js_sys::Promise> {
+    let load = js_sys::Function::new_with_args(
+        params,
+        &format!(
+            "const base = new URL('./jetstream/', document.baseURI); \
+             return import(new URL('jetstream.js', base).href).then(async (m) => {{ \
+               await m.default({{ module_or_path: new URL('jetstream_bg.wasm', base).href }}); \
+               globalThis.__natsJetStream = m; return {call}; }})"
+        ),
+    );
+    load.call3(&wasm_bindgen::JsValue::NULL, args[0], args[1], args[2]).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+}
+
+/// Waits for a mount: its warning becomes the page's error; a failure sends `undo` and
+/// says `what` failed and why.
+fn mounted(promise: Option<js_sys::Promise>, pg: Playground, undo: Msg, what: &'static str) {
+    let Some(p) = promise else { return };
+    wasm_bindgen_futures::spawn_local(async move {
+        match wasm_bindgen_futures::JsFuture::from(p).await {
+            Ok(w) => {
+                if let Some(w) = w.as_string().filter(|w| !w.is_empty()) {
+                    pg.dispatch(Msg::Error(w));
+                }
+            }
+            Err(e) => {
+                let why = e
+                    .as_string()
+                    .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+                    .unwrap_or_else(|| "it could not be loaded".into());
+                pg.dispatch(undo);
+                pg.dispatch(Msg::Error(format!("{what}: {why}")));
+            }
+        }
+    });
+}
+
 /// Loads JetStream mode's module (`jetstream/jetstream.js`, only now: it is not part of the
 /// page's first download) and mounts it into an element this app never renders into.
 #[function_component]
@@ -440,36 +478,12 @@ fn JetStreamHost(HostProps { text, at }: &HostProps) -> Html {
             let pg = pg.clone();
             wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::CloseJetStream))
         };
-        let load = js_sys::Function::new_with_args(
+        let promise = with_jetstream_module(
             "text, back, at",
-            "const base = new URL('./jetstream/', document.baseURI); \
-             return import(new URL('jetstream.js', base).href).then(async (m) => { \
-               await m.default({ module_or_path: new URL('jetstream_bg.wasm', base).href }); \
-               globalThis.__natsJetStream = m; return m.mount('js-host', text, back, at); })",
+            "m.mount('js-host', text, back, at)",
+            [&wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64)],
         );
-        let promise = load
-            .call3(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64))
-            .ok()
-            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
-        if let Some(p) = promise {
-            wasm_bindgen_futures::spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(p).await {
-                    Ok(w) => {
-                        if let Some(w) = w.as_string().filter(|w| !w.is_empty()) {
-                            pg.dispatch(Msg::Error(w));
-                        }
-                    }
-                    Err(e) => {
-                        let why = e
-                            .as_string()
-                            .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
-                            .unwrap_or_else(|| "it could not be loaded".into());
-                        pg.dispatch(Msg::CloseJetStream);
-                        pg.dispatch(Msg::Error(format!("This JetStream scenario was not opened (the current run is kept): {why}")));
-                    }
-                }
-            });
-        }
+        mounted(promise, pg, Msg::CloseJetStream, "This JetStream scenario was not opened (the current run is kept)");
         move || {
             let _ = js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount()").call0(&wasm_bindgen::JsValue::NULL);
             drop(back);
@@ -503,36 +517,12 @@ fn JetStreamBeside(HostProps { text, at }: &HostProps) -> Html {
             let pg = pg.clone();
             wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::ToggleBeside))
         };
-        let load = js_sys::Function::new_with_args(
+        let promise = with_jetstream_module(
             "text, open, close",
-            "const base = new URL('./jetstream/', document.baseURI); \
-             return import(new URL('jetstream.js', base).href).then(async (m) => { \
-               await m.default({ module_or_path: new URL('jetstream_bg.wasm', base).href }); \
-               globalThis.__natsJetStream = m; return m.mount_beside('js-beside', text, globalThis.__natsBesideAt || 0, open, close); })",
+            "m.mount_beside('js-beside', text, globalThis.__natsBesideAt || 0, open, close)",
+            [&wasm_bindgen::JsValue::from_str(text), open.as_ref(), close.as_ref()],
         );
-        let promise = load
-            .call3(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(text), open.as_ref(), close.as_ref())
-            .ok()
-            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
-        if let Some(p) = promise {
-            wasm_bindgen_futures::spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(p).await {
-                    Ok(w) => {
-                        if let Some(w) = w.as_string().filter(|w| !w.is_empty()) {
-                            pg.dispatch(Msg::Error(w));
-                        }
-                    }
-                    Err(e) => {
-                        let why = e
-                            .as_string()
-                            .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
-                            .unwrap_or_else(|| "it could not be loaded".into());
-                        pg.dispatch(Msg::ToggleBeside);
-                        pg.dispatch(Msg::Error(format!("The run could not be shown on JetStream: {why}")));
-                    }
-                }
-            });
-        }
+        mounted(promise, pg, Msg::ToggleBeside, "The run could not be shown on JetStream");
         move || {
             let _ =
                 js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount_beside()").call0(&wasm_bindgen::JsValue::NULL);

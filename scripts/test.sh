@@ -26,6 +26,9 @@ cargo test --no-default-features
 step "generated node-nats-streaming TypeScript of every lesson type-checks (tsc --noEmit, published typings)"
 npx tsc -p target/codegen-ts
 
+step "generated nats.js 2.x TypeScript of every JetStream scenario type-checks (tsc --noEmit, the published nats typings)"
+npx tsc -p target/codegen-ts-js
+
 step "native tests with the UI feature (view models)"
 cargo test --lib
 

@@ -4,6 +4,7 @@
 //! the contract's JSON; `ui` (feature `ui`) is the browser page.
 
 pub mod codegen;
+pub mod codegen_js;
 pub mod embed;
 pub mod engine;
 pub mod json;

@@ -47,3 +47,40 @@ fn every_lesson_and_example_generates_typescript_for_each_client() {
     .unwrap();
     assert!(files >= 60, "{files} files");
 }
+
+/// Every JetStream scenario (the examples checked against the real server) as nats.js 2.x
+/// files in `target/codegen-ts-js/`; `scripts/test.sh` type-checks them against the published
+/// `nats` typings (npm `nats@2.29.3`, installed as `nats-js`).
+#[test]
+fn every_jetstream_scenario_generates_nats_js_typescript_for_the_operator_and_each_client() {
+    use natsim::codegen_js::files;
+    use natsim::engine::jetstream::JsScenario;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = root.join("target/codegen-ts-js");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut n = 0;
+    for e in std::fs::read_dir(root.join("tests/jetstream/scenarios")).unwrap() {
+        let path = e.unwrap().path();
+        let s = JsScenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let dir = out.join(path.file_stem().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        let fs = files(&s);
+        assert_eq!(fs[0].file, "setup.ts", "{path:?}");
+        for f in fs {
+            assert!(f.source.starts_with("import { connect, "), "{path:?} {}", f.file);
+            std::fs::write(dir.join(&f.file), &f.source).unwrap();
+            n += 1;
+        }
+    }
+    let nats = root.join("node_modules/nats-js");
+    std::fs::write(
+        out.join("tsconfig.json"),
+        format!(
+            r#"{{ "compilerOptions": {{ "strict": true, "module": "commonjs", "target": "es2019", "lib": ["es2019", "dom", "esnext.asynciterable"], "skipLibCheck": true, "noEmit": true, "types": ["node"], "baseUrl": ".", "paths": {{ "nats": [{}] }} }}, "include": ["**/*.ts"] }}
+"#,
+            serde_json::to_string(&nats.to_string_lossy()).unwrap()
+        ),
+    )
+    .unwrap();
+    assert!(n >= 36, "{n} files");
+}

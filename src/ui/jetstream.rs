@@ -268,6 +268,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
             .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
             .unwrap_or_default()
     });
+    let code_files = use_memo(run.clone(), |r| crate::codegen_js::files(r.0.scenario()));
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
     let bar = if let Some(close) = follow {
@@ -368,6 +369,16 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                         }) }
                     </ol>
                 </section>
+                if !following {
+                    <section class="panel js__files" aria-label="nats.js code">
+                        <div class="panel__head"><strong>{ "nats.js code" }</strong><span class="panel__count">{ "TypeScript of each process, type-checked in CI" }</span></div>
+                        <div id="js-files" class="js__files-body">
+                            { for code_files.iter().map(|f| html! {
+                                <details class="js__file"><summary>{ f.file.clone() }</summary><pre class="inspector__code js__code">{ f.source.clone() }</pre></details>
+                            }) }
+                        </div>
+                    </section>
+                }
                 <section class="panel js__jsz" aria-label="Monitoring">
                     <div class="panel__head">
                         <strong>{ "GET /jsz" }</strong>

@@ -109,3 +109,27 @@ test('a JetStream run is shared by link at its cursor and exported as its scenar
   await expect(other.locator('#js-board [data-id="sub:s1"]')).toContainText('killed');
   await expect(other.locator('#js-log li', { hasText: 'delivery 2' }).first()).toContainText('2.101');
 });
+
+test('the JetStream timeline draws each delivery with its ack wait: the killed member holds seqs 1,3,4,5,7,9,12 for 2 s, then they move', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?scenario=jetstream-group-kill');
+  const tl = page.locator('#js-timeline');
+  await expect(tl).toBeVisible();
+  await expect(tl.locator('.jst__lane')).toHaveText(['s1 (l1)', 's2 (l2)']);
+  // The killed member's bars run their whole ack wait (red, ended by its deadline).
+  const expired = tl.locator('.jst__item:has(.jst__wait--expired)');
+  await expect(expired).toHaveCount(7);
+  expect(await expired.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))).sort((a, b) => a - b))).toEqual([1, 3, 4, 5, 7, 9, 12]);
+  await expect(expired.first().locator('title')).toHaveText(/to s1 at 0\.100 s; ack wait 2\.0 s/);
+  // Each comes again (orange) to s2 after the ack wait, and is acked.
+  const again = tl.locator('.jst__item:has(.jst__dot--again)');
+  await expect(again).toHaveCount(7);
+  await expect(again.first().locator('title')).toHaveText(/delivery 2\) to s2 at 2\.10\d s/);
+  await expect(tl.locator('.jst__mark--ack')).toHaveCount(12);
+  // A click on the timeline moves the cursor there.
+  const box = (await tl.boundingBox())!;
+  await tl.click({ position: { x: box.width * (140 + 860 * 0.5) / 1010, y: 10 } });
+  await expect(page.locator('#js-clock')).toHaveText(/^1\.[5-6]\d\d s \//);
+  expect(errors).toEqual([]);
+});

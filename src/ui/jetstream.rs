@@ -268,6 +268,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
             .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
             .unwrap_or_default()
     });
+    let tl = use_memo(run.clone(), |r| super::jetstream_timeline::timeline(&r.0));
     let code_files = use_memo(run.clone(), |r| crate::codegen_js::files(r.0.scenario()));
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
@@ -359,6 +360,16 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                 <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
             }
             </div>
+            <section class="panel js__tl" aria-label="Timeline">
+                <div class="panel__head"><strong>{ "Timeline" }</strong><span class="panel__hint">{ "● delivery (orange: again) and its ack wait (red: it ran out) · ✓ +ACK · ✗ -NAK (bar: its delay) · ↻ +WPI · ■ +TERM · MAX advisory · 408/404/409 pull status" }</span></div>
+                <div class="js__tl-scroll">{ super::jetstream_timeline::view(&tl, now, end, (!following).then(|| {
+                    let (t, playing) = (t.clone(), playing.clone());
+                    Callback::from(move |ms: SimTime| {
+                        playing.set(false);
+                        t.set(ms.min(end));
+                    })
+                })) }</div>
+            </section>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">
                     <div class="panel__head"><strong>{ "Event log" }</strong><span class="panel__count">{ format!("{} of {} events, newest first", events.len(), sess.history().len()) }</span></div>

@@ -16,6 +16,7 @@ pub mod jetstream_code;
 pub mod jetstream_gesture;
 pub mod jetstream_inspector;
 pub mod jetstream_model;
+pub mod jetstream_timeline;
 pub mod lab;
 pub mod lessons;
 pub mod panels;

@@ -101,3 +101,46 @@ fn every_jetstream_scenario_runs_byte_identically_twice_and_matches_its_golden_o
         assert!(a == want, "{} differs from {} (BLESS=1 rewrites it; review the diff)", path.display(), golden.display());
     }
 }
+
+#[test]
+fn every_event_reads_back_from_its_json_both_simulated_and_recorded_from_the_real_server() {
+    use natsim::engine::jetstream::JsEvent;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jetstream");
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("scenarios")).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let (mut simulated, mut recorded) = (0, 0);
+    let mut kinds = std::collections::BTreeSet::new();
+    for path in names {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let mut sim = JsSim::new(JsScenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap());
+        let _ = sim.run_until(sim.scenario().until_ms);
+        for e in sim.trace() {
+            let v = serde_json::to_value(e).unwrap();
+            assert_eq!(JsEvent::from_value(&v).as_ref(), Some(e), "{name}: {v}");
+            kinds.insert(e.kind.name());
+            simulated += 1;
+        }
+        let real: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("recorded").join(&name)).unwrap()).unwrap();
+        for v in real["trace"].as_array().unwrap() {
+            let e = JsEvent::from_value(v).unwrap_or_else(|| panic!("{name}: the recorded {v} does not read"));
+            // and writes back to the same JSON
+            assert_eq!(&serde_json::to_value(&e).unwrap(), v, "{name}");
+            recorded += 1;
+        }
+    }
+    assert!(simulated > 400 && recorded > 400, "{simulated} simulated, {recorded} recorded");
+    for k in
+        ["delivered", "acked", "naked", "termed", "in_progress", "pull_status", "max_deliveries", "msg_naked", "msg_terminated", "consumer_deleted", "killed"]
+    {
+        assert!(kinds.contains(k), "no {k} in the set: {kinds:?}");
+    }
+    // What is not an event.
+    for bad in [
+        r#"{"t":1,"event":"nope"}"#,
+        r#"{"event":"connected","client":"a"}"#,
+        r#"{"t":1,"event":"delivered","client":"a"}"#,
+        r#"{"t":1,"event":"client_closed","client":"a","reason":"zzz"}"#,
+    ] {
+        assert_eq!(JsEvent::from_value(&serde_json::from_str(bad).unwrap()), None, "{bad}");
+    }
+}

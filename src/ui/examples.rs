@@ -22,6 +22,11 @@ pub const JS_EXAMPLES: &[(&str, &str, &str)] = &[
         "JetStream: a deliver group member killed while holding messages",
         include_str!("../../tests/jetstream/scenarios/group-kill.json"),
     ),
+    (
+        "jetstream-live",
+        "JetStream: a deliver group to run live (kill l1 while it holds seq 1)",
+        include_str!("../../tests/jetstream/scenarios/live-group.json"),
+    ),
     ("jetstream-max-deliver", "JetStream: max_deliver gives up on a message, silently", include_str!("../../tests/jetstream/scenarios/maxdeliver-push.json")),
     ("jetstream-nak", "JetStream: nak, nak with delay, in progress and term", include_str!("../../tests/jetstream/scenarios/nak-wpi-term.json")),
     ("jetstream-pull", "JetStream: pull requests, their batches and statuses", include_str!("../../tests/jetstream/scenarios/pull-statuses.json")),

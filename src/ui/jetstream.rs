@@ -163,26 +163,41 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
             move || drop(ticker)
         });
     }
-    let now = if follow.is_some() { (*start).min(end) } else { (*t).min(end) };
+    let live = super::jetstream_live::use_live();
+    let live_now = live.running_now().filter(|_| follow.is_none());
+    let now = match live_now {
+        Some(n) => n.min(end),
+        None if follow.is_some() => (*start).min(end),
+        None => (*t).min(end),
+    };
     let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
     let b = board(&sess, &sim, now);
     let on_gesture = {
         let (cur, undo, selected, notice, shared) = (cur.clone(), undo.clone(), selected.clone(), notice.clone(), shared.clone());
-        Callback::from(move |g: JsGesture| match record(&cur, &g, now) {
-            Ok((next, select, say)) => {
-                let mut u = undo.borrow_mut();
-                u.push((*cur).clone());
-                if u.len() > UNDO {
-                    u.remove(0);
+        let live = live.clone();
+        Callback::from(move |g: JsGesture| {
+            // During a live run a change is recorded when it is made (the clock drawn may be
+            // a frame old) and reaches the server at once.
+            let at = if live_now.is_some() { live.running_now().unwrap_or(now) } else { now };
+            match record(&cur, &g, at) {
+                Ok((next, select, say)) => {
+                    if live_now.is_some() {
+                        live.changed(&next.doc, super::jetstream_live::kept_before(&cur.doc, at), next.run.0.end());
+                    }
+                    let mut u = undo.borrow_mut();
+                    u.push((*cur).clone());
+                    if u.len() > UNDO {
+                        u.remove(0);
+                    }
+                    cur.set(next);
+                    if select.is_some() {
+                        selected.set(select);
+                    }
+                    notice.set(Some(Ok(say)));
+                    shared.set(None);
                 }
-                cur.set(next);
-                if select.is_some() {
-                    selected.set(select);
-                }
-                notice.set(Some(Ok(say)));
-                shared.set(None);
+                Err(e) => notice.set(Some(Err(e))),
             }
-            Err(e) => notice.set(Some(Err(e))),
         })
     };
     let on_undo = {
@@ -210,8 +225,17 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
     };
     let traps = use_memo(run.clone(), |r| traps(&r.0));
     let seen: Vec<&(u64, String)> = traps.iter().filter(|(at, _)| *at <= now).collect();
-    let events = sess.events_until(now);
-    let shown = &events[events.len().saturating_sub(LOG_LINES)..];
+    // The event log: the simulated run's, or in live mode what the real server did.
+    let (log_rows, log_head) = {
+        let lst = live.state();
+        let real = lst.rec.as_ref().filter(|_| follow.is_none());
+        let (events, total, whose) = match real {
+            Some(r) => (&r.events[..r.events.partition_point(|e| e.t <= now)], r.events.len(), "from the real server, "),
+            None => (sess.events_until(now), sess.history().len(), ""),
+        };
+        let rows: Vec<(String, String, &'static str)> = events[events.len().saturating_sub(LOG_LINES)..].iter().rev().map(log_line).collect();
+        (rows, format!("{} of {} events, {whose}newest first", events.len(), total))
+    };
     let on_scrub = {
         let (t, playing) = (t.clone(), playing.clone());
         Callback::from(move |e: InputEvent| {
@@ -269,6 +293,34 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
             .unwrap_or_default()
     });
     let tl = use_memo(run.clone(), |r| super::jetstream_timeline::timeline(&r.0));
+    // Live mode: what the real server did, its timeline, and where it parted from the prediction.
+    let (rec_len, rec_end, rec_notes) = live.state().rec.as_ref().map_or((None, None, 0), |r| (Some(r.events.len()), r.ended, r.notes.len()));
+    let real_tl = use_memo((run.clone(), rec_len, rec_end, rec_notes), {
+        let live = live.clone();
+        move |(r, _, end, _)| {
+            let s = live.state();
+            s.rec.as_ref().map(|rec| {
+                let upto = end.unwrap_or_else(|| rec.events.last().map_or(0, |e| e.t));
+                super::jetstream_timeline::timeline_of(r.0.scenario(), &rec.events, upto)
+            })
+        }
+    });
+    // A live run that ended leaves the cursor at its end (the replay starts from there).
+    {
+        let (t, playing) = (t.clone(), playing.clone());
+        use_effect_with(rec_end, move |e| {
+            if let Some(e) = *e {
+                playing.set(false);
+                t.set(e.min(end));
+            }
+        });
+    }
+    let live_diffs: Vec<(Option<SimTime>, String)> = live.state().rec.as_ref().map(|r| super::jetstream_live::differences(&sess, r, now)).unwrap_or_default();
+    let live_flags: Vec<(SimTime, String)> = {
+        let s = live.state();
+        let notes = s.rec.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
+        live_diffs.iter().filter_map(|(t, d)| t.map(|t| (t, d.clone()))).chain(notes).collect()
+    };
     let code_files = use_memo(run.clone(), |r| crate::codegen_js::files(r.0.scenario()));
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
@@ -287,16 +339,18 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
     } else {
         html! {
             <div class="toolbar js__bar">
-                <button id="js-play" class="btn btn--primary" onclick={toggle} aria-pressed={(*playing).to_string()}>{ if *playing { "Pause" } else { "Play" } }</button>
-                <span id="js-clock" class="toolbar__clock">{ format!("{:.3} s / {:.1} s", now as f64 / 1000.0, end as f64 / 1000.0) }</span>
-                <input id="js-scrub" class="toolbar__scrub" type="range" min="0" max={end.to_string()} value={now.to_string()} aria-label="Time" oninput={on_scrub} />
+                <button id="js-play" class="btn btn--primary" onclick={toggle} aria-pressed={(*playing).to_string()} disabled={live_now.is_some()}>{ if *playing { "Pause" } else { "Play" } }</button>
+                <span id="js-clock" class="toolbar__clock">{ format!("{}{:.3} s / {:.1} s", if live_now.is_some() { "live " } else { "" }, now as f64 / 1000.0, end as f64 / 1000.0) }</span>
+                <input id="js-scrub" class="toolbar__scrub" type="range" min="0" max={end.to_string()} value={now.to_string()} aria-label="Time" oninput={on_scrub} disabled={live_now.is_some()} />
                 <label class="toolbar__speed">{ "Speed " }
                     <select id="js-speed" onchange={on_speed} aria-label="Speed">
                         { for [0.25, 0.5, 1.0, 2.0, 5.0, 10.0].iter().map(|f| html! { <option value={f.to_string()} selected={(*speed - f).abs() < 1e-9}>{ format!("{f}×") }</option> }) }
                     </select>
                 </label>
                 <span class="toolbar__spacer"></span>
-                <button id="js-undo" class="btn" onclick={on_undo} disabled={!can_undo}>{ "Undo" }</button>
+                <button id="js-live-toggle" class={classes!("btn", live_now.is_some().then_some("btn--primary"))} aria-pressed={live.state().shown.to_string()}
+                    onclick={let l = live.clone(); Callback::from(move |_| l.toggle())} title="Run this scenario on a real nats-server over WebSocket">{ if live_now.is_some() { "Live ●" } else { "Live" } }</button>
+                <button id="js-undo" class="btn" onclick={on_undo} disabled={!can_undo || live_now.is_some()}>{ "Undo" }</button>
                 <button id="js-share" class="btn" onclick={on_share}>{ "Share" }</button>
                 <a id="js-export" class="btn" href={(*export_href).clone()} download="jetstream-scenario.json">{ "Export" }</a>
                 <button id="js-back" class="btn" onclick={back}>{ "Back to NATS Streaming" }</button>
@@ -327,6 +381,15 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                 Some(Err(e)) => html! { <p id="js-error" class="banner banner--error" role="alert">{ e.clone() }</p> },
                 None => html! {},
             } }
+            if !following && live.state().shown {
+                { super::jetstream_live::panel(&live, &cur.doc, &sess, &live_diffs, {
+                    let (t, playing) = (t.clone(), playing.clone());
+                    Callback::from(move |ms: SimTime| {
+                        playing.set(false);
+                        t.set(ms.min(end));
+                    })
+                }) }
+            }
             <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
             if !seen.is_empty() {
                 <ul id="js-traps" class="warnings" aria-label="JetStream traps this run shows">
@@ -360,22 +423,33 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                 <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
             }
             </div>
+            if let (Some(rtl), false) = (&*real_tl, following) {
+                <section class="panel js__tl js__tl--live" aria-label="Timeline of the real server">
+                    <div class="panel__head"><strong>{ "What nats-server did (live)" }</strong><span class="panel__hint">{ "as this page saw it, real times · red dashed lines: where it differs from the prediction below, or the connection dropped" }</span></div>
+                    <div class="js__tl-scroll">{ super::jetstream_timeline::view(rtl, now, end, live_now.is_none().then(|| {
+                        let (t, playing) = (t.clone(), playing.clone());
+                        Callback::from(move |ms: SimTime| {
+                            playing.set(false);
+                            t.set(ms.min(end));
+                        })
+                    }), "js-live-timeline", &live_flags) }</div>
+                </section>
+            }
             <section class="panel js__tl" aria-label="Timeline">
-                <div class="panel__head"><strong>{ "Timeline" }</strong><span class="panel__hint">{ "● delivery (orange: again) and its ack wait (red: it ran out) · ✓ +ACK · ✗ -NAK (bar: its delay) · ↻ +WPI · ■ +TERM · MAX advisory · 408/404/409 pull status" }</span></div>
+                <div class="panel__head"><strong>{ if real_tl.is_some() && !following { "Predicted by the simulation" } else { "Timeline" } }</strong><span class="panel__hint">{ "● delivery (orange: again) and its ack wait (red: it ran out) · ✓ +ACK · ✗ -NAK (bar: its delay) · ↻ +WPI · ■ +TERM · MAX advisory · 408/404/409 pull status" }</span></div>
                 <div class="js__tl-scroll">{ super::jetstream_timeline::view(&tl, now, end, (!following).then(|| {
                     let (t, playing) = (t.clone(), playing.clone());
                     Callback::from(move |ms: SimTime| {
                         playing.set(false);
                         t.set(ms.min(end));
                     })
-                })) }</div>
+                }), "js-timeline", &[]) }</div>
             </section>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">
-                    <div class="panel__head"><strong>{ "Event log" }</strong><span class="panel__count">{ format!("{} of {} events, newest first", events.len(), sess.history().len()) }</span></div>
+                    <div class="panel__head"><strong>{ "Event log" }</strong><span class="panel__count">{ log_head }</span></div>
                     <ol id="js-log" class="trace">
-                        { for shown.iter().rev().map(|e| {
-                            let (time, text, class) = log_line(e);
+                        { for log_rows.into_iter().map(|(time, text, class)| {
                             html! { <li class={classes!("js__row", format!("trace__row--{class}"))}><span class="trace__time">{ time }</span>{ " " }<span class="trace__event">{ text }</span></li> }
                         }) }
                     </ol>

@@ -84,8 +84,14 @@ impl JsTimeline {
 
 /// The timeline of `sess`.
 pub fn timeline(sess: &JsSession) -> JsTimeline {
+    timeline_of(sess.scenario(), sess.history(), sess.end())
+}
+
+/// The timeline of `events` (in time order) of a run of `scenario`: a simulated run's or
+/// what a real server did (live mode). Bars still open at `end` are cut there, not expired.
+pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[crate::engine::jetstream::JsEvent], end: SimTime) -> JsTimeline {
     let mut ack_wait: BTreeMap<(String, String), SimTime> = BTreeMap::new();
-    for a in &sess.scenario().actions {
+    for a in &scenario.actions {
         if let JsVerb::AddConsumer(c) = &a.verb {
             ack_wait.insert((c.stream.to_string(), c.consumer.to_string()), c.ack_wait_ms.unwrap_or(30_000));
         }
@@ -103,7 +109,7 @@ pub fn timeline(sess: &JsSession) -> JsTimeline {
     let mut answer_of: Vec<Option<usize>> = Vec::new();
     // The open delivery of each (sub, seq): the item index.
     let mut open: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    for e in sess.history() {
+    for e in events {
         match &e.kind {
             JsKind::Delivered { at, seq, num_delivered, consumer_seq, .. } => {
                 let lane = lane_of(format!("{} ({})", at.sub, at.client), &mut lanes);
@@ -218,7 +224,6 @@ pub fn timeline(sess: &JsSession) -> JsTimeline {
     }
     answer_of.resize(items.len(), None);
     // A bar still open at the end of the run is cut there, not expired yet.
-    let end = sess.end();
     for it in &mut items {
         if it.t1 > end && matches!(it.mark, Mark::Delivery(_)) {
             it.expired = false;
@@ -286,7 +291,9 @@ pub fn tick_label(t: SimTime) -> String {
 }
 
 /// The timeline as SVG; a click moves the cursor through `on_seek` (when given).
-pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Callback<SimTime>>) -> yew::Html {
+/// The timeline as SVG (element `id`): the window around `now`, clicks seek (`on_seek`),
+/// and `flags` (times with what they say) drawn as dashed red lines across the lanes.
+pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Callback<SimTime>>, id: &'static str, flags: &[(SimTime, String)]) -> yew::Html {
     use yew::prelude::*;
     let (from, to) = window_of(now, end);
     let x = |t: SimTime| LABEL_W + (t.clamp(from, to) - from) as f64 / (to - from) as f64 * PLOT_W;
@@ -324,7 +331,7 @@ pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Ca
         (from.div_ceil(step)..=to / step).map(|k| k * step).collect()
     };
     html! {
-        <svg id="js-timeline" class="js__timeline" viewBox={format!("0 0 {} {height}", LABEL_W + PLOT_W + 10.0)} role="img"
+        <svg id={id} class="js__timeline" viewBox={format!("0 0 {} {height}", LABEL_W + PLOT_W + 10.0)} role="img"
              aria-label={format!("Timeline from {:.1} s to {:.1} s", from as f64 / 1000.0, to as f64 / 1000.0)} onclick={click}>
             { for ticks.iter().map(|t| html! {
                 <g class="jst__tick"><line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="14" y2={height.to_string()} /><text x={x(*t).to_string()} y="11">{ tick_label(*t) }</text></g>
@@ -366,6 +373,9 @@ pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Ca
                     }
                 };
                 html! { <g class="jst__item" data-seq={it.seq.map(|s| s.to_string())}><title>{ it.label.clone() }</title>{ body }</g> }
+            }) }
+            { for flags.iter().filter(|(t, _)| (from..=to).contains(t)).map(|(t, what)| html! {
+                <g class="jst__flag"><title>{ format!("{:.3} s: {what}", *t as f64 / 1000.0) }</title><line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="14" y2={height.to_string()} /></g>
             }) }
             <line class="jst__cursor" x1={x(now).to_string()} x2={x(now).to_string()} y1="14" y2={height.to_string()} />
         </svg>

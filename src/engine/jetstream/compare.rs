@@ -28,6 +28,10 @@ impl Default for Tolerance {
 }
 
 impl Tolerance {
+    /// How far apart two times near `at` ms may be.
+    pub fn margin(&self, at: u64) -> u64 {
+        (self.base_ms + self.per_s_ms * at as f64 / 1000.0).ceil() as u64
+    }
     fn ok(&self, sim: u64, real: u64) -> bool {
         (sim as f64 - real as f64).abs() <= self.base_ms + self.per_s_ms * real as f64 / 1000.0
     }
@@ -67,17 +71,21 @@ fn by_key(trace: &[Value], keep: impl Fn(&Value) -> bool, drop: &[&str]) -> BTre
     m
 }
 
-fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<String, Vec<u64>>, tol: Tolerance, out: &mut Vec<String>) {
+fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<String, Vec<u64>>, tol: Tolerance, out: &mut Vec<Difference>) {
     let keys: BTreeSet<&String> = sim.keys().chain(real.keys()).collect();
     for k in keys {
         let (s, r) = (sim.get(k).map_or(&[][..], |v| v), real.get(k).map_or(&[][..], |v| v));
         if s.len() != r.len() {
-            out.push(format!("{what} {k}: simulated {} time(s) at {s:?} ms, real {} at {r:?} ms", s.len(), r.len()));
+            // dated where the lists part: the first time only one of them has
+            let n = s.len().min(r.len());
+            let first = s.iter().zip(r).position(|(a, b)| !tol.ok(*a, *b)).unwrap_or(n);
+            let at = [s.get(first), r.get(first)].into_iter().flatten().min().copied();
+            out.push(Difference { at_ms: at, text: format!("{what} {k}: simulated {} time(s) at {s:?} ms, real {} at {r:?} ms", s.len(), r.len()) });
             continue;
         }
         for (a, b) in s.iter().zip(r) {
             if !tol.ok(*a, *b) {
-                out.push(format!("{what} {k}: simulated at {a} ms, real at {b} ms"));
+                out.push(Difference { at_ms: Some(*a.min(b)), text: format!("{what} {k}: simulated at {a} ms, real at {b} ms") });
             }
         }
     }
@@ -103,11 +111,32 @@ fn is_grouped(e: &Value, g: &BTreeSet<(String, String)>) -> bool {
     }
 }
 
+/// One way a simulated and a recorded run differ: what, and from when (`None`: it is
+/// about the whole run, a redelivery gap or an end counter).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The first virtual ms it concerns.
+    pub at_ms: Option<u64>,
+    /// What differs, with both sides' values.
+    pub text: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// The differences between a simulated and a recorded run (empty: they agree).
 pub fn compare(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Vec<String> {
+    compare_dated(scenario, sim, real, tol).into_iter().map(|d| d.text).collect()
+}
+
+/// [`compare`], each difference with the time it starts at.
+pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Vec<Difference> {
     let mut out = Vec::new();
     let (Some(st), Some(rt)) = (sim["trace"].as_array(), real["trace"].as_array()) else {
-        return vec!["no trace array in one of the documents".into()];
+        return vec![Difference { at_ms: None, text: "no trace array in one of the documents".into() }];
     };
     let g = grouped(scenario);
     let plain = |e: &Value| e["event"] != "msg_dropped" && !is_grouped(e, &g);
@@ -128,12 +157,12 @@ pub fn compare(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance)
         let (gs, gr) = (gaps(st, s, c), gaps(rt, s, c));
         for x in &gs {
             if !gr.iter().any(|y| tol.ok(*x, *y)) {
-                out.push(format!("redelivery gap on {s} > {c}: simulated {x} ms, real gaps {gr:?}"));
+                out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: simulated {x} ms, real gaps {gr:?}") });
             }
         }
         for y in &gr {
             if !gs.iter().any(|x| tol.ok(*x, *y)) {
-                out.push(format!("redelivery gap on {s} > {c}: real {y} ms, simulated gaps {gs:?}"));
+                out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: real {y} ms, simulated gaps {gs:?}") });
             }
         }
     }
@@ -145,7 +174,7 @@ pub fn compare(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance)
 /// sent it; in the real server the delivery races the storing of messages published in the
 /// same burst, so a value may differ by the messages of that stream with a later seq that
 /// were published within the tolerance of the delivery — and by no more.
-fn compare_pending(st: &[Value], rt: &[Value], keep: &impl Fn(&Value) -> bool, tol: Tolerance, out: &mut Vec<String>) {
+fn compare_pending(st: &[Value], rt: &[Value], keep: &impl Fn(&Value) -> bool, tol: Tolerance, out: &mut Vec<Difference>) {
     let deliveries = |trace: &[Value]| {
         let mut m: BTreeMap<String, Vec<(u64, u64, u64, String)>> = BTreeMap::new();
         for e in trace.iter().filter(|e| keep(e) && e["event"] == "delivered" && e.get("num_pending").is_some()) {
@@ -164,19 +193,27 @@ fn compare_pending(st: &[Value], rt: &[Value], keep: &impl Fn(&Value) -> bool, t
         for (a, b) in s.iter().zip(r) {
             let slack = racing(st, &a.3, a.2, a.0).max(racing(rt, &b.3, b.2, b.0));
             if a.1.abs_diff(b.1) > slack {
-                out.push(format!(
-                    "event {k}: num_pending simulated {} at {} ms, real {} at {} ms ({slack} message(s) published in the race window)",
-                    a.1, a.0, b.1, b.0
-                ));
+                out.push(Difference {
+                    at_ms: Some(a.0.min(b.0)),
+                    text: format!(
+                        "event {k}: num_pending simulated {} at {} ms, real {} at {} ms ({slack} message(s) published in the race window)",
+                        a.1, a.0, b.1, b.0
+                    ),
+                });
             }
         }
     }
 }
 
-fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, out: &mut Vec<String>) {
+fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, out: &mut Vec<Difference>) {
+    // A recording without monitoring data (live mode's: browsers cannot read /jsz) is
+    // compared on its trace only.
+    if real.is_null() {
+        return;
+    }
     for k in ["streams", "consumers", "messages", "bytes"] {
         if sim[k] != real[k] {
-            out.push(format!("jsz.{k}: simulated {}, real {}", sim[k], real[k]));
+            out.push(Difference { at_ms: None, text: format!("jsz.{k}: simulated {}, real {}", sim[k], real[k]) });
         }
     }
     let list = |v: &Value| v["account_details"][0]["stream_detail"].as_array().cloned().unwrap_or_default();
@@ -184,23 +221,23 @@ fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, ou
     let name = |v: &Value| v["name"].as_str().unwrap_or("").to_string();
     for r in &rs {
         let Some(s) = ss.iter().find(|s| name(s) == name(r)) else {
-            out.push(format!("jsz: stream {} is not simulated", name(r)));
+            out.push(Difference { at_ms: None, text: format!("jsz: stream {} is not simulated", name(r)) });
             continue;
         };
         let n = name(r);
         if s["config"] != r["config"] {
-            out.push(format!("jsz stream {n} config: simulated {}, real {}", s["config"], r["config"]));
+            out.push(Difference { at_ms: None, text: format!("jsz stream {n} config: simulated {}, real {}", s["config"], r["config"]) });
         }
         for k in ["messages", "bytes", "first_seq", "last_seq", "num_deleted", "num_subjects", "consumer_count"] {
             if s["state"][k] != r["state"][k] {
-                out.push(format!("jsz stream {n} state.{k}: simulated {}, real {}", s["state"][k], r["state"][k]));
+                out.push(Difference { at_ms: None, text: format!("jsz stream {n} state.{k}: simulated {}, real {}", s["state"][k], r["state"][k]) });
             }
         }
         let cs = s["consumer_detail"].as_array().cloned().unwrap_or_default();
         for rc in r["consumer_detail"].as_array().cloned().unwrap_or_default() {
             let cn = name(&rc);
             let Some(sc) = cs.iter().find(|c| name(c) == cn) else {
-                out.push(format!("jsz: consumer {n} > {cn} is not simulated"));
+                out.push(Difference { at_ms: None, text: format!("jsz: consumer {n} > {cn} is not simulated") });
                 continue;
             };
             // opt_start_time is an instant: the real one is the wall clock's.
@@ -212,11 +249,11 @@ fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, ou
                 c
             };
             if cfg(sc) != cfg(&rc) {
-                out.push(format!("jsz consumer {n} > {cn} config: simulated {}, real {}", sc["config"], rc["config"]));
+                out.push(Difference { at_ms: None, text: format!("jsz consumer {n} > {cn} config: simulated {}, real {}", sc["config"], rc["config"]) });
             }
             for k in ["num_ack_pending", "num_redelivered", "num_waiting", "num_pending", "push_bound"] {
                 if sc[k] != rc[k] {
-                    out.push(format!("jsz consumer {n} > {cn} {k}: simulated {}, real {}", sc[k], rc[k]));
+                    out.push(Difference { at_ms: None, text: format!("jsz consumer {n} > {cn} {k}: simulated {}, real {}", sc[k], rc[k]) });
                 }
             }
             // A grouped consumer's consumer seqs count its redeliveries, which depend on the
@@ -225,7 +262,7 @@ fn compare_monitor(sim: &Value, real: &Value, g: &BTreeSet<(String, String)>, ou
             for k in ["delivered", "ack_floor"] {
                 for f in fields {
                     if sc[k][*f] != rc[k][*f] {
-                        out.push(format!("jsz consumer {n} > {cn} {k}.{f}: simulated {}, real {}", sc[k][*f], rc[k][*f]));
+                        out.push(Difference { at_ms: None, text: format!("jsz consumer {n} > {cn} {k}.{f}: simulated {}, real {}", sc[k][*f], rc[k][*f]) });
                     }
                 }
             }

@@ -397,3 +397,92 @@ impl Serialize for JsEvent {
         m.end()
     }
 }
+
+/// A `&'static str` the engine uses for `v`, or `None` for any other text.
+fn known(v: &serde_json::Value, names: &[&'static str]) -> Option<&'static str> {
+    let s = v.as_str()?;
+    names.iter().copied().find(|n| *n == s)
+}
+
+impl JsEvent {
+    /// Reads one event of the contract's JSON shape (as [`JsEvent`] serializes it, and as a
+    /// recording of the real server gives it); `None` when it is not one (an unknown
+    /// `event`, a missing or mistyped field). Text fields are taken as they are: the caller
+    /// renders them inert.
+    pub fn from_value(v: &serde_json::Value) -> Option<JsEvent> {
+        use super::scenario::Reply;
+        use serde_json::Value;
+        let s = |k: &str| -> Option<Name> { v.get(k)?.as_str().map(Name::from) };
+        let n = |k: &str| v.get(k).and_then(Value::as_u64);
+        let b = |k: &str| v.get(k).and_then(Value::as_bool);
+        let at = || Some(At { client: s("client")?, sub: s("sub")?, stream: s("stream")?, consumer: s("consumer")? });
+        let err = || {
+            Some(JsError {
+                error: s("error")?,
+                code: n("code").and_then(|c| u16::try_from(c).ok()),
+                err_code: n("err_code").and_then(|c| u32::try_from(c).ok()),
+            })
+        };
+        let t = n("t")?;
+        let kind = match v.get("event")?.as_str()? {
+            "connected" => JsKind::Connected { client: s("client")? },
+            "client_closed" => JsKind::ClientClosed { client: s("client")?, reason: known(v.get("reason")?, &["close", "killed"])? },
+            "killed" => JsKind::Killed { client: s("client")? },
+            "paused" => JsKind::Paused { client: s("client")? },
+            "continued" => JsKind::Continued { client: s("client")? },
+            "stream_added" => JsKind::StreamAdded { stream: s("stream")? },
+            "consumer_added" => JsKind::ConsumerAdded { stream: s("stream")?, consumer: s("consumer")?, durable: b("durable")?, pull: b("pull")? },
+            "action_failed" => JsKind::ActionFailed { index: usize::try_from(n("index")?).ok()?, error: err()? },
+            "published" => JsKind::Published { client: s("client")?, subject: s("subject")?, stream: s("stream")?, seq: n("seq")?, duplicate: b("duplicate")? },
+            "publish_failed" => JsKind::PublishFailed { client: s("client")?, subject: s("subject")?, error: err()? },
+            "subscribed" => JsKind::Subscribed { at: at()?, queue: s("queue"), pull: b("pull")? },
+            "subscribe_failed" => JsKind::SubscribeFailed { at: at()?, error: err()? },
+            "unsubscribed" => JsKind::Unsubscribed { client: s("client")?, sub: s("sub")? },
+            "delivered" => JsKind::Delivered {
+                at: at()?,
+                subject: s("subject")?,
+                seq: n("seq")?,
+                consumer_seq: n("consumer_seq")?,
+                num_delivered: n("num_delivered")?,
+                num_pending: n("num_pending")?,
+            },
+            e @ ("acked" | "naked" | "termed" | "in_progress") => {
+                let reply = match e {
+                    "acked" => Reply::Ack,
+                    "termed" => Reply::Term,
+                    "in_progress" => Reply::InProgress,
+                    _ => n("delay_ms").map_or(Reply::Nak, Reply::NakDelay),
+                };
+                JsKind::Answered { at: at()?, reply, seq: n("seq")?, num_delivered: n("num_delivered")? }
+            }
+            "processed" => JsKind::Processed { at: at()?, seq: n("seq")?, num_delivered: n("num_delivered")?, ok: b("ok")? },
+            "pull_status" => JsKind::PullStatus {
+                at: at()?,
+                code: u16::try_from(n("code").or_else(|| v.get("code")?.as_str()?.parse().ok())?).ok()?,
+                description: s("description").unwrap_or_else(|| Name::from("")),
+                pending_messages: n("pending_messages"),
+            },
+            "max_deliveries" => {
+                JsKind::MaxDeliveries { stream: s("stream")?, consumer: s("consumer")?, stream_seq: n("stream_seq")?, deliveries: n("deliveries")? }
+            }
+            e @ ("msg_naked" | "msg_terminated") => JsKind::MsgAdvisory {
+                naked: e == "msg_naked",
+                stream: s("stream")?,
+                consumer: s("consumer")?,
+                consumer_seq: n("consumer_seq")?,
+                stream_seq: n("stream_seq")?,
+                deliveries: n("deliveries")?,
+            },
+            "consumer_deleted" => {
+                JsKind::ConsumerDeleted { stream: s("stream")?, consumer: s("consumer")?, reason: known(v.get("reason")?, &["delete", "inactive"])? }
+            }
+            "msg_dropped" => JsKind::MsgDropped {
+                stream: s("stream")?,
+                seq: n("seq")?,
+                reason: known(v.get("reason")?, &["max_age", "max_msgs", "max_bytes", "max_msgs_per_subject"])?,
+            },
+            _ => return None,
+        };
+        Some(JsEvent { t, kind })
+    }
+}

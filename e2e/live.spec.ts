@@ -122,3 +122,26 @@ test('a refused origin gets the explanation the browser hides; a URL that is not
   await page.locator('#js-play').click();
   await expect(page.locator('#js-clock')).not.toHaveText('0.000 s / 6.0 s');
 });
+
+test('the server stopped mid-run: the page marks the gap on the timeline, reconnects when it is back, and keeps working', async ({ page }) => {
+  test.setTimeout(60_000);
+  const flaky = start('flaky');
+  const port = flaky.url.split(':').pop()!;
+  await connect(page, flaky.url);
+  await expect(page.locator('#js-live-hello')).toContainText('with JetStream', { timeout: 10_000 });
+  await page.locator('#js-live-run').click();
+  await expect(page.locator('#js-log li', { hasText: 'orders → s1 (l1): seq 1, consumer seq 1, delivery 1' })).toHaveCount(1, { timeout: 5000 });
+  process.kill(flaky.pid, 'SIGTERM');
+  await expect(page.locator('#js-live-result .js__notes')).toContainText('the connection to the server was lost; reconnecting', { timeout: 10_000 });
+  await expect(page.locator('#js-live-timeline .jst__flag', { hasText: 'the connection to the server was lost' })).toHaveCount(1);
+  // What the server did not do while it was gone parts from the prediction, and says so.
+  await expect(page.locator('#js-live-diffs li').first()).toBeVisible({ timeout: 5000 });
+  // The same server back on the same port: the page's connection comes back.
+  const back = start('flaky-back', '--ws-port', port);
+  expect(back.url).toBe(flaky.url);
+  await expect(page.locator('#js-live-result .js__notes')).toContainText('connected to the server again', { timeout: 15_000 });
+  await page.locator('#js-live-stop').click();
+  await expect(page.locator('#js-live-result')).toContainText(/The live run ended at \d+\.\d{3} s/);
+  // The simulation is still there.
+  await expect(page.locator('#js-board [data-id="sub:s2"]')).toBeVisible();
+});

@@ -988,4 +988,16 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_stream_left_with_another_config_is_explained_and_other_failures_are_not() {
+        let failed = |code: u32| {
+            JsEvent::from_value(&serde_json::json!({"t": 5, "event": "action_failed", "index": 0, "error": "stream name already in use with a different configuration", "code": 400, "err_code": code}))
+                .unwrap()
+        };
+        assert!(hint(&failed(10058)).unwrap().contains("Start fresh"));
+        assert_eq!(hint(&failed(10059)), None);
+        let delivered = JsEvent::from_value(&serde_json::json!({"t":1,"event":"connected","client":"a"})).unwrap();
+        assert_eq!(hint(&delivered), None);
+    }
 }

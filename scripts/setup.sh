@@ -51,8 +51,8 @@ if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION"; then
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/node-nats-streaming ] || [ ! -d node_modules/@axe-core/playwright ] || [ ! -d node_modules/nats-js ]; then
-  log "installing npm dev dependencies (binaryen for wasm-opt, @playwright/test, typescript + node-nats-streaming typings, nats.js 2.29.3 for the JetStream recorder)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/node-nats-streaming ] || [ ! -d node_modules/@axe-core/playwright ] || [ ! -d node_modules/nats-js ] || [ ! -d node_modules/nats.ws ] || [ ! -x node_modules/.bin/esbuild ]; then
+  log "installing npm dev dependencies (binaryen for wasm-opt, @playwright/test, typescript + node-nats-streaming typings, nats.js 2.29.3 for the JetStream recorder, nats.ws 1.30.3 + esbuild 0.28.2 for live mode's client)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 log "toolchain ready"

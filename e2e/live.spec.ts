@@ -38,9 +38,9 @@ test.afterAll(() => {
 async function connect(page: Page, url: string) {
   await page.goto(`/?scenario=jetstream-live&live=${encodeURIComponent(url)}`);
   await expect(page.locator('#js-board')).toBeVisible();
-  await page.locator('#js-live-toggle').click();
+  // `live=` opens the Live panel and connects at once.
+  await expect(page.locator('#js-live')).toBeVisible();
   await expect(page.locator('#js-live-url')).toHaveValue(url);
-  await page.locator('#js-live-connect').click();
 }
 
 const secondsOf = async (row: ReturnType<Page['locator']>) => Number((await row.textContent())!.trim().split(/\s/)[0]);

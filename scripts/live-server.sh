@@ -69,6 +69,7 @@ if [ "$background" = 1 ]; then
 fi
 echo "nats-server $("$server" --version | sed 's/.*v//') with JetStream; store $store"
 echo "Live mode URL (paste it into the page's Live panel):  $url"
+echo "With ./scripts/serve.sh running, open  http://127.0.0.1:8080/?scenario=jetstream-live&live=$url  and click Run live."
 echo "Ctrl-C stops it."
 trap 'rm -rf "$dir"' EXIT
 "$server" -c "$dir/live.conf"

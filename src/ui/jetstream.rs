@@ -163,7 +163,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
             move || drop(ticker)
         });
     }
-    let live = super::jetstream_live::use_live();
+    let live = super::jetstream_live::use_live(follow.is_none());
     let live_now = live.running_now().filter(|_| follow.is_none());
     let now = match live_now {
         Some(n) => n.min(end),

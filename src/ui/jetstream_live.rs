@@ -232,6 +232,53 @@ pub fn differences(prediction: &JsSession, real: &Recording, now: SimTime) -> Ve
         .collect()
 }
 
+/// Where the real server chose another deliver-group member than the prediction for a
+/// message's first delivery (it picks at random; the simulation draws from the seed): not a
+/// disagreement, but what the simulation could not know. Dated at the real delivery.
+pub fn member_choices(prediction: &JsSession, real: &Recording) -> Vec<(SimTime, String)> {
+    use crate::engine::jetstream::JsKind;
+    use std::collections::BTreeMap;
+    let grouped: Vec<(String, String)> = prediction
+        .scenario()
+        .actions
+        .iter()
+        .filter_map(|a| match &a.verb {
+            JsVerb::AddConsumer(c) if c.deliver_group.is_some() => Some((c.stream.to_string(), c.consumer.to_string())),
+            _ => None,
+        })
+        .collect();
+    let firsts = |events: &[JsEvent]| {
+        let mut m: BTreeMap<(String, String, u64), (SimTime, String)> = BTreeMap::new();
+        for e in events {
+            if let JsKind::Delivered { at, seq, num_delivered: 1, .. } = &e.kind {
+                let k = (at.stream.to_string(), at.consumer.to_string(), *seq);
+                if grouped.iter().any(|(s, c)| *s == k.0 && *c == k.1) {
+                    m.entry(k).or_insert((e.t, format!("{} ({})", at.sub, at.client)));
+                }
+            }
+        }
+        m
+    };
+    let (p, r) = (firsts(prediction.history()), firsts(&real.events));
+    let mut out: Vec<(SimTime, String)> = r
+        .iter()
+        .filter_map(|(k, (t, who))| {
+            let (_, predicted) = p.get(k)?;
+            (predicted != who).then(|| {
+                (
+                    *t,
+                    format!(
+                        "seq {} of {} > {} went to {who}; the prediction gave it to {predicted} (the server picks a deliver-group member at random)",
+                        k.2, k.0, k.1
+                    ),
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Rows of what the server reports (the client's `poll()` JSON): per stream and per
 /// consumer a name and its fields, as text.
 pub fn info_rows(v: &Value) -> Vec<(String, String)> {
@@ -453,12 +500,15 @@ impl PartialEq for LiveCtl {
 
 /// The URL to offer: `?live=` of the page's address (checked), the last one that
 /// connected, or [`DEFAULT_URL`].
-fn initial_url() -> String {
+fn initial_url() -> (String, bool) {
     let w = web_sys::window();
     let from_query =
         w.as_ref().and_then(|w| w.location().search().ok()).and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok().and_then(|p| p.get("live")));
     let stored = || w.as_ref().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item("natsim-live-url").ok().flatten());
-    from_query.or_else(stored).and_then(|u| check_url(&u).ok()).unwrap_or_else(|| DEFAULT_URL.to_string())
+    match from_query.as_deref().and_then(|u| check_url(u).ok()) {
+        Some(u) => (u, true),
+        None => (stored().and_then(|u| check_url(&u).ok()).unwrap_or_else(|| DEFAULT_URL.to_string()), false),
+    }
 }
 
 fn origin() -> String {
@@ -466,12 +516,27 @@ fn origin() -> String {
 }
 
 /// The live mode's state, kept across renders; redraws four times a second while connected
-/// (the live clock), polls the server's info every second and ends a run at its end.
+/// (the live clock), polls the server's info every second and ends a run at its end. A page
+/// opened with `?live=ws://…` opens the panel and connects at once (a run still needs a
+/// click).
 #[yew::hook]
-pub fn use_live() -> LiveCtl {
-    let st = yew::use_mut_ref(|| LiveState { url: initial_url(), fresh: true, ..LiveState::default() });
+pub fn use_live(enabled: bool) -> LiveCtl {
+    let asked = yew::use_mut_ref(|| false);
+    let st = yew::use_mut_ref(|| {
+        let (url, ask) = initial_url();
+        *asked.borrow_mut() = ask && enabled;
+        LiveState { url, fresh: true, shown: ask && enabled, ..LiveState::default() }
+    });
     let redraw = yew::use_force_update();
     let ctl = LiveCtl { st, redraw };
+    {
+        let ctl = ctl.clone();
+        yew::use_effect_with((), move |_| {
+            if std::mem::take(&mut *asked.borrow_mut()) {
+                ctl.connect();
+            }
+        });
+    }
     let connected = ctl.st.borrow().conn.is_some();
     {
         let ctl = ctl.clone();
@@ -751,6 +816,7 @@ impl LiveCtl {
 /// The Live panel: connect, run, stop, what the server reports, and where reality parted
 /// from the prediction.
 pub fn panel(live: &LiveCtl, doc: &Value, prediction: &JsSession, diffs: &[(Option<SimTime>, String)], on_seek: yew::Callback<SimTime>) -> yew::Html {
+    let choices = live.state().rec.as_ref().map(|r| member_choices(prediction, r)).unwrap_or_default();
     use yew::prelude::*;
     let s = live.state();
     let connected = s.conn.is_some();
@@ -848,6 +914,11 @@ pub fn panel(live: &LiveCtl, doc: &Value, prediction: &JsSession, diffs: &[(Opti
                                     { d.chars().take(400).collect::<String>() }
                                 </li> }
                             }) }
+                        </ul>
+                    }
+                    if !choices.is_empty() {
+                        <ul id="js-live-choices" class="js__notes" aria-label="Where the server chose another member">
+                            { for choices.iter().map(|(t, n)| html! { <li>{ format!("{:.3} s — {n}", *t as f64 / 1000.0) }</li> }) }
                         </ul>
                     }
                     if !r.notes.is_empty() {
@@ -999,5 +1070,40 @@ mod tests {
         assert_eq!(hint(&failed(10059)), None);
         let delivered = JsEvent::from_value(&serde_json::json!({"t":1,"event":"connected","client":"a"})).unwrap();
         assert_eq!(hint(&delivered), None);
+    }
+
+    #[test]
+    fn a_member_the_server_chose_at_random_is_said_not_counted_as_a_difference() {
+        let s = JsScenario::parse(
+            r#"{"server":{"kind":"jetstream"},"seed":1,"until_ms":3000,"actions":[
+              {"at_ms":0,"do":"add_stream","stream":"T","subjects":["t.>"]},
+              {"at_ms":0,"do":"add_consumer","stream":"T","consumer":"c","deliver_group":"g"},
+              {"at_ms":0,"do":"connect","client":"a"},{"at_ms":0,"do":"connect","client":"b"},
+              {"at_ms":0,"do":"subscribe","client":"a","sub":"sa","stream":"T","consumer":"c","queue":"g"},
+              {"at_ms":0,"do":"subscribe","client":"b","sub":"sb","stream":"T","consumer":"c","queue":"g"},
+              {"at_ms":100,"do":"publish","client":"a","subject":"t.x","count":4}]}"#,
+        )
+        .unwrap();
+        let pred = JsSession::new(s, crate::engine::RunLimits { max_trace: 10_000, max_steps: 100_000 });
+        // The real run: the same, but every message to the other member.
+        let mut rec = Recording::default();
+        for e in pred.history() {
+            let mut v = serde_json::to_value(e).unwrap();
+            if let Some(sub) = v.get("sub").and_then(Value::as_str).map(str::to_string) {
+                let (sub, client) = if sub == "sa" { ("sb", "b") } else { ("sa", "a") };
+                v["sub"] = Value::from(sub);
+                v["client"] = Value::from(client);
+            }
+            rec.push_json(&v.to_string());
+        }
+        let m = member_choices(&pred, &rec);
+        assert_eq!(m.len(), 4, "{m:?}");
+        let first = pred.history().iter().find(|e| e.kind.name() == "delivered").unwrap();
+        assert_eq!(m[0].0, first.t);
+        assert!(m[0].1.starts_with("seq 1 of T > c went to s"), "{}", m[0].1);
+        assert!(m[0].1.ends_with("(the server picks a deliver-group member at random)"));
+        // and the comparison, which does not hold who got a grouped message, agrees
+        rec.ended = Some(3000);
+        assert!(differences(&pred, &rec, 3000).is_empty(), "{:?}", differences(&pred, &rec, 3000));
     }
 }

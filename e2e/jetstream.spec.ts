@@ -117,6 +117,10 @@ test('the JetStream timeline draws each delivery with its ack wait: the killed m
   const tl = page.locator('#js-timeline');
   await expect(tl).toBeVisible();
   await expect(tl.locator('.jst__lane')).toHaveText(['s1 (l1)', 's2 (l2)']);
+  // It draws what happened by the cursor: at 0 s, nothing yet.
+  await expect(tl.locator('.jst__item')).toHaveCount(0);
+  await page.locator('#js-scrub').fill('3200');
+  await page.locator('#js-scrub').dispatchEvent('input');
   // The killed member's bars run their whole ack wait (red, ended by its deadline).
   const expired = tl.locator('.jst__item:has(.jst__wait--expired)');
   await expect(expired).toHaveCount(7);
@@ -131,5 +135,7 @@ test('the JetStream timeline draws each delivery with its ack wait: the killed m
   const box = (await tl.boundingBox())!;
   await tl.click({ position: { x: box.width * (140 + 860 * 0.5) / 1010, y: 10 } });
   await expect(page.locator('#js-clock')).toHaveText(/^1\.[5-6]\d\d s \//);
+  // and what comes later is not drawn yet: the redeliveries at 2.1 s.
+  await expect(tl.locator('.jst__item:has(.jst__dot--again)')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

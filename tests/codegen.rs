@@ -19,7 +19,8 @@ fn every_lesson_and_example_generates_typescript_for_each_client() {
             continue;
         }
         let l = Lesson::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for i in 0..l.variants.len() {
+        // (JetStream variants: the nats.js test below)
+        for i in (0..l.variants.len()).filter(|i| !l.is_jetstream(*i)) {
             runs.push((format!("{}-{}", l.id, i + 1), l.scenario(i)));
         }
     }
@@ -59,12 +60,27 @@ fn every_jetstream_scenario_generates_nats_js_typescript_for_the_operator_and_ea
     let out = root.join("target/codegen-ts-js");
     let _ = std::fs::remove_dir_all(&out);
     let mut n = 0;
+    let mut runs: Vec<(String, JsScenario)> = Vec::new();
     for e in std::fs::read_dir(root.join("tests/jetstream/scenarios")).unwrap() {
         let path = e.unwrap().path();
-        let s = JsScenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let dir = out.join(path.file_stem().unwrap());
+        runs.push((path.file_stem().unwrap().to_string_lossy().to_string(), JsScenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap()));
+    }
+    // and every lesson's JetStream variants
+    for e in std::fs::read_dir(root.join("www/lessons")).unwrap() {
+        let path = e.unwrap().path();
+        if path.file_name().unwrap() == "index.json" {
+            continue;
+        }
+        let l = Lesson::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for i in (0..l.variants.len()).filter(|i| l.is_jetstream(*i)) {
+            runs.push((format!("lesson-{}-{}", l.id, i + 1), JsScenario::from_value(&l.variants[i].scenario).unwrap()));
+        }
+    }
+    for (name, s) in &runs {
+        let path = name;
+        let dir = out.join(name);
         std::fs::create_dir_all(&dir).unwrap();
-        let fs = files(&s);
+        let fs = files(s);
         assert_eq!(fs[0].file, "setup.ts", "{path:?}");
         for f in fs {
             assert!(f.source.starts_with("import { connect, "), "{path:?} {}", f.file);

@@ -11,16 +11,19 @@ fn every_lesson_claim_holds() {
     files.sort();
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut jetstream = 0;
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let lesson = Lesson::parse(&std::fs::read_to_string(f).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
         for (i, v) in lesson.variants.iter().enumerate() {
-            let sc = lesson.scenario(i);
             for c in &v.claims {
                 checked += 1;
-                if let Err(e) = c.check(&sc) {
+                if let Err(e) = check(&lesson, i, c) {
                     failures.push(format!("{name} / {}: \"{}\": {e}", v.name, c.say));
                 }
+            }
+            if lesson.is_jetstream(i) {
+                jetstream += 1;
             }
         }
         // A lesson can be finished only by answering its checkpoints.
@@ -29,13 +32,41 @@ fn every_lesson_claim_holds() {
         }
         for cp in &lesson.checkpoints {
             checked += 1;
-            if let Err(e) = cp.reveal.check(&lesson.scenario(cp.variant)) {
+            if let Err(e) = check(&lesson, cp.variant, &cp.reveal) {
                 failures.push(format!("{name} / checkpoint at {} ms: \"{}\": {e}", cp.at_ms, cp.reveal.say));
             }
         }
     }
     assert!(failures.is_empty(), "{} of {checked} claims fail:\n{}", failures.len(), failures.join("\n"));
     assert!(files.len() >= 10 && checked >= 50, "lessons: {}, claims: {checked}", files.len());
+    assert!(jetstream >= 4, "JetStream variants: {jetstream}");
+}
+
+/// A claim against variant `i`: on the NATS Streaming engine, or on the JetStream one.
+fn check(lesson: &Lesson, i: usize, c: &natsim::lesson::Claim) -> Result<(), String> {
+    if !lesson.is_jetstream(i) {
+        return c.check(&lesson.scenario(i));
+    }
+    let sc = natsim::engine::jetstream::JsScenario::from_value(&lesson.variants[i].scenario).map_err(|e| format!("variants[{i}].scenario.{e}"))?;
+    let mut sim = natsim::engine::jetstream::JsSim::new(sc);
+    let until = sim.scenario().until_ms;
+    sim.run_until(until).map_err(|e| e.to_string())?;
+    c.check_trace(sim.trace().iter().map(|e| serde_json::to_value(e).expect("json")))
+}
+
+#[test]
+fn every_jetstream_variant_has_a_checkpoint_whose_answer_the_jetstream_engine_shows() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/lessons");
+    let mut found = 0;
+    for f in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| !p.ends_with("index.json")) {
+        let lesson = Lesson::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        for i in (0..lesson.variants.len()).filter(|i| lesson.is_jetstream(*i)) {
+            found += 1;
+            assert!(lesson.variants[i].name.starts_with("JetStream"), "{}: tab \"{}\" should say JetStream", f.display(), lesson.variants[i].name);
+            assert!(lesson.checkpoints.iter().any(|c| c.variant == i), "{}: JetStream variant {i} has no checkpoint", f.display());
+        }
+    }
+    assert!(found >= 4, "{found}");
 }
 
 #[test]

@@ -57,6 +57,8 @@ mod wasm {
             })),
             notes: Rc::new(t.notes),
             differences: Rc::new(differences),
+            lesson: None,
+            on_lesson: None,
         };
         unmount_beside();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props.clone()).render();
@@ -91,7 +93,18 @@ mod wasm {
     /// Reads `text`, computes the run and renders the player into `#element_id` (replacing a
     /// run shown before). Returns a warning when the run stopped at a limit, else "".
     #[wasm_bindgen]
-    pub fn mount(element_id: &str, text: &str, on_back: js_sys::Function, at: f64) -> Result<String, JsValue> {
+    ///
+    /// From a lesson's JetStream variant, `lesson` is its brief (`Lesson::brief`, JSON) and
+    /// `on_lesson(what, a, b)` hears each answer (`"answer"`, checkpoint, choice) and tab
+    /// (`"variant"`, index, 0); both are null otherwise.
+    pub fn mount(
+        element_id: &str,
+        text: &str,
+        on_back: js_sys::Function,
+        at: f64,
+        lesson: Option<String>,
+        on_lesson: Option<js_sys::Function>,
+    ) -> Result<String, JsValue> {
         let scenario = JsScenario::parse(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let session = JsSession::new(scenario, LIMITS);
         let warning = limit_warning(&session);
@@ -106,6 +119,12 @@ mod wasm {
             follow: None,
             notes: Rc::new(Vec::new()),
             differences: Rc::new(Vec::new()),
+            lesson: lesson.as_deref().and_then(natsim::ui::jetstream_lesson::JsLesson::parse).map(Rc::new),
+            on_lesson: on_lesson.map(|f| {
+                Callback::from(move |(what, a, b): (&'static str, usize, usize)| {
+                    let _ = f.call3(&JsValue::NULL, &JsValue::from_str(what), &JsValue::from_f64(a as f64), &JsValue::from_f64(b as f64));
+                })
+            }),
         };
         unmount();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props).render();

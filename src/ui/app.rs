@@ -341,7 +341,10 @@ pub fn App() -> Html {
                     if let Some(e) = &pg.error {
                         <div id="error" class="banner banner--error" role="alert">{ e.clone() }</div>
                     }
-                    <JetStreamHost text={run} {at} />
+                    <JetStreamHost text={run} {at} lesson={pg.lesson.as_ref().filter(|r| r.lesson.is_jetstream(r.variant)).map(|r| {
+                        let answers: Vec<(usize, usize)> = r.answers.iter().map(|(k, v)| (*k, *v)).collect();
+                        Rc::from(r.lesson.brief(r.variant, &answers).to_string())
+                    })} />
                 } else {
                 <Toolbar examples={EXAMPLES.iter().chain(JS_EXAMPLES).map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />
                 <LessonPanel />
@@ -428,11 +431,14 @@ pub fn App() -> Html {
 struct HostProps {
     text: Rc<str>,
     at: u64,
+    /// A lesson's JetStream variant: what JetStream mode needs to follow it (`Lesson::brief`).
+    #[prop_or_default]
+    lesson: Option<Rc<str>>,
 }
 
 /// Loads JetStream mode's module once it is needed (`dist/jetstream/`) and calls `call` on it
 /// (`m` is the module; `params` name the three arguments).
-fn with_jetstream_module(params: &str, call: &str, args: [&wasm_bindgen::JsValue; 3]) -> Option<js_sys::Promise> {
+fn with_jetstream_module(params: &str, call: &str, args: &[&wasm_bindgen::JsValue]) -> Option<js_sys::Promise> {
     let load = js_sys::Function::new_with_args(
         params,
         &format!(
@@ -442,7 +448,11 @@ fn with_jetstream_module(params: &str, call: &str, args: [&wasm_bindgen::JsValue
                globalThis.__natsJetStream = m; return {call}; }})"
         ),
     );
-    load.call3(&wasm_bindgen::JsValue::NULL, args[0], args[1], args[2]).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    let list = js_sys::Array::new();
+    for a in args {
+        list.push(a);
+    }
+    load.apply(&wasm_bindgen::JsValue::NULL, &list).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
 }
 
 /// Waits for a mount: its warning becomes the page's error; a failure sends `undo` and
@@ -471,22 +481,47 @@ fn mounted(promise: Option<js_sys::Promise>, pg: Playground, undo: Msg, what: &'
 /// Loads JetStream mode's module (`jetstream/jetstream.js`, only now: it is not part of the
 /// page's first download) and mounts it into an element this app never renders into.
 #[function_component]
-fn JetStreamHost(HostProps { text, at }: &HostProps) -> Html {
+fn JetStreamHost(HostProps { text, at, lesson }: &HostProps) -> Html {
     let pg = use_context::<Playground>().expect("playground context");
+    // Answers given in JetStream mode are kept like the lesson panel keeps them.
+    {
+        let key = pg.lesson.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone(), super::lessons::finished(&r.lesson, &r.answers)));
+        use_effect_with(key, |key| {
+            if let Some((id, answers, done)) = key {
+                super::lessons::remember(id, answers, *done);
+            }
+        });
+    }
+    // The lesson as it was when this run opened: answers given in JetStream mode come back
+    // through `on_lesson` and do not reopen the run.
+    let lesson = lesson.clone();
     use_effect_with((text.clone(), *at), move |(text, at)| {
         let back = {
             let pg = pg.clone();
             wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || pg.dispatch(Msg::CloseJetStream))
         };
+        // From a lesson's JetStream variant: "answer" (checkpoint, choice), "variant" (tab).
+        let on_lesson = {
+            let pg = pg.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn(String, f64, f64)>::new(move |what: String, a: f64, b: f64| {
+                let (a, b) = (a.max(0.0) as usize, b.max(0.0) as usize);
+                match what.as_str() {
+                    "answer" => pg.dispatch(Msg::AnswerAt(a, b)),
+                    "variant" => pg.dispatch(Msg::LessonVariant(a)),
+                    _ => {}
+                }
+            })
+        };
+        let lesson = lesson.as_deref().map_or(wasm_bindgen::JsValue::NULL, wasm_bindgen::JsValue::from_str);
         let promise = with_jetstream_module(
-            "text, back, at",
-            "m.mount('js-host', text, back, at)",
-            [&wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64)],
+            "text, back, at, lesson, onLesson",
+            "m.mount('js-host', text, back, at, lesson, onLesson)",
+            &[&wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64), &lesson, on_lesson.as_ref()],
         );
         mounted(promise, pg, Msg::CloseJetStream, "This JetStream scenario was not opened (the current run is kept)");
         move || {
             let _ = js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount()").call0(&wasm_bindgen::JsValue::NULL);
-            drop(back);
+            drop((back, on_lesson));
         }
     });
     // No children: the JetStream module renders inside.
@@ -497,7 +532,7 @@ fn JetStreamHost(HostProps { text, at }: &HostProps) -> Html {
 /// mode's module (loaded now, if it was not yet) renders it into an element this app never
 /// renders into, and follows the cursor.
 #[function_component]
-fn JetStreamBeside(HostProps { text, at }: &HostProps) -> Html {
+fn JetStreamBeside(HostProps { text, at, .. }: &HostProps) -> Html {
     let pg = use_context::<Playground>().expect("playground context");
     // The latest cursor, for the module when it has loaded.
     let _ = js_sys::Reflect::set(&js_sys::global(), &"__natsBesideAt".into(), &wasm_bindgen::JsValue::from_f64(*at as f64));
@@ -520,7 +555,7 @@ fn JetStreamBeside(HostProps { text, at }: &HostProps) -> Html {
         let promise = with_jetstream_module(
             "text, open, close",
             "m.mount_beside('js-beside', text, globalThis.__natsBesideAt || 0, open, close)",
-            [&wasm_bindgen::JsValue::from_str(text), open.as_ref(), close.as_ref()],
+            &[&wasm_bindgen::JsValue::from_str(text), open.as_ref(), close.as_ref()],
         );
         mounted(promise, pg, Msg::ToggleBeside, "The run could not be shown on JetStream");
         move || {

@@ -95,6 +95,12 @@ pub struct JsProps {
     pub notes: Rc<Vec<String>>,
     /// Where the NATS Streaming run and this one differ, dated (beside the board).
     pub differences: Rc<Vec<(SimTime, String)>>,
+    /// A lesson's JetStream variant being followed: its checkpoints pause the run.
+    #[prop_or_default]
+    pub lesson: Option<Rc<super::jetstream_lesson::JsLesson>>,
+    /// Tells the lesson's page an answer ("answer", checkpoint, choice) or a tab ("variant", i, 0).
+    #[prop_or_default]
+    pub on_lesson: Option<Callback<(&'static str, usize, usize)>>,
 }
 
 /// How many log lines are drawn (the newest before the cursor).
@@ -102,7 +108,9 @@ const LOG_LINES: usize = 300;
 
 /// The JetStream player.
 #[function_component]
-pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes, differences }: &JsProps) -> Html {
+pub fn JetStreamPlayer(
+    JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes, differences, lesson, on_lesson }: &JsProps,
+) -> Html {
     let cur = {
         let (run, text) = (opened.clone(), opened_text.clone());
         use_state(move || {
@@ -135,6 +143,10 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
     let playing = use_state(|| false);
     let speed = use_state(|| 1.0f64);
     let show_jsz = use_state(|| false);
+    // A lesson: the answers given (this variant's), the checkpoint asked, a wrong answer's reveal.
+    let answers = use_state(|| lesson.as_ref().map(|l| l.answers.clone()).unwrap_or_default());
+    let asking = use_state(|| None::<usize>);
+    let revealed = use_state(|| false);
     // A newly opened run starts at its start (a changed one stays where the change was).
     {
         let (t, playing, start) = (t.clone(), playing.clone(), *start);
@@ -144,16 +156,24 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
         });
     }
     {
-        let (t, playing, speed) = (t.clone(), playing.clone(), *speed);
-        use_effect_with((*playing, speed, end), move |(on, speed, end)| {
-            let (speed, end) = (*speed, *end);
+        let (t, playing, speed, asking) = (t.clone(), playing.clone(), *speed, asking.clone());
+        let lesson = lesson.clone();
+        use_effect_with((*playing, speed, end, (*answers).clone()), move |(on, speed, end, answers)| {
+            let (speed, end, answers) = (*speed, *end, answers.clone());
             let ticker = on.then(|| {
                 let mut last = js_sys::Date::now();
                 let mut at = *t as f64;
                 Interval::new(33, move || {
                     let now = js_sys::Date::now();
+                    let from = at as u64;
                     at = (at + (now - last).clamp(1.0, 250.0) * speed).min(end as f64);
                     last = now;
+                    // A lesson's checkpoint not yet answered right: pause there and ask.
+                    if let Some(c) = lesson.as_ref().and_then(|l| l.stop_between(&answers, from, at as u64)) {
+                        at = c.at_ms as f64;
+                        playing.set(false);
+                        asking.set(Some(c.index));
+                    }
                     t.set(at as u64);
                     if at as u64 >= end {
                         playing.set(false);
@@ -247,8 +267,9 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
         })
     };
     let toggle = {
-        let (t, playing) = (t.clone(), playing.clone());
+        let (t, playing, asking) = (t.clone(), playing.clone(), asking.clone());
         Callback::from(move |_| {
+            asking.set(None);
             if !*playing && *t >= end {
                 t.set(0);
             }
@@ -361,6 +382,9 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
     html! {
         <section id={if following { "jetstream-beside" } else { "jetstream" }} class={classes!("js", following.then_some("js--beside"))} aria-label={if following { "The same run on JetStream" } else { "JetStream run" }}>
             { bar }
+            if let (Some(l), false) = (lesson.as_deref(), following) {
+                { lesson_bar(l, &answers, &asking, &revealed, &playing, on_lesson.clone()) }
+            }
             if following && differences.first().is_some_and(|(at, _)| *at <= now) {
                 <ul id="js-diffs" class="warnings js__diffs" aria-label="Where NATS Streaming and JetStream differ">
                     { for differences.iter().filter(|(at, _)| *at <= now).map(|(at, d)| html! { <li>{ format!("{:.3} s — ", *at as f64 / 1000.0) }{ d.clone() }</li> }) }
@@ -432,7 +456,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                             playing.set(false);
                             t.set(ms.min(end));
                         })
-                    }), "js-live-timeline", &live_flags) }</div>
+                    }), "js-live-timeline", &live_flags, now) }</div>
                 </section>
             }
             <section class="panel js__tl" aria-label="Timeline">
@@ -443,7 +467,7 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                         playing.set(false);
                         t.set(ms.min(end));
                     })
-                }), "js-timeline", &[]) }</div>
+                }), "js-timeline", &[], if live_now.is_some() { end } else { now }) }</div>
             </section>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">
@@ -472,6 +496,99 @@ pub fn JetStreamPlayer(JsProps { run: opened, text: opened_text, start, on_back,
                     if *show_jsz { <pre id="js-jsz-body" class="monitor">{ jsz }</pre> }
                 </section>
             </div>
+        </section>
+    }
+}
+
+/// The lesson bar of a lesson's JetStream variant, and the checkpoint asked.
+fn lesson_bar(
+    l: &super::jetstream_lesson::JsLesson,
+    answers: &UseStateHandle<Vec<(usize, usize)>>,
+    asking: &UseStateHandle<Option<usize>>,
+    revealed: &UseStateHandle<bool>,
+    playing: &UseStateHandle<bool>,
+    on_lesson: Option<Callback<(&'static str, usize, usize)>>,
+) -> Html {
+    use super::jetstream_lesson::JsLesson;
+    let tell = move |what: &'static str, a: usize, b: usize| {
+        if let Some(cb) = &on_lesson {
+            cb.emit((what, a, b));
+        }
+    };
+    let seconds = |ms: SimTime| format!("{:.1} s", ms as f64 / 1000.0);
+    let box_html = asking.and_then(|i| l.checkpoints.iter().find(|c| c.index == i)).map(|c| {
+        let given = JsLesson::answer_of(answers, c.index);
+        let go_on = {
+            let (asking, revealed, playing) = (asking.clone(), revealed.clone(), playing.clone());
+            Callback::from(move |_: MouseEvent| {
+                asking.set(None);
+                revealed.set(false);
+                playing.set(true);
+            })
+        };
+        match given {
+            Some(a) if a == c.answer || **revealed => html! {
+                <div id="js-checkpoint" class="checkpoint checkpoint--right" role="status">
+                    <h3>{ if a == c.answer { "Right." } else { "The answer:" } }{ " " }{ c.choices[c.answer].clone() }</h3>
+                    <p>{ c.explain.clone() }</p>
+                    <button id="js-checkpoint-continue" class="btn btn--primary" onclick={go_on}>{ "Continue ▶" }</button>
+                </div>
+            },
+            Some(a) => {
+                let (answers2, revealed2) = (answers.clone(), revealed.clone());
+                let idx = c.index;
+                html! {
+                    <div id="js-checkpoint" class="checkpoint checkpoint--wrong" role="status">
+                        <h3>{ "Not quite." }</h3>
+                        <p>{ format!("You answered: {}. Think about what the server does, then try again.", c.choices.get(a).cloned().unwrap_or_default()) }</p>
+                        <button id="js-checkpoint-retry" class="btn" onclick={Callback::from(move |_| { let mut v = (*answers2).clone(); v.retain(|(k, _)| *k != idx); answers2.set(v); })}>{ "Try again" }</button>
+                        <button id="js-checkpoint-reveal" class="btn" onclick={Callback::from(move |_| revealed2.set(true))}>{ "Show the answer" }</button>
+                    </div>
+                }
+            }
+            None => html! {
+                <div id="js-checkpoint" class="checkpoint" role="dialog" aria-label="Predict">
+                    <h3>{ format!("Paused at {}: what do you predict?", seconds(c.at_ms)) }</h3>
+                    <p>{ c.question.clone() }</p>
+                    <div class="checkpoint__choices">
+                        { for c.choices.iter().enumerate().map(|(k, ch)| {
+                            let (answers, tell, idx) = (answers.clone(), tell.clone(), c.index);
+                            html! { <button class="btn checkpoint__choice" onclick={Callback::from(move |_| {
+                                let mut v = (*answers).clone();
+                                v.push((idx, k));
+                                answers.set(v);
+                                tell("answer", idx, k);
+                            })}>{ ch.clone() }</button> }
+                        }) }
+                    </div>
+                </div>
+            },
+        }
+    });
+    html! {
+        <section id="js-lesson" class="lesson js__lesson" aria-label="Lesson">
+            <header class="lesson__head">
+                <span class="lesson__section">{ l.section.clone() }</span>
+                <h2>{ l.title.clone() }</h2>
+            </header>
+            if l.finished(answers) {
+                <p id="js-lesson-done" class="lesson__done" role="status">{ "✓ This variant's checkpoints are answered right." }</p>
+            }
+            <div class="lesson__variants" role="tablist">
+                { for l.variants.iter().enumerate().map(|(i, (name, _))| {
+                    let (tell, current) = (tell.clone(), l.variant);
+                    html! { <button role="tab" aria-selected={(i == current).to_string()} class={classes!("btn", (i == current).then_some("btn--on"))}
+                        onclick={Callback::from(move |_| if i != current { tell("variant", i, 0) })}>{ name.clone() }</button> }
+                }) }
+            </div>
+            <p class="lesson__variant">{ l.text.clone() }{ " Press Play." }</p>
+            <ol class="lesson__checkpoints">
+                { for l.checkpoints.iter().map(|c| {
+                    let state = match JsLesson::answer_of(answers, c.index) { Some(a) if a == c.answer => "✓", Some(_) => "✗", None => "○" };
+                    html! { <li>{ format!("{state} at {}: {}", seconds(c.at_ms), c.question) }</li> }
+                }) }
+            </ol>
+            { box_html.unwrap_or_default() }
         </section>
     }
 }

@@ -292,8 +292,18 @@ pub fn tick_label(t: SimTime) -> String {
 
 /// The timeline as SVG; a click moves the cursor through `on_seek` (when given).
 /// The timeline as SVG (element `id`): the window around `now`, clicks seek (`on_seek`),
-/// and `flags` (times with what they say) drawn as dashed red lines across the lanes.
-pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Callback<SimTime>>, id: &'static str, flags: &[(SimTime, String)]) -> yew::Html {
+/// and `flags` (times with what they say) drawn as dashed red lines across the lanes. Only
+/// what happened by `upto` is drawn (the cursor, so a lesson's checkpoint is not answered
+/// by the timeline; the run's end for a prediction).
+pub fn view(
+    tl: &JsTimeline,
+    now: SimTime,
+    end: SimTime,
+    on_seek: Option<yew::Callback<SimTime>>,
+    id: &'static str,
+    flags: &[(SimTime, String)],
+    upto: SimTime,
+) -> yew::Html {
     use yew::prelude::*;
     let (from, to) = window_of(now, end);
     let x = |t: SimTime| LABEL_W + (t.clamp(from, to) - from) as f64 / (to - from) as f64 * PLOT_W;
@@ -339,13 +349,14 @@ pub fn view(tl: &JsTimeline, now: SimTime, end: SimTime, on_seek: Option<yew::Ca
             { for tl.lanes.iter().enumerate().map(|(i, l)| html! {
                 <text class="jst__lane" x="4" y={(y(i, 0) + 4.0).to_string()}>{ super::view_model::shown_name(l, 20) }</text>
             }) }
-            { for tl.window(from, to).map(|it| {
-                let (x0, x1, yy) = (x(it.t0), x(it.t1), y(it.lane, it.row));
+            { for tl.window(from, to).filter(|it| it.t0 <= upto).map(|it| {
+                let (t1, expired) = if it.t1 > upto { (upto, false) } else { (it.t1, it.expired) };
+                let (x0, x1, yy) = (x(it.t0), x(t1), y(it.lane, it.row));
                 let body = match it.mark {
                     Mark::Delivery(again) => html! {
                         <>
-                            <line class={classes!("jst__wait", it.expired.then_some("jst__wait--expired"))} x1={x0.to_string()} x2={x1.to_string()} y1={yy.to_string()} y2={yy.to_string()} />
-                            if it.expired && it.t1 <= to { <line class="jst__deadline" x1={x1.to_string()} x2={x1.to_string()} y1={(yy - 6.0).to_string()} y2={(yy + 6.0).to_string()} /> }
+                            <line class={classes!("jst__wait", expired.then_some("jst__wait--expired"))} x1={x0.to_string()} x2={x1.to_string()} y1={yy.to_string()} y2={yy.to_string()} />
+                            if expired && t1 <= to { <line class="jst__deadline" x1={x1.to_string()} x2={x1.to_string()} y1={(yy - 6.0).to_string()} y2={(yy + 6.0).to_string()} /> }
                             <circle class={classes!("jst__dot", again.then_some("jst__dot--again"))} cx={x0.to_string()} cy={yy.to_string()} r="4" />
                             if let (Some(seq), false) = (it.seq, it.crowded) { <text class="jst__seq" x={(x0 - 6.0).to_string()} y={(yy + 3.5).to_string()}>{ seq }</text> }
                         </>

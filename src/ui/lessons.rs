@@ -41,9 +41,11 @@ fn save_done(id: &str, done: bool) {
     }
 }
 
-/// A lesson is finished when every one of its checkpoints was answered right.
+/// A lesson is finished when every checkpoint of its NATS Streaming variants was answered
+/// right (its JetStream variants are the next step, ticked in JetStream mode on their own).
 pub fn finished(l: &Lesson, answers: &VecMap<usize, usize>) -> bool {
-    !l.checkpoints.is_empty() && l.checkpoints.iter().enumerate().all(|(i, c)| answers.get(&i) == Some(&c.answer))
+    let mut course = l.checkpoints.iter().enumerate().filter(|(_, c)| !l.is_jetstream(c.variant)).peekable();
+    course.peek().is_some() && course.all(|(i, c)| answers.get(&i) == Some(&c.answer))
 }
 
 /// One entry of `lessons/index.json`.
@@ -109,6 +111,13 @@ pub fn load_progress() -> VecMap<String, VecMap<usize, usize>> {
         a.as_object().map(|a| a.iter().filter_map(|(k, c)| Some((k.parse().ok()?, c.as_u64()? as usize))).collect()).unwrap_or_default()
     };
     v.as_object().map(|o| o.iter().map(|(id, a)| (id.clone(), answers(a))).collect()).unwrap_or_default()
+}
+
+/// Keeps a lesson's answers in the browser, and whether it is finished (all answered right):
+/// from the lesson panel, and from JetStream mode following one of its variants.
+pub(crate) fn remember(id: &str, answers: &VecMap<usize, usize>, done: bool) {
+    save_progress(id, answers);
+    save_done(id, done);
 }
 
 fn save_progress(id: &str, answers: &VecMap<usize, usize>) {
@@ -179,8 +188,7 @@ pub fn LessonPanel() -> Html {
         let key = run.as_ref().map(|r| (r.lesson.id.clone(), r.answers.clone(), finished(&r.lesson, &r.answers)));
         use_effect_with(key, |key| {
             if let Some((id, answers, done)) = key {
-                save_progress(id, answers);
-                save_done(id, *done);
+                remember(id, answers, *done);
             }
         });
     }

@@ -15,6 +15,7 @@ pub mod jetstream;
 pub mod jetstream_code;
 pub mod jetstream_gesture;
 pub mod jetstream_inspector;
+pub mod jetstream_lesson;
 pub mod jetstream_live;
 pub mod jetstream_model;
 pub mod jetstream_timeline;

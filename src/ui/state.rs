@@ -252,6 +252,8 @@ pub enum Msg {
     StartLesson(Rc<crate::lesson::Lesson>, VecMap<usize, usize>),
     /// Switch the lesson to another variant (broken / fixed).
     LessonVariant(usize),
+    /// A checkpoint (by its index in the lesson) answered in JetStream mode.
+    AnswerAt(usize, usize),
     /// Answer the checkpoint being asked.
     Answer(usize),
     /// Play on after a checkpoint.
@@ -600,7 +602,23 @@ impl PlaygroundState {
                 self.error = None;
                 self.jetstream = Some((text, t));
             }
-            Msg::CloseJetStream => self.jetstream = None,
+            Msg::CloseJetStream => {
+                self.jetstream = None;
+                // Leaving a lesson's JetStream variant goes back to its first NATS Streaming one.
+                if let Some(first) =
+                    self.lesson.as_ref().filter(|r| r.lesson.is_jetstream(r.variant)).map(|r| (0..r.lesson.variants.len()).find(|i| !r.lesson.is_jetstream(*i)))
+                {
+                    match first {
+                        Some(i) => self.load_variant(i),
+                        None => self.lesson = None,
+                    }
+                }
+            }
+            Msg::AnswerAt(cp, choice) => {
+                if let Some(run) = self.lesson.as_mut().filter(|r| r.lesson.checkpoints.get(cp).is_some_and(|c| choice < c.choices.len())) {
+                    run.answers.insert(cp, choice);
+                }
+            }
             Msg::ToggleBeside => {
                 self.beside = match self.beside {
                     Some(_) => None,
@@ -789,6 +807,13 @@ impl PlaygroundState {
         let Some(v) = run.lesson.variants.get(i) else { return };
         run.variant = i;
         run.asking = None;
+        // A JetStream variant opens in JetStream mode, which follows its checkpoints.
+        if run.lesson.is_jetstream(i) {
+            self.jetstream = Some((Rc::from(serde_json::to_string(&v.scenario).unwrap_or_default()), 0));
+            self.playing = false;
+            return;
+        }
+        self.jetstream = None;
         match Scenario::from_value(&v.scenario) {
             Ok(sc) => self.apply(Msg::Load(Rc::new(sc))),
             Err(e) => self.error = Some(format!("This lesson's scenario was not loaded (the current run is kept): {e}")),
@@ -897,6 +922,7 @@ impl Reducible for PlaygroundState {
                 | Msg::Cancel
                 | Msg::ToggleBeside
                 | Msg::Answer(_)
+                | Msg::AnswerAt(..)
                 | Msg::RetryCheckpoint
                 | Msg::RevealAnswer
                 | Msg::ContinueLesson
@@ -1235,6 +1261,29 @@ mod tests {
         s.apply(Msg::LessonVariant(1));
         let run = s.lesson.as_ref().unwrap();
         assert_eq!((run.variant, run.asking), (1, None));
+        assert_eq!(s.session.borrow().now(), 0);
+    }
+
+    #[test]
+    fn a_lessons_jetstream_tab_opens_jetstream_mode_keeps_its_answers_and_back_returns_to_the_first_tab() {
+        let lesson = Rc::new(crate::lesson::Lesson::parse(include_str!("../../www/lessons/05-health-checks.json")).unwrap());
+        let mut s = state();
+        s.apply(Msg::StartLesson(lesson.clone(), Default::default()));
+        assert_eq!(s.jetstream, None);
+        s.apply(Msg::LessonVariant(2));
+        let (text, t) = s.jetstream.clone().expect("JetStream mode opened");
+        assert_eq!(t, 0);
+        assert!(crate::engine::jetstream::is_jetstream(&serde_json::from_str(&text).unwrap()));
+        assert_eq!(s.lesson.as_ref().map(|r| r.variant), Some(2));
+        // An answer given there (checkpoint 1, the JetStream one) is the lesson's; a choice
+        // that does not exist is ignored.
+        s.apply(Msg::AnswerAt(1, 1));
+        s.apply(Msg::AnswerAt(1, 7));
+        assert_eq!(s.lesson.as_ref().unwrap().answers.get(&1), Some(&1));
+        // Back to NATS Streaming: the lesson's first tab.
+        s.apply(Msg::CloseJetStream);
+        assert_eq!(s.jetstream, None);
+        assert_eq!(s.lesson.as_ref().map(|r| r.variant), Some(0));
         assert_eq!(s.session.borrow().now(), 0);
     }
 

@@ -1,0 +1,69 @@
+import { test, expect } from '@playwright/test';
+
+// Lessons' JetStream variants (issue 13): a tab of the course lesson opens JetStream mode,
+// which pauses at the variant's predict-then-reveal checkpoints; the answers are the
+// lesson's (saved in the browser), and Back returns to the lesson's first tab.
+
+test('health checks on JetStream: the run pauses at 2 s to ask when the killed member\'s seq 1 moves, and shows it at 5.101 s', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?lesson=health-checks');
+  await expect(page.locator('#lesson')).toBeVisible();
+  await page.locator('#lesson .lesson__variants button', { hasText: 'JetStream: a killed member' }).click();
+  const lesson = page.locator('#js-lesson');
+  await expect(lesson).toBeVisible();
+  await expect(lesson.locator('h2')).toHaveText('Why channelsz?subs=1 shows three subscriptions for a while');
+  await expect(lesson.locator('[role=tab][aria-selected=true]')).toHaveText('JetStream: a killed member');
+  await expect(lesson.locator('.lesson__checkpoints li')).toHaveText(['○ at 2.0 s: l1 was killed at 1.5 s while working on seq 1, first sent at 0.1 s; the consumer\'s ack wait is 5 s. When does the server send seq 1 to l2?']);
+  // Nothing is drawn ahead of the cursor: the timeline does not give the answer away.
+  await expect(page.locator('#js-timeline .jst__item')).toHaveCount(0);
+  await page.locator('#js-speed').selectOption('5');
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 2.0 s: what do you predict?', { timeout: 5000 });
+  await expect(page.locator('#js-clock')).toHaveText('2.000 s / 8.0 s');
+  await expect(page.locator('#js-play')).toHaveText('Play');
+  await expect(page.locator('#js-timeline .jst__item:has(.jst__dot--again)')).toHaveCount(0);
+  // A wrong answer, then the right one.
+  await box.locator('.checkpoint__choice', { hasText: 'after heartbeats fail, about 35 s' }).click();
+  await expect(box.locator('h3')).toHaveText('Not quite.');
+  await expect(box).toContainText('You answered: after heartbeats fail, about 35 s.');
+  await page.locator('#js-checkpoint-retry').click();
+  await box.locator('.checkpoint__choice', { hasText: 'at about 5.1 s: one ack wait after it was sent' }).click();
+  await expect(box.locator('h3')).toHaveText('Right. at about 5.1 s: one ack wait after it was sent');
+  await expect(box).toContainText('JetStream has no client heartbeats');
+  await expect(page.locator('#js-lesson-done')).toBeVisible();
+  await page.locator('#js-checkpoint-continue').click();
+  // It plays on and shows the answer: seq 1 reaches l2 at 5.101 s, delivery 2.
+  const moved = page.locator('#js-log li', { hasText: 'orders → s2 (l2): seq 1, consumer seq 2, delivery 2' });
+  await expect(moved).toHaveCount(1, { timeout: 5000 });
+  await expect(moved).toContainText('5.101');
+  await expect(page.locator('#js-timeline .jst__item[data-seq="1"] .jst__wait--expired')).toHaveCount(1);
+  // The answers are the lesson's: saved in this browser under its id.
+  const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('nats-playground.progress') || '{}'));
+  expect(saved['health-checks']).toEqual({ '1': 1 });
+  // Back: the lesson's first tab, on the NATS Streaming board.
+  await page.locator('#js-back').click();
+  await expect(page.locator('#jetstream')).toHaveCount(0);
+  await expect(page.locator('#lesson [role=tab][aria-selected=true]')).toHaveText('nats-streaming 0.17 (the course)');
+  expect(errors).toEqual([]);
+});
+
+test('queue groups on JetStream: a queue on a consumer without deliver_group is refused, and the deliver_group tab shares the events', async ({ page }) => {
+  await page.goto('/?lesson=queue-groups');
+  await page.locator('#lesson .lesson__variants button', { hasText: 'JetStream: queue without deliver_group' }).click();
+  await expect(page.locator('#js-lesson')).toBeVisible();
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 0.6 s', { timeout: 5000 });
+  await box.locator('.checkpoint__choice', { hasText: 'nothing: both subscriptions were refused' }).click();
+  await expect(box).toContainText('Right.');
+  await expect(page.locator('#js-log li', { hasText: 'durable requires no queue group' })).toHaveCount(2);
+  // The fix is the next tab (still in JetStream mode).
+  await page.locator('#js-lesson [role=tab]', { hasText: 'JetStream: deliver_group' }).click();
+  await expect(page.locator('#js-lesson [role=tab][aria-selected=true]')).toHaveText('JetStream: deliver_group');
+  await page.locator('#js-scrub').fill('2400');
+  await page.locator('#js-scrub').dispatchEvent('input');
+  await expect(page.locator('#js-log li', { hasText: 'orders → s1 (l1): seq 1, consumer seq 1, delivery 1' })).toHaveCount(1);
+  await expect(page.locator('#js-log li', { hasText: 'orders → s2 (l2): seq 2, consumer seq 2, delivery 1' })).toHaveCount(1);
+});

@@ -1,115 +1,69 @@
-// Live mode's client (bundled by scripts/build-live.sh into dist/live/live.js with the
-// official NATS WebSocket client, nats.ws; the page imports it only when Live is switched
-// on). Our own code: a thin layer between the page (Rust, src/ui/jetstream_live.rs) and
-// runner.mjs, which runs a scenario's actions on a real nats-server. Everything crosses as
-// JSON text; every failure is {error, code} for the page to explain.
-import * as nats from 'nats.ws';
-import { createRunner } from './runner.mjs';
+// Live mode's page side (bundled by scripts/build-live.sh into dist/live/live.js; the page
+// imports it only when Live connects). It starts the worker (worker.mjs: nats.ws and the
+// runner, off the main thread) and gives the page (Rust, src/ui/jetstream_live.rs) a handle
+// with the same methods as a direct client. Our own code. JSON text crosses; failures are
+// {error, code}.
 
-const code = (e) => (e && typeof e.code === 'string' ? e.code : (e && e.name) || 'ERROR');
-const fail = (e) => ({ error: (e && e.message) || String(e), code: code(e) });
+const abs = () => performance.timeOrigin + performance.now();
 
 /**
- * Connects to `url` (ws:// or wss://). Resolves to a live handle, or rejects with
- * {error, code}. `onEvent(text)` gets each trace event as JSON text; `onGone(text)` is
- * called once if the operator's connection ends (server stopped, network gone).
+ * Connects to `url` (ws:// or wss://) from a worker. Resolves to a live handle, or rejects
+ * with {error, code}. `onEvent(text)` gets each trace event as JSON text (its `t` is ms since
+ * the run started, taken in the worker when the message arrived); `onGone(text)` is called
+ * once if the page's connection to the server ends.
  */
 export async function connect(url, onEvent, onGone) {
-  let runner = null;
-  let gone = false;
-  const make = () => createRunner({
-    nats,
-    servers: url,
-    clock: () => performance.now(),
-    // A browser cannot reset a TCP connection; closing the WebSocket without a NATS goodbye
-    // (no UNSUB, no drain) is the nearest: the server sees the connection end at once.
-    // Code 1000, because nats-server 2.9 echoes a close without a code as the reserved 1005,
-    // which Chromium reports as a broken frame.
-    kill: (nc) => nc.protocol.transport.socket.close(1000, 'killed'),
-    onEvent: (e) => onEvent(JSON.stringify(e)),
-    onError: (e) => onEvent(JSON.stringify({ t: runner ? Math.round(runner.now()) : 0, event: 'live_error', error: fail(e).error })),
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'nats-live' });
+  const waiting = new Map();
+  let next = 1;
+  let t0 = null; // when the run started, absolute ms
+  const call = (op, ...args) => new Promise((resolve, reject) => {
+    const id = next++;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
   });
-  runner = make();
-  let op;
-  const t0 = performance.now();
-  try {
-    op = await runner.open();
-  } catch (e) {
-    throw fail(e);
-  }
-  const connectMs = performance.now() - t0;
-  const watch = (o) => {
-    o.closed().then((err) => {
-      if (o === op && !gone) { gone = true; onGone(JSON.stringify(fail(err || new Error('the connection closed')))); }
-    });
-    // The page's own connection reconnects; the gap is marked on the timeline.
-    (async () => {
-      for await (const s of o.status()) {
-        if (o !== op) return;
-        if (s.type === 'disconnect' || s.type === 'reconnect') onEvent(JSON.stringify({ t: Math.round(runner.now()), event: `live_${s.type}` }));
-      }
-    })().catch(() => {});
+  const say = (error) => onEvent(JSON.stringify({ t: t0 === null ? 0 : Math.round(abs() - t0), event: 'live_error', error }));
+  worker.onmessage = ({ data }) => {
+    if (data.event !== undefined) return onEvent(data.event);
+    if (data.gone !== undefined) return onGone(data.gone);
+    const w = waiting.get(data.id);
+    if (!w) return undefined;
+    waiting.delete(data.id);
+    return data.ok ? w.resolve(data.value) : w.reject(data.error);
   };
-  watch(op);
-  const info = op.info || {};
-  let js = null;
+  // An error the worker did not catch (a script that failed to load, before any connection,
+  // fails the calls waiting; later ones are notes on the run).
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const err = { error: e.message || 'the live worker failed', code: 'WORKER' };
+    if (waiting.size > 0) {
+      for (const w of waiting.values()) w.reject(err);
+      waiting.clear();
+    } else {
+      say(err.error);
+    }
+  };
+  let hello;
   try {
-    js = await runner.api('$JS.API.INFO');
+    hello = await call('connect', url);
   } catch (e) {
-    js = { error: { description: fail(e).error, code: 503 } };
+    worker.terminate();
+    throw e;
   }
-  const hello = JSON.stringify({
-    server: info.server_name || '',
-    version: info.version || '',
-    host: url,
-    headers: !!info.headers,
-    jetstream: !!info.jetstream && !js.error,
-    jetstream_error: js.error ? js.error.description || 'no responders' : null,
-    api: js.error ? null : { streams: js.streams, consumers: js.consumers, memory: js.memory, storage: js.storage },
-    connect_ms: Math.round(connectMs * 10) / 10,
-  });
   return {
     hello() { return hello; },
-    /** Deletes these streams when they exist (a fresh start). Resolves to JSON: the names deleted. */
-    async reset(streamsJson) {
-      const out = [];
-      for (const s of JSON.parse(streamsJson)) {
-        const r = await runner.api(`$JS.API.STREAM.DELETE.${s}`);
-        if (!r.error) out.push(s);
-        else if (r.error.err_code !== 10059) throw { error: r.error.description, code: String(r.error.err_code) };
-      }
-      return JSON.stringify(out);
-    },
-    /** Starts a run of these actions (JSON array) at time 0 now. */
+    reset(streamsJson) { return call('reset', streamsJson); },
     start(actionsJson) {
-      if (runner.started) throw { error: 'a run is already going', code: 'BUSY' };
-      runner.started = true;
-      runner.start(JSON.parse(actionsJson)).catch((e) => onEvent(JSON.stringify({ t: Math.round(runner.now()), event: 'live_error', error: fail(e).error })));
+      t0 = abs();
+      call('start', actionsJson).then((v) => { if (typeof v === 'number') t0 = v; }, (e) => say(e.error));
     },
-    /** The run's actions changed from index `from` on. */
-    update(actionsJson, from) { runner.update(JSON.parse(actionsJson), from); },
-    /** ms since the run started. */
-    now() { return runner.now(); },
-    /** STREAM.INFO and CONSUMER.INFO of these, over the open connection: JSON
-     * {streams: [...], consumers: [...]} (an entry is {error} when the server has none). */
-    async poll(streamsJson, consumersJson) {
-      const streams = [];
-      for (const s of JSON.parse(streamsJson)) streams.push(await runner.api(`$JS.API.STREAM.INFO.${s}`).catch((e) => ({ error: { description: fail(e).error } })));
-      const consumers = [];
-      for (const [s, c] of JSON.parse(consumersJson)) consumers.push(await runner.api(`$JS.API.CONSUMER.INFO.${s}.${c}`).catch((e) => ({ error: { description: fail(e).error } })));
-      return JSON.stringify({ streams, consumers });
+    update(actionsJson, from) { call('update', actionsJson, from).catch((e) => say(e.error)); },
+    now() { return t0 === null ? 0 : abs() - t0; },
+    poll(streamsJson, consumersJson) { return call('poll', streamsJson, consumersJson); },
+    stop() { return call('stop'); },
+    async close() {
+      await call('close').catch(() => {});
+      worker.terminate();
     },
-    /** Ends the run: every client connection closes; the operator stays for another run. */
-    async stop() {
-      await runner.stop();
-      runner = make();
-      // the new runner shares nothing with the old one but the server
-      const old = op;
-      op = await runner.open();
-      watch(op);
-      await old.close().catch(() => {});
-    },
-    /** Disconnects everything. */
-    async close() { gone = true; await runner.close(); },
   };
 }

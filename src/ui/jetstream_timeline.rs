@@ -90,12 +90,19 @@ pub fn timeline(sess: &JsSession) -> JsTimeline {
 /// The timeline of `events` (in time order) of a run of `scenario`: a simulated run's or
 /// what a real server did (live mode). Bars still open at `end` are cut there, not expired.
 pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[crate::engine::jetstream::JsEvent], end: SimTime) -> JsTimeline {
-    let mut ack_wait: BTreeMap<(String, String), SimTime> = BTreeMap::new();
+    // Each consumer's ack wait, and its backoff: delivery n waits backoff[n-1] (the last one
+    // repeating), as the server's ack timer counts it.
+    let mut ack_wait: BTreeMap<(String, String), (SimTime, Vec<SimTime>)> = BTreeMap::new();
     for a in &scenario.actions {
         if let JsVerb::AddConsumer(c) = &a.verb {
-            ack_wait.insert((c.stream.to_string(), c.consumer.to_string()), c.ack_wait_ms.unwrap_or(30_000));
+            ack_wait.insert((c.stream.to_string(), c.consumer.to_string()), (c.ack_wait_ms.unwrap_or(30_000), c.backoff_ms.clone().unwrap_or_default()));
         }
     }
+    let wait_of = |at: &crate::engine::jetstream::trace::At, delivery: u64| match ack_wait.get(&(at.stream.to_string(), at.consumer.to_string())) {
+        Some((_, bo)) if !bo.is_empty() => bo[(delivery as usize).saturating_sub(1).min(bo.len() - 1)],
+        Some((w, _)) => *w,
+        None => 30_000,
+    };
     let mut lanes: Vec<String> = Vec::new();
     let lane_of = |name: String, lanes: &mut Vec<String>| match lanes.iter().position(|l| *l == name) {
         Some(i) => i,
@@ -113,7 +120,7 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
         match &e.kind {
             JsKind::Delivered { at, seq, num_delivered, consumer_seq, .. } => {
                 let lane = lane_of(format!("{} ({})", at.sub, at.client), &mut lanes);
-                let wait = ack_wait.get(&(at.stream.to_string(), at.consumer.to_string())).copied().unwrap_or(30_000);
+                let wait = wait_of(at, *num_delivered);
                 // An earlier delivery of it to this sub, still open, was overtaken.
                 if let Some(i) = open.remove(&(at.sub.to_string(), *seq)) {
                     let it = &mut items[i];
@@ -137,7 +144,7 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
                     ),
                 });
             }
-            JsKind::Answered { at, reply, seq, .. } => {
+            JsKind::Answered { at, reply, seq, num_delivered } => {
                 let lane = lane_of(format!("{} ({})", at.sub, at.client), &mut lanes);
                 let key = (at.sub.to_string(), *seq);
                 let answered = open.get(&key).copied();
@@ -151,8 +158,7 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
                         open.remove(&key);
                     } else {
                         // +WPI restarts the wait: the bar goes on from here.
-                        let wait = ack_wait.get(&(at.stream.to_string(), at.consumer.to_string())).copied().unwrap_or(30_000);
-                        it.t1 = e.t + wait;
+                        it.t1 = e.t + wait_of(at, *num_delivered);
                         it.expired = true;
                     }
                 }
@@ -453,5 +459,22 @@ mod tests {
         assert_eq!(tick_label(2000), "2 s");
         assert_eq!(tick_label(2500), "2.5 s");
         assert_eq!(tick_label(2250), "2.25 s");
+    }
+
+    #[test]
+    fn with_a_backoff_each_deliverys_bar_is_its_own_wait_the_last_one_repeating() {
+        let tl = run(r#"{"server":{"kind":"jetstream"},"seed":1,"until_ms":6000,"actions":[
+            {"at_ms":0,"do":"add_stream","stream":"T","subjects":["t.>"]},
+            {"at_ms":0,"do":"add_consumer","stream":"T","consumer":"c","backoff_ms":[500,1500],"max_deliver":4},
+            {"at_ms":0,"do":"connect","client":"a"},
+            {"at_ms":0,"do":"subscribe","client":"a","sub":"s","stream":"T","consumer":"c","ack":"none"},
+            {"at_ms":100,"do":"publish","client":"a","subject":"t.x"}]}"#);
+        let bars: Vec<(SimTime, SimTime)> = tl.items.iter().filter(|i| matches!(i.mark, Mark::Delivery(_))).map(|i| (i.t0, i.t1 - i.t0)).collect();
+        assert_eq!(bars.len(), 4, "{bars:?}");
+        assert_eq!(bars.iter().map(|b| b.1).collect::<Vec<_>>(), vec![500, 1500, 1500, 1500]);
+        // and each redelivery comes when the bar before it ends (within the timer's tick)
+        for w in bars.windows(2) {
+            assert!(w[1].0 >= w[0].0 + w[0].1 && w[1].0 <= w[0].0 + w[0].1 + 10, "{bars:?}");
+        }
     }
 }

@@ -3,6 +3,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as net from 'net';
+// the nats npm client 2.x (package.json's `nats-js` alias), to set up a server as another app would
+import * as nats from 'nats-js';
 
 // Live mode (issue 14): the page drives a real nats-server 2.9.10 (Debian's) over WebSocket.
 // Each server is started by scripts/live-server.sh on 127.0.0.1 with free ports and a fresh
@@ -144,4 +147,41 @@ test('the server stopped mid-run: the page marks the gap on the timeline, reconn
   await expect(page.locator('#js-live-result')).toContainText(/The live run ended at \d+\.\d{3} s/);
   // The simulation is still there.
   await expect(page.locator('#js-board [data-id="sub:s2"]')).toBeVisible();
+});
+
+test('a server without JetStream: the page says so, and offers no run', async ({ page }) => {
+  const plain = start('plain', '--no-jetstream');
+  await connect(page, plain.url);
+  await expect(page.locator('#js-live-hello')).toContainText('Connected to nats-server 2.9.10', { timeout: 10_000 });
+  await expect(page.locator('#js-live-hello')).toContainText('but JetStream is not enabled there');
+  await expect(page.locator('#js-live-hello')).toContainText('start it with -js or a jetstream {} block');
+  await expect(page.locator('#js-live-run')).toBeDisabled();
+});
+
+test('a stream left on the server with another configuration: the run says what to do, and Start fresh deletes it', async ({ page }) => {
+  test.setTimeout(60_000);
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+  const busy = start('busy', '--port', String(port));
+  // Another app made "ticket" on this server, for other subjects.
+  const nc = await nats.connect({ servers: `127.0.0.1:${port}` });
+  await (await nc.jetstreamManager()).streams.add({ name: 'ticket', subjects: ['elsewhere.>'] });
+  await nc.close();
+  await connect(page, busy.url);
+  await expect(page.locator('#js-live-hello')).toContainText('with JetStream', { timeout: 10_000 });
+  await page.locator('#js-live-fresh').uncheck();
+  await page.locator('#js-live-run').click();
+  await expect(page.locator('#js-live .js__live-hint').first()).toContainText('The server already has this stream with another configuration', { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'stream name already in use with a different configuration' }).first()).toBeVisible();
+  await page.locator('#js-live-stop').click();
+  await expect(page.locator('#js-live-run')).toBeEnabled();
+  // Start fresh: the stream is deleted first, and the run goes as predicted.
+  await page.locator('#js-live-fresh').check();
+  await page.locator('#js-live-run').click();
+  await expect(page.locator('#js-live-said')).toHaveText('Deleted what an earlier run left on the server: stream ticket (with its consumers and messages).');
+  await expect(page.locator('#js-log li', { hasText: 'orders → s1 (l1): seq 1, consumer seq 1, delivery 1' })).toHaveCount(1, { timeout: 5000 });
+  await expect(page.locator('#js-live .js__live-hint')).toHaveCount(0);
+  await page.locator('#js-live-stop').click();
 });

@@ -9,20 +9,23 @@
 #   scripts/live-server.sh --store DIR     # keep streams across restarts
 #   scripts/live-server.sh --same-origin   # refuse pages from other origins (to see the error)
 #   scripts/live-server.sh --allowed-origin http://127.0.0.1:8080
+#   scripts/live-server.sh --no-jetstream  # JetStream off (to see what the page says)
+#   scripts/live-server.sh --port 4222     # the plain NATS port too (default: a free one)
 #   scripts/live-server.sh --background --pidfile F --urlfile U   # for tests
 set -euo pipefail
-ws_port=8451 port=0 http_port=0 store="" same_origin=0 allowed="" background=0 pidfile="" urlfile=""
+ws_port=8451 port=0 store="" same_origin=0 allowed="" background=0 pidfile="" urlfile="" jetstream=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --ws-port) ws_port="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --store) store="$2"; shift 2 ;;
     --same-origin) same_origin=1; shift ;;
+    --no-jetstream) jetstream=0; shift ;;
     --allowed-origin) allowed="$2"; shift 2 ;;
     --background) background=1; shift ;;
     --pidfile) pidfile="$2"; shift 2 ;;
     --urlfile) urlfile="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "live-server: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,9 +45,11 @@ origin=""
 [ "$same_origin" = 1 ] && origin="  same_origin: true"
 [ -n "$allowed" ] && origin="  allowed_origins: [\"$allowed\"]"
 # 2.9 has no command-line flag for WebSocket: it takes a config file.
+js_block="jetstream { store_dir: \"$store\" }"
+[ "$jetstream" = 1 ] || js_block=""
 cat > "$dir/live.conf" <<CONF
 listen: 127.0.0.1:$port
-jetstream { store_dir: "$store" }
+$js_block
 websocket {
   listen: "127.0.0.1:$ws_port"
   no_tls: true

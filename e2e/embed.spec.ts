@@ -212,3 +212,30 @@ test('copy embed code: the snippet opens the same run embedded, with the chosen 
   const redelivered = await lesson.evaluate(() => (window as any).natsPlayground.trace().filter((e: any) => e.event === 'delivered' && e.redelivered).map((e: any) => [e.t, e.seq]));
   expect(redelivered).toEqual([[7000, 2]]);
 });
+
+test('JetStream mode in a frame: the host page seeks, plays and reads it, and hears its time', async ({ page }) => {
+  await courseOn(page, 'scenario=jetstream-group-kill');
+  await expect.poll(async () => (await got(page, 'ready')).length).toBe(1);
+  const js = page.frameLocator('[name=playground]').locator('#jetstream');
+  await expect(js).toBeVisible();
+  const post = (m: any) => page.evaluate(([m, o]) => (window as any).frames.playground.postMessage(m, o), [m, HOSTED] as const);
+  await post({ type: 'seek', t: 2150 });
+  await expect(page.frameLocator('[name=playground]').locator('#js-clock')).toHaveText('2.150 s / 3.2 s');
+  await expect.poll(async () => (await got(page, 'time')).at(-1)).toEqual({ type: 'time', t: 2150, playing: false, source: 'nats-playground' });
+  await post({ type: 'get', what: 'state', id: 's' });
+  await expect.poll(async () => (await got(page, 'reply')).find((r: any) => r.id === 's')?.value).toEqual({ t: 2150, playing: false, speed: 1, horizon: 3200, lesson: null, server: 'jetstream' });
+  // The trace at the cursor: l1's seven messages came to s2 again, as deliveries 2.
+  await post({ type: 'get', what: 'trace', id: 't' });
+  await expect.poll(async () => (await got(page, 'reply')).find((r: any) => r.id === 't')?.value?.length ?? 0).toBeGreaterThan(0);
+  const trace = (await got(page, 'reply')).find((r: any) => r.id === 't').value;
+  expect(trace.filter((e: any) => e.event === 'delivered' && e.num_delivered === 2 && e.sub === 's2').map((e: any) => e.seq)).toEqual([1, 3, 4, 5, 7, 9, 12]);
+  expect(trace.every((e: any) => e.t <= 2150)).toBe(true);
+  await post({ type: 'get', what: 'monitor', id: 'm' });
+  await expect.poll(async () => (await got(page, 'reply')).find((r: any) => r.id === 'm')?.value?.jsz?.streams).toBe(1);
+  // Play, at 10×, to the end.
+  await post({ type: 'speed', factor: 10 });
+  await post({ type: 'play' });
+  await expect.poll(async () => (await got(page, 'time')).some((m: any) => m.playing)).toBe(true);
+  await expect(page.frameLocator('[name=playground]').locator('#js-clock')).toHaveText('3.200 s / 3.2 s', { timeout: 5000 });
+  await expect.poll(async () => (await got(page, 'time')).at(-1)).toEqual({ type: 'time', t: 3200, playing: false, source: 'nats-playground' });
+});

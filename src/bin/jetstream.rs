@@ -59,6 +59,7 @@ mod wasm {
             differences: Rc::new(differences),
             lesson: None,
             on_lesson: None,
+            on_time: None,
         };
         unmount_beside();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props.clone()).render();
@@ -96,7 +97,8 @@ mod wasm {
     ///
     /// From a lesson's JetStream variant, `lesson` is its brief (`Lesson::brief`, JSON) and
     /// `on_lesson(what, a, b)` hears each answer (`"answer"`, checkpoint, choice) and tab
-    /// (`"variant"`, index, 0); both are null otherwise.
+    /// (`"variant"`, index, 0); both are null otherwise. `on_time(t, playing)` hears the
+    /// cursor (for a host page); [`command`] runs a host page's command on the player.
     pub fn mount(
         element_id: &str,
         text: &str,
@@ -104,6 +106,7 @@ mod wasm {
         at: f64,
         lesson: Option<String>,
         on_lesson: Option<js_sys::Function>,
+        on_time: Option<js_sys::Function>,
     ) -> Result<String, JsValue> {
         let scenario = JsScenario::parse(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let session = JsSession::new(scenario, LIMITS);
@@ -125,11 +128,24 @@ mod wasm {
                     let _ = f.call3(&JsValue::NULL, &JsValue::from_str(what), &JsValue::from_f64(a as f64), &JsValue::from_f64(b as f64));
                 })
             }),
+            on_time: on_time.map(|f| {
+                Callback::from(move |(t, playing): (u64, bool)| {
+                    let _ = f.call2(&JsValue::NULL, &JsValue::from_f64(t as f64), &JsValue::from_bool(playing));
+                })
+            }),
         };
         unmount();
         let handle = yew::Renderer::<JetStreamPlayer>::with_root_and_props(el, props).render();
         APP.with(|a| *a.borrow_mut() = Some(handle));
         Ok(warning)
+    }
+
+    /// A host page's command for the player shown (JSON, see
+    /// `natsim::ui::jetstream::host_command`): the value of a `get`, "" otherwise, or null
+    /// when no player is shown.
+    #[wasm_bindgen]
+    pub fn command(text: &str) -> Option<String> {
+        natsim::ui::jetstream::host_command(text)
     }
 
     /// Removes the player.

@@ -512,16 +512,28 @@ fn JetStreamHost(HostProps { text, at, lesson }: &HostProps) -> Html {
                 }
             })
         };
+        // The player's cursor, for a host page.
+        let on_time = {
+            let view = pg.view.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn(f64, bool)>::new(move |t: f64, playing: bool| super::embed::post_time(&view, t.max(0.0) as u64, playing))
+        };
         let lesson = lesson.as_deref().map_or(wasm_bindgen::JsValue::NULL, wasm_bindgen::JsValue::from_str);
         let promise = with_jetstream_module(
-            "text, back, at, lesson, onLesson",
-            "m.mount('js-host', text, back, at, lesson, onLesson)",
-            &[&wasm_bindgen::JsValue::from_str(text), back.as_ref(), &wasm_bindgen::JsValue::from_f64(*at as f64), &lesson, on_lesson.as_ref()],
+            "text, back, at, lesson, onLesson, onTime",
+            "m.mount('js-host', text, back, at, lesson, onLesson, onTime)",
+            &[
+                &wasm_bindgen::JsValue::from_str(text),
+                back.as_ref(),
+                &wasm_bindgen::JsValue::from_f64(*at as f64),
+                &lesson,
+                on_lesson.as_ref(),
+                on_time.as_ref(),
+            ],
         );
         mounted(promise, pg, Msg::CloseJetStream, "This JetStream scenario was not opened (the current run is kept)");
         move || {
             let _ = js_sys::Function::new_no_args("globalThis.__natsJetStream && globalThis.__natsJetStream.unmount()").call0(&wasm_bindgen::JsValue::NULL);
-            drop((back, on_lesson));
+            drop((back, on_lesson, on_time));
         }
     });
     // No children: the JetStream module renders inside.

@@ -85,6 +85,21 @@ fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
     post_text(target, &format!("{},\"{key}\":{payload}}}", &head[..head.len() - 1]));
 }
 
+/// Tells the embedding page JetStream mode's cursor (its player runs in its own module and
+/// reports it here).
+pub fn post_time(view: &View, t: SimTime, playing: bool) {
+    if framed() {
+        post(&view.target(parent_origin().as_deref()), json!({"type": "time", "t": t, "playing": playing}));
+    }
+}
+
+/// Hands a host command to JetStream mode's player (`command()` of its module): the value of
+/// a `get`, "" otherwise; `None` while its module has not loaded.
+fn to_jetstream(cmd: Value) -> Option<String> {
+    let f = js_sys::Function::new_with_args("c", "const m = globalThis.__natsJetStream; return m && m.command ? m.command(c) : null");
+    f.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(&cmd.to_string())).ok().and_then(|v| v.as_string())
+}
+
 fn events(evs: &[TraceEvent], watch: &Watch) -> String {
     let picked: Vec<&TraceEvent> = evs.iter().filter(|e| watch.wants(e.kind.name())).collect();
     serde_json::to_string(&picked).unwrap_or_else(|_| "[]".into())
@@ -104,6 +119,10 @@ impl Bridge {
     /// Tells the host what changed since the last call (after every state change).
     pub fn sync(&mut self, pg: &Playground) {
         if self.target.is_none() {
+            return;
+        }
+        // In JetStream mode its player tells the time (`post_time`).
+        if pg.jetstream.is_some() {
             return;
         }
         let s = pg.session.borrow();
@@ -213,6 +232,30 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
 }
 
 fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Command) {
+    // JetStream mode: its player takes the commands about the run shown.
+    if pg.jetstream.is_some() {
+        let forward = match &cmd {
+            Command::Play => Some(json!({"type": "play"})),
+            Command::Pause => Some(json!({"type": "pause"})),
+            Command::Seek(t) => Some(json!({"type": "seek", "t": t})),
+            Command::Speed(f) => Some(json!({"type": "speed", "factor": f})),
+            Command::Get(what) => Some(json!({"type": "get", "what": what})),
+            Command::Watch(_) | Command::Load { .. } => None,
+        };
+        if let Some(c) = forward {
+            let got = to_jetstream(c);
+            if let Command::Get(what) = &cmd {
+                let b = bridge.borrow();
+                match got {
+                    Some(value) => {
+                        post_raw(&b.target, with_id(json!({"type": "reply", "what": what}), &id), "value", if value.is_empty() { "null" } else { &value })
+                    }
+                    None => b.reply(&id, json!({"type": "error", "message": "JetStream mode is still loading; ask again"})),
+                }
+            }
+            return;
+        }
+    }
     match cmd {
         Command::Play => pg.dispatch(Msg::Play),
         Command::Pause => pg.dispatch(Msg::Pause),

@@ -101,6 +101,27 @@ pub struct JsProps {
     /// Tells the lesson's page an answer ("answer", checkpoint, choice) or a tab ("variant", i, 0).
     #[prop_or_default]
     pub on_lesson: Option<Callback<(&'static str, usize, usize)>>,
+    /// Tells the page the cursor and whether it plays, when they change (for a host page).
+    #[prop_or_default]
+    pub on_time: Option<Callback<(u64, bool)>>,
+}
+
+/// How the NATS Streaming page hands a host page's command to the player shown (JetStream
+/// mode's module is its own wasm instance: `command()` there calls [`host_command`]).
+type HostFn = Rc<dyn Fn(&Value) -> String>;
+
+thread_local! {
+    static HOST: std::cell::RefCell<Option<HostFn>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs a host page's command on the player shown: `{"type": "play" | "pause"}`,
+/// `{"type": "seek", "t": ms}`, `{"type": "speed", "factor": x}`, or `{"type": "get", "what":
+/// "state" | "trace" | "monitor" | "scenario"}` (its value, JSON text; "" for the others).
+/// `None` when no player is shown.
+pub fn host_command(text: &str) -> Option<String> {
+    let cmd: Value = serde_json::from_str(text).ok()?;
+    let f = HOST.with(|h| h.borrow().clone())?;
+    Some(f(&cmd))
 }
 
 /// How many log lines are drawn (the newest before the cursor).
@@ -109,7 +130,7 @@ const LOG_LINES: usize = 300;
 /// The JetStream player.
 #[function_component]
 pub fn JetStreamPlayer(
-    JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes, differences, lesson, on_lesson }: &JsProps,
+    JsProps { run: opened, text: opened_text, start, on_back, follow, notes: translation_notes, differences, lesson, on_lesson, on_time }: &JsProps,
 ) -> Html {
     let cur = {
         let (run, text) = (opened.clone(), opened_text.clone());
@@ -191,6 +212,56 @@ pub fn JetStreamPlayer(
         None => (*t).min(end),
     };
     let sim = use_memo((run.clone(), now), |(r, now)| r.0.at(*now));
+    // A host page (through the NATS Streaming page) drives the player shown and hears its time.
+    {
+        let on_time = on_time.clone();
+        use_effect_with((now, *playing), move |(now, playing)| {
+            if let Some(cb) = on_time {
+                cb.emit((*now, *playing));
+            }
+        });
+    }
+    {
+        let (t, playing, speed, sess, sim, text, on) =
+            (t.clone(), playing.clone(), speed.clone(), run.0.clone(), sim.clone(), cur.text.clone(), follow.is_none());
+        use_effect(move || {
+            if on {
+                let f: HostFn = Rc::new(move |cmd: &Value| {
+                    match cmd["type"].as_str().unwrap_or("") {
+                        "play" => {
+                            if *t >= end {
+                                t.set(0);
+                            }
+                            playing.set(true);
+                        }
+                        "pause" => playing.set(false),
+                        "seek" => {
+                            playing.set(false);
+                            t.set(cmd["t"].as_u64().unwrap_or(0).min(end));
+                        }
+                        "speed" => speed.set(cmd["factor"].as_f64().filter(|f| f.is_finite() && *f > 0.0).unwrap_or(1.0).clamp(0.1, 1000.0)),
+                        "get" => {
+                            return match cmd["what"].as_str().unwrap_or("state") {
+                                "trace" => serde_json::to_string(sess.events_until(now)).unwrap_or_default(),
+                                "monitor" => serde_json::to_string(&sim.monitor()).unwrap_or_default(),
+                                "scenario" => text.to_string(),
+                                _ => serde_json::json!({"t": now, "playing": *playing, "speed": *speed, "horizon": end, "lesson": null, "server": "jetstream"})
+                                    .to_string(),
+                            };
+                        }
+                        _ => {}
+                    }
+                    String::new()
+                });
+                HOST.with(|h| *h.borrow_mut() = Some(f));
+            }
+            move || {
+                if on {
+                    HOST.with(|h| *h.borrow_mut() = None);
+                }
+            }
+        });
+    }
     let b = board(&sess, &sim, now);
     let on_gesture = {
         let (cur, undo, selected, notice, shared) = (cur.clone(), undo.clone(), selected.clone(), notice.clone(), shared.clone());

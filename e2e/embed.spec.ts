@@ -239,3 +239,18 @@ test('JetStream mode in a frame: the host page seeks, plays and reads it, and he
   await expect(page.frameLocator('[name=playground]').locator('#js-clock')).toHaveText('3.200 s / 3.2 s', { timeout: 5000 });
   await expect.poll(async () => (await got(page, 'time')).at(-1)).toEqual({ type: 'time', t: 3200, playing: false, source: 'nats-playground' });
 });
+
+test('a lesson\'s JetStream tab in a frame: the checkpoint answered there is reported to the host page', async ({ page }) => {
+  await courseOn(page, 'lesson=health-checks&variant=2');
+  const f = page.frameLocator('[name=playground]');
+  await expect(f.locator('#js-lesson [role=tab][aria-selected=true]')).toHaveText('JetStream: a killed member');
+  const post = (m: any) => page.evaluate(([m, o]) => (window as any).frames.playground.postMessage(m, o), [m, HOSTED] as const);
+  await post({ type: 'speed', factor: 5 });
+  await post({ type: 'play' });
+  await expect(f.locator('#js-checkpoint')).toContainText('Paused at 2.0 s', { timeout: 5000 });
+  await expect.poll(async () => (await got(page, 'time')).at(-1)).toEqual({ type: 'time', t: 2000, playing: false, source: 'nats-playground' });
+  await f.locator('#js-checkpoint .checkpoint__choice', { hasText: 'at about 5.1 s' }).click();
+  await expect.poll(async () => (await got(page, 'checkpoint')).length).toBe(1);
+  const c = (await got(page, 'checkpoint'))[0];
+  expect([c.lesson, c.variant, c.checkpoint, c.at_ms, c.choice, c.correct]).toEqual(['health-checks', 2, 1, 2000, 1, true]);
+});

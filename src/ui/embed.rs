@@ -121,10 +121,9 @@ impl Bridge {
         if self.target.is_none() {
             return;
         }
-        // In JetStream mode its player tells the time (`post_time`).
-        if pg.jetstream.is_some() {
-            return;
-        }
+        // In JetStream mode its player tells the time (`post_time`), and there is no NATS
+        // Streaming trace to watch.
+        let stan = pg.jetstream.is_none();
         let s = pg.session.borrow();
         let (t, playing) = (s.now(), pg.playing);
         (self.playing, self.speed) = (playing, pg.speed());
@@ -139,11 +138,11 @@ impl Bridge {
                 post(&self.target, json!({"type": "resize", "height": h}));
             }
         }
-        if self.sent_t != Some((t, playing)) {
+        if stan && self.sent_t != Some((t, playing)) {
             self.sent_t = Some((t, playing));
             post(&self.target, json!({"type": "time", "t": t, "playing": playing}));
         }
-        if self.watch != Watch::Off {
+        if stan && self.watch != Watch::Off {
             let trace = s.sim().trace();
             let reset = s.generation() != self.sent_generation || trace.len() < self.sent_len;
             let from = if reset { 0 } else { self.sent_len };

@@ -67,3 +67,23 @@ test('queue groups on JetStream: a queue on a consumer without deliver_group is 
   await expect(page.locator('#js-log li', { hasText: 'orders → s1 (l1): seq 1, consumer seq 1, delivery 1' })).toHaveCount(1);
   await expect(page.locator('#js-log li', { hasText: 'orders → s2 (l2): seq 2, consumer seq 2, delivery 1' })).toHaveCount(1);
 });
+
+test('a JetStream-only lesson: the retried publish with the same Nats-Msg-Id is stored once; Back leaves the lesson', async ({ page }) => {
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.locator('#lesson-pick').selectOption({ label: 'JetStream only — A retried publish stored once: Nats-Msg-Id' });
+  await expect(page.locator('#js-lesson h2')).toHaveText('A retried publish stored once: Nats-Msg-Id');
+  await page.locator('#js-speed').selectOption('5');
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 1.4 s', { timeout: 5000 });
+  await box.locator('.checkpoint__choice', { hasText: 'does not store it' }).click();
+  await expect(box.locator('h3')).toHaveText('Right. does not store it: the ack says duplicate, seq 1');
+  await page.locator('#js-checkpoint-continue').click();
+  await expect(page.locator('#js-clock')).toHaveText('3.000 s / 3.0 s', { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'api published orders.created → orders seq 1 (a duplicate: nothing stored)' })).toHaveCount(1);
+  await expect(page.locator('#js-log li', { hasText: 'payments → p1 (pay): seq' })).toHaveText([/seq 2, consumer seq 2, delivery 1/, /seq 1, consumer seq 1, delivery 1/]);
+  await page.locator('#js-back').click();
+  await expect(page.locator('#jetstream')).toHaveCount(0);
+  await expect(page.locator('#lesson')).toHaveCount(0);
+});

@@ -57,6 +57,13 @@ pub struct Item {
     pub label: String,
 }
 
+impl Item {
+    /// A mark at one instant (an advisory, a status, a deletion).
+    fn point(lane: usize, t: SimTime, mark: Mark, seq: Option<u64>, label: String) -> Item {
+        Item { lane, row: 0, t0: t, t1: t, mark, seq, expired: false, crowded: false, label }
+    }
+}
+
 /// The timeline of a run.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct JsTimeline {
@@ -185,45 +192,27 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
             }
             JsKind::MaxDeliveries { consumer, stream_seq, deliveries, .. } => {
                 let lane = lane_of(format!("consumer {consumer}"), &mut lanes);
-                items.push(Item {
+                items.push(Item::point(
                     lane,
-                    row: 0,
-                    t0: e.t,
-                    t1: e.t,
-                    mark: Mark::MaxDeliveries,
-                    seq: Some(*stream_seq),
-                    expired: false,
-                    crowded: false,
-                    label: format!("MAX_DELIVERIES: seq {stream_seq} given up after {deliveries} deliveries at {:.3} s", e.t as f64 / 1000.0),
-                });
+                    e.t,
+                    Mark::MaxDeliveries,
+                    Some(*stream_seq),
+                    format!("MAX_DELIVERIES: seq {stream_seq} given up after {deliveries} deliveries at {:.3} s", e.t as f64 / 1000.0),
+                ));
             }
             JsKind::PullStatus { at, code, description, .. } => {
                 let lane = lane_of(format!("{} ({})", at.sub, at.client), &mut lanes);
-                items.push(Item {
+                items.push(Item::point(
                     lane,
-                    row: 0,
-                    t0: e.t,
-                    t1: e.t,
-                    mark: Mark::PullStatus(*code),
-                    seq: None,
-                    expired: false,
-                    crowded: false,
-                    label: format!("pull request ends: {code} {description} at {:.3} s", e.t as f64 / 1000.0),
-                });
+                    e.t,
+                    Mark::PullStatus(*code),
+                    None,
+                    format!("pull request ends: {code} {description} at {:.3} s", e.t as f64 / 1000.0),
+                ));
             }
             JsKind::ConsumerDeleted { consumer, reason, .. } => {
                 let lane = lane_of(format!("consumer {consumer}"), &mut lanes);
-                items.push(Item {
-                    lane,
-                    row: 0,
-                    t0: e.t,
-                    t1: e.t,
-                    mark: Mark::Deleted,
-                    seq: None,
-                    expired: false,
-                    crowded: false,
-                    label: format!("consumer deleted ({reason}) at {:.3} s", e.t as f64 / 1000.0),
-                });
+                items.push(Item::point(lane, e.t, Mark::Deleted, None, format!("consumer deleted ({reason}) at {:.3} s", e.t as f64 / 1000.0)));
             }
             _ => {}
         }

@@ -895,7 +895,7 @@ pub fn panel(live: &LiveCtl, doc: &Value, prediction: &JsSession, diffs: &[(Opti
                         <button id="js-live-run" class="btn btn--primary" onclick={on_run} disabled={!can_run}>{ "Run live" }</button>
                     }
                 </div>
-                <p class="panel__hint">{ "Time is real: the server does not wait. Gestures during the run reach the server at once (kill drops a socket, close drains it); Pause and the scrub bar replay the recording afterwards. Consumers are created as the scenario says — durable ones stay on the server after a reload; an ephemeral one goes about 5 s after its last subscriber." }</p>
+                <p class="panel__hint">{ "Time is real: the server does not wait. Gestures during the run reach the server at once (kill drops a socket, close drains it); Pause and the scrub bar replay the recording afterwards. Consumers are created as the scenario says — durable ones stay on the server after a reload; an ephemeral one goes about 5 s after its last subscriber. The board and the inspector show the simulation's prediction at the live clock; the server's own numbers are in the table below, and what it did in the live timeline and the event log." }</p>
             }
             if let Some(said) = &s.said { <p id="js-live-said" class="panel__hint" role="status">{ said.clone() }</p> }
             { for hints.iter().map(|h| html! { <p class="banner banner--error js__live-hint">{ h.clone() }</p> }) }

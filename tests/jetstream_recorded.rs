@@ -28,12 +28,18 @@ fn every_scenario_agrees_with_its_recording_of_the_real_server() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A scenario of the recorded set, its simulated run and its recording of the real server.
+fn fixture(name: &str) -> (JsScenario, serde_json::Value, serde_json::Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jetstream");
+    let scenario = JsScenario::parse(&std::fs::read_to_string(dir.join(format!("scenarios/{name}.json"))).unwrap()).unwrap();
+    let real: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("recorded/{name}.json"))).unwrap()).unwrap();
+    let sim: serde_json::Value = serde_json::from_str(&run_js_to_string(&mut JsSim::new(scenario.clone())).unwrap()).unwrap();
+    (scenario, sim, real)
+}
+
 #[test]
 fn the_comparer_sees_a_wrong_time_a_missing_event_and_a_wrong_counter() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jetstream");
-    let scenario = JsScenario::parse(&std::fs::read_to_string(dir.join("scenarios/ackwait.json")).unwrap()).unwrap();
-    let real: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("recorded/ackwait.json")).unwrap()).unwrap();
-    let sim: serde_json::Value = serde_json::from_str(&run_js_to_string(&mut JsSim::new(scenario.clone())).unwrap()).unwrap();
+    let (scenario, sim, real) = fixture("ackwait");
     assert!(compare(&scenario, &sim, &real, Tolerance::default()).is_empty());
     // The first redelivery a whole ack wait late.
     let mut late = sim.clone();
@@ -54,10 +60,7 @@ fn the_comparer_sees_a_wrong_time_a_missing_event_and_a_wrong_counter() {
 
 #[test]
 fn a_deliverys_num_pending_may_differ_only_by_the_messages_published_in_its_race_window() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jetstream");
-    let scenario = JsScenario::parse(&std::fs::read_to_string(dir.join("scenarios/retention.json")).unwrap()).unwrap();
-    let real: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("recorded/retention.json")).unwrap()).unwrap();
-    let sim: serde_json::Value = serde_json::from_str(&run_js_to_string(&mut JsSim::new(scenario.clone())).unwrap()).unwrap();
+    let (scenario, sim, real) = fixture("retention");
     let delivery = |v: &serde_json::Value, seq: u64| {
         v["trace"].as_array().unwrap().iter().position(|e| e["event"] == "delivered" && e["consumer"] == "w1" && e["seq"] == seq).unwrap()
     };
@@ -147,10 +150,7 @@ fn every_event_reads_back_from_its_json_both_simulated_and_recorded_from_the_rea
 
 #[test]
 fn a_filtered_consumers_stream_seq_ahead_only_by_messages_outside_its_filter_is_the_same_position() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jetstream");
-    let scenario = JsScenario::parse(&std::fs::read_to_string(dir.join("scenarios/ephemeral-update.json")).unwrap()).unwrap();
-    let real: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("recorded/ephemeral-update.json")).unwrap()).unwrap();
-    let sim: serde_json::Value = serde_json::from_str(&run_js_to_string(&mut JsSim::new(scenario.clone())).unwrap()).unwrap();
+    let (scenario, sim, real) = fixture("ephemeral-update");
     let with = |seq: u64| {
         let mut r = real.clone();
         for c in r["monitor"]["jsz"]["account_details"][0]["stream_detail"][0]["consumer_detail"].as_array_mut().unwrap() {

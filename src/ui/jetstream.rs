@@ -327,6 +327,14 @@ pub fn JetStreamPlayer(
         let rows: Vec<(String, String, &'static str)> = events[events.len().saturating_sub(LOG_LINES)..].iter().rev().map(log_line).collect();
         (rows, format!("{} of {} events, {whose}newest first", events.len(), total))
     };
+    // A click on a timeline or a difference: the cursor goes there, paused.
+    let seek = {
+        let (t, playing) = (t.clone(), playing.clone());
+        Callback::from(move |ms: SimTime| {
+            playing.set(false);
+            t.set(ms.min(end));
+        })
+    };
     let on_scrub = {
         let (t, playing) = (t.clone(), playing.clone());
         Callback::from(move |e: InputEvent| {
@@ -477,13 +485,7 @@ pub fn JetStreamPlayer(
                 None => html! {},
             } }
             if !following && live.state().shown {
-                { super::jetstream_live::panel(&live, &cur.doc, &sess, &live_diffs, {
-                    let (t, playing) = (t.clone(), playing.clone());
-                    Callback::from(move |ms: SimTime| {
-                        playing.set(false);
-                        t.set(ms.min(end));
-                    })
-                }) }
+                { super::jetstream_live::panel(&live, &cur.doc, &sess, &live_diffs, seek.clone()) }
             }
             <p class="js__lead"><strong>{ "JetStream" }</strong>{ " · nats-server 2.9.10 with nats.js 2.x clients, simulated · " }{ title }</p>
             if !seen.is_empty() {
@@ -521,24 +523,12 @@ pub fn JetStreamPlayer(
             if let (Some(rtl), false) = (&*real_tl, following) {
                 <section class="panel js__tl js__tl--live" aria-label="Timeline of the real server">
                     <div class="panel__head"><strong>{ "What nats-server did (live)" }</strong><span class="panel__hint">{ "as this page saw it, real times · red dashed lines: where it differs from the prediction below, or the connection dropped" }</span></div>
-                    <div class="js__tl-scroll">{ super::jetstream_timeline::view(rtl, now, end, live_now.is_none().then(|| {
-                        let (t, playing) = (t.clone(), playing.clone());
-                        Callback::from(move |ms: SimTime| {
-                            playing.set(false);
-                            t.set(ms.min(end));
-                        })
-                    }), "js-live-timeline", &live_flags, now) }</div>
+                    <div class="js__tl-scroll">{ super::jetstream_timeline::view(rtl, now, end, live_now.is_none().then(|| seek.clone()), "js-live-timeline", &live_flags, now) }</div>
                 </section>
             }
             <section class="panel js__tl" aria-label="Timeline">
                 <div class="panel__head"><strong>{ if real_tl.is_some() && !following { "Predicted by the simulation" } else { "Timeline" } }</strong><span class="panel__hint">{ "● delivery (orange: again) and its ack wait (red: it ran out) · ✓ +ACK · ✗ -NAK (bar: its delay) · ↻ +WPI · ■ +TERM · MAX advisory · 408/404/409 pull status" }</span></div>
-                <div class="js__tl-scroll">{ super::jetstream_timeline::view(&tl, now, end, (!following).then(|| {
-                    let (t, playing) = (t.clone(), playing.clone());
-                    Callback::from(move |ms: SimTime| {
-                        playing.set(false);
-                        t.set(ms.min(end));
-                    })
-                }), "js-timeline", &[], if live_now.is_some() { end } else { now }) }</div>
+                <div class="js__tl-scroll">{ super::jetstream_timeline::view(&tl, now, end, (!following).then(|| seek.clone()), "js-timeline", &[], if live_now.is_some() { end } else { now }) }</div>
             </section>
             <div class="js__panels">
                 <section class="panel js__log" aria-label="Event log">

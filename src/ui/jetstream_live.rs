@@ -494,6 +494,13 @@ pub struct LiveState {
     ticks: u32,
 }
 
+impl LiveState {
+    /// The live run's clock (ms since it started) while it is going.
+    fn clock(&self) -> Option<SimTime> {
+        self.conn.as_ref().filter(|_| self.running).map(|c| c.now().max(0.0) as SimTime)
+    }
+}
+
 /// The live mode of a JetStream player ([`use_live`]).
 #[derive(Clone)]
 pub struct LiveCtl {
@@ -568,11 +575,16 @@ impl LiveCtl {
     }
     /// The live run's clock (ms since it started) while it is going.
     pub fn running_now(&self) -> Option<SimTime> {
-        let s = self.st.borrow();
-        if !s.running {
-            return None;
-        }
-        s.conn.as_ref().map(|c| c.now().max(0.0) as SimTime)
+        self.st.borrow().clock()
+    }
+    /// Starts a step that takes a while (`what` is shown meanwhile), clearing what the last
+    /// one said.
+    fn begin(&self, what: &'static str) {
+        self.set(|s| {
+            s.busy = Some(what);
+            s.error = None;
+            s.said = None;
+        });
     }
     /// Opens or closes the panel.
     pub fn toggle(&self) {
@@ -600,11 +612,7 @@ impl LiveCtl {
             Ok(u) => u,
             Err(e) => return self.set(|s| s.error = Some(e)),
         };
-        self.set(|s| {
-            s.busy = Some("Loading the live client and connecting…");
-            s.error = None;
-            s.said = None;
-        });
+        self.begin("Loading the live client and connecting…");
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let on_event = {
@@ -660,7 +668,7 @@ impl LiveCtl {
             if s.busy.is_some() {
                 return;
             }
-            let at = s.conn.as_ref().filter(|_| s.running).map(|c| c.now().max(0.0) as SimTime);
+            let at = s.clock();
             if let (Some(r), Some(at)) = (s.rec.as_mut(), at) {
                 r.ended = Some(at);
             }
@@ -685,7 +693,6 @@ impl LiveCtl {
             }
             match (&s.conn, &s.hello) {
                 (Some(c), Some(h)) if h.jetstream => (c.clone(), s.fresh),
-                (Some(_), _) => return,
                 _ => return,
             }
         };
@@ -694,11 +701,7 @@ impl LiveCtl {
         let actions = serde_json::to_string(&doc["actions"]).unwrap_or_else(|_| "[]".into());
         let until = scenario.until_ms;
         let watch = (serde_json::to_string(&streams).unwrap_or_default(), serde_json::to_string(&consumers).unwrap_or_default());
-        self.set(|s| {
-            s.busy = Some("Starting the live run…");
-            s.error = None;
-            s.said = None;
-        });
+        self.begin("Starting the live run…");
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let mut said = String::new();
@@ -769,8 +772,7 @@ impl LiveCtl {
             if !s.running || s.busy.is_some() {
                 return;
             }
-            let Some(c) = s.conn.clone() else { return };
-            let at = c.now().max(0.0) as SimTime;
+            let (Some(c), Some(at)) = (s.conn.clone(), s.clock()) else { return };
             if let Some(r) = s.rec.as_mut() {
                 r.ended = Some(at);
             }
@@ -795,7 +797,7 @@ impl LiveCtl {
         let (end_now, poll) = {
             let mut s = self.st.borrow_mut();
             s.ticks = s.ticks.wrapping_add(1);
-            let now = if s.running { s.conn.as_ref().map(|c| c.now().max(0.0) as SimTime) } else { None };
+            let now = s.clock();
             let poll = (s.ticks % 4 == 0 && !s.polling && !s.watch.0.is_empty()).then(|| s.conn.clone()).flatten();
             if poll.is_some() {
                 s.polling = true;

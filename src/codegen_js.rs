@@ -227,7 +227,7 @@ pub fn client_ts(s: &JsScenario, client: &str) -> Option<JsFile> {
         return None;
     }
     let mut body = String::new();
-    let mut published: Vec<(String, String, Option<String>)> = Vec::new();
+    let mut published: Vec<(String, String, Option<String>, Option<u64>)> = Vec::new();
     let mut fetched: Vec<String> = Vec::new();
     for a in &s.actions {
         match &a.verb {
@@ -278,11 +278,25 @@ pub fn client_ts(s: &JsScenario, client: &str) -> Option<JsFile> {
                     opts.join(", ")
                 ));
             }
-            JsVerb::Publish { client: c, subject, data, msg_id, .. } if &**c == client => {
-                let key = (subject.to_string(), data.to_string(), msg_id.as_ref().map(|m| m.to_string()));
+            JsVerb::Publish { client: c, subject, data, msg_id, expected_last_subject_seq, .. } if &**c == client => {
+                let key = (subject.to_string(), data.to_string(), msg_id.as_ref().map(|m| m.to_string()), *expected_last_subject_seq);
                 if !published.contains(&key) {
-                    let opts = msg_id.as_ref().map(|m| format!(", {{ msgID: {} }}", lit(m))).unwrap_or_default();
-                    body.push_str(&format!("\n  const ack{} = await js.publish({}, sc.encode({}){opts});\n  console.log(`stored in ${{ack{0}.stream}} as seq ${{ack{0}.seq}}${{ack{0}.duplicate ? \" (a duplicate)\" : \"\"}}`);\n", published.len() + 1, lit(subject), lit(data)));
+                    let mut o = Vec::new();
+                    if let Some(m) = msg_id {
+                        o.push(format!("msgID: {}", lit(m)));
+                    }
+                    if let Some(n) = expected_last_subject_seq {
+                        o.push(format!("expect: {{ lastSubjectSequence: {n} }}"));
+                    }
+                    let opts = if o.is_empty() { String::new() } else { format!(", {{ {} }}", o.join(", ")) };
+                    let publish = format!("const ack{} = await js.publish({}, sc.encode({}){opts});\n  console.log(`stored in ${{ack{0}.stream}} as seq ${{ack{0}.seq}}${{ack{0}.duplicate ? \" (a duplicate)\" : \"\"}}`);", published.len() + 1, lit(subject), lit(data));
+                    if expected_last_subject_seq.is_some() {
+                        // the server refuses a stale expectation: 400 "wrong last sequence: <actual>"
+                        let publish = publish.replace("\n  ", "\n    ");
+                        body.push_str(&format!("\n  try {{\n    {publish}\n  }} catch (e) {{\n    console.log(`refused: ${{(e as Error).message}}`);\n  }}\n"));
+                    } else {
+                        body.push_str(&format!("\n  {publish}\n"));
+                    }
                     published.push(key);
                 }
             }

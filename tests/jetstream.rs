@@ -263,6 +263,39 @@ fn stream_limits_discard_old_and_new_and_dedupe_as_measured() {
 }
 
 #[test]
+fn an_expected_last_subject_sequence_stores_only_on_the_subjects_last_seq_after_the_dedupe_check() {
+    // JS §2.2 step 4: 400/10071 "wrong last sequence: <the subject's last stored seq>"; a
+    // duplicate msg id answers before the expectation is looked at; another subject's seqs do
+    // not count; the header is counted by file storage.
+    let (t, jsz) = run(scenario(
+        600,
+        json!([
+            {"at_ms": 0, "do": "connect", "client": "p"},
+            {"at_ms": 0, "do": "add_stream", "stream": "T", "subjects": ["t.>"], "max_msgs_per_subject": 2},
+            {"at_ms": 100, "do": "publish", "client": "p", "subject": "t.a", "expected_last_subject_seq": 0},
+            {"at_ms": 110, "do": "publish", "client": "p", "subject": "t.a", "expected_last_subject_seq": 0},
+            {"at_ms": 120, "do": "publish", "client": "p", "subject": "t.b", "expected_last_subject_seq": 0},
+            {"at_ms": 130, "do": "publish", "client": "p", "subject": "t.a", "expected_last_subject_seq": 1},
+            {"at_ms": 140, "do": "publish", "client": "p", "subject": "t.a", "expected_last_subject_seq": 1},
+            {"at_ms": 150, "do": "publish", "client": "p", "subject": "t.a", "msg_id": "m", "expected_last_subject_seq": 3},
+            {"at_ms": 160, "do": "publish", "client": "p", "subject": "t.a", "msg_id": "m", "expected_last_subject_seq": 3}
+        ]),
+    ));
+    let ok: Vec<(u64, u64, bool)> =
+        events(&t, "published").iter().map(|e| (e["t"].as_u64().unwrap(), e["seq"].as_u64().unwrap(), e["duplicate"].as_bool().unwrap())).collect();
+    assert_eq!(ok, vec![(100, 1, false), (120, 2, false), (130, 3, false), (150, 4, false), (160, 4, true)]);
+    let refused: Vec<(u64, &str, &Value, &Value)> =
+        events(&t, "publish_failed").iter().map(|e| (e["t"].as_u64().unwrap(), e["error"].as_str().unwrap(), &e["code"], &e["err_code"])).collect();
+    assert_eq!(refused, vec![(110, "wrong last sequence: 1", &json!(400), &json!(10071)), (140, "wrong last sequence: 3", &json!(400), &json!(10071))]);
+    // max_msgs_per_subject 2 removed seq 1 of t.a at seq 4; stored: 2 (t.b), 3, 4 (t.a).
+    let st = &jsz["account_details"][0]["stream_detail"][0]["state"];
+    assert_eq!((st["messages"].as_u64(), st["first_seq"].as_u64(), st["last_seq"].as_u64()), (Some(3), Some(2), Some(4)));
+    // file storage: 22 + subject + 4 + headers + data + 8; "NATS/1.0\r\n" + a line per header + "\r\n"
+    // (the expectation's line is 40 bytes, the msg id's 16): 89 + 89 + 105.
+    assert_eq!(st["bytes"], 283);
+}
+
+#[test]
 fn interest_retention_skips_a_seq_nobody_wants_and_removes_what_every_consumer_acked() {
     // JS §2.6: no consumer → seq 1 used, nothing stored; with c1, c2 the message goes after both acks.
     let (t, jsz) = run(scenario(

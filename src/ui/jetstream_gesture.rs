@@ -62,6 +62,13 @@ pub enum JsGesture {
         subject: String,
         /// How many.
         count: u64,
+        /// Payload ("" for none).
+        data: String,
+        /// `msgID` ("" for none).
+        msg_id: String,
+        /// `expect.lastSubjectSequence` as typed ("" for none; text that is no whole number is
+        /// passed on for the scenario reader to refuse with its message).
+        expect: String,
     },
     /// A new process subscribed to a push consumer (in `queue`, normally its deliver group).
     AddSubscriber {
@@ -234,8 +241,20 @@ impl JsGesture {
                     Some(format!("pub:{client}")),
                 )
             }
-            JsGesture::Publish { client, subject, count } => {
+            JsGesture::Publish { client, subject, count, data, msg_id, expect } => {
                 let mut m = obj(json!({"do": "publish", "client": client, "subject": subject}));
+                if !data.is_empty() {
+                    m.insert("data".into(), json!(data));
+                }
+                if !msg_id.trim().is_empty() {
+                    m.insert("msg_id".into(), json!(msg_id.trim()));
+                }
+                match expect.trim() {
+                    "" => {}
+                    e => {
+                        m.insert("expected_last_subject_seq".into(), e.parse::<u64>().map_or_else(|_| json!(e), |n| json!(n)));
+                    }
+                }
                 if *count > 1 {
                     m.insert("count".into(), json!(count));
                     m.insert("every_ms".into(), json!(100));

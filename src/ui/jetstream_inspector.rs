@@ -186,6 +186,18 @@ fn consumer_view(sim: &JsSim, i: usize, on: &Callback<JsGesture>) -> Html {
     }
 }
 
+/// The publisher form's `js.publish` gesture.
+fn publish(client: &str, count: u64) -> JsGesture {
+    JsGesture::Publish {
+        client: client.to_string(),
+        subject: field("js-p-subject").trim().to_string(),
+        count,
+        data: field("js-p-data"),
+        msg_id: field("js-p-msgid"),
+        expect: field("js-p-expect"),
+    }
+}
+
 fn publisher_view(sim: &JsSim, client: &str, on: &Callback<JsGesture>) -> Html {
     let state = sim.clients().into_iter().find(|(c, _)| &**c == client).map_or("closed", |c| c.1);
     let subject = sim.server().streams.first().and_then(|s| s.cfg.subjects.first()).map(|p| subject_for(p)).unwrap_or_default();
@@ -195,14 +207,17 @@ fn publisher_view(sim: &JsSim, client: &str, on: &Callback<JsGesture>) -> Html {
         <>
             <h2>{ "Publisher " }<span class="inspector__id">{ shown_name(client, 40) }</span></h2>
             <p class="panel__hint">{ format!("Process {state}.") }</p>
-            { code(format!("const nc = await connect({{ servers: \"nats://127.0.0.1:4222\", name: {} }});\nconst js = nc.jetstream();\nconst ack = await js.publish({}, sc.encode(data));\n// ack.stream, ack.seq, ack.duplicate", serde_json::to_string(client).unwrap_or_default(), serde_json::to_string(&subject).unwrap_or_default())) }
+            { code(format!("const nc = await connect({{ servers: \"nats://127.0.0.1:4222\", name: {} }});\nconst js = nc.jetstream();\nconst ack = await js.publish({}, sc.encode(data), {{ msgID, expect: {{ lastSubjectSequence }} }});\n// ack.stream, ack.seq, ack.duplicate; a wrong lastSubjectSequence throws 'wrong last sequence: n'", serde_json::to_string(client).unwrap_or_default(), serde_json::to_string(&subject).unwrap_or_default())) }
             if running {
                 <fieldset>
                     <legend>{ "Publish" }</legend>
                     <label>{ "subject " }<input id="js-p-subject" type="text" value={subject} /></label>
+                    <label>{ "data " }<input id="js-p-data" type="text" value="" placeholder="empty" /></label>
+                    <label title="Nats-Msg-Id: the stream stores one message per id within its duplicate window">{ "msgID " }<input id="js-p-msgid" type="text" value="" placeholder="none" /></label>
+                    <label title="Nats-Expected-Last-Subject-Sequence: stored only if the subject's last stored message has this seq (0: none yet)">{ "expect.lastSubjectSequence " }<input id="js-p-expect" type="text" inputmode="numeric" value="" placeholder="none" /></label>
                     <div class="inspector__row">
-                        { button("js-publish-1", "js.publish ×1", on, move || Some(JsGesture::Publish { client: c1.clone(), subject: field("js-p-subject").trim().to_string(), count: 1 })) }
-                        { button("js-publish-10", "×10", on, move || Some(JsGesture::Publish { client: c10.clone(), subject: field("js-p-subject").trim().to_string(), count: 10 })) }
+                        { button("js-publish-1", "js.publish ×1", on, move || Some(publish(&c1, 1))) }
+                        { button("js-publish-10", "×10", on, move || Some(publish(&c10, 10))) }
                     </div>
                 </fieldset>
                 <div class="inspector__actions">

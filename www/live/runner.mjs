@@ -240,7 +240,10 @@ export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
         for (let i = 0; i < n; i++) {
           if (p.closed) { ev('publish_failed', { client: a.client, subject: a.subject, ...textErr('CONNECTION_CLOSED') }); continue; }
           const o = { timeout: 5000 };
-          if (a.msg_id !== undefined) { o.headers = nats.headers(); o.headers.set('Nats-Msg-Id', a.msg_id); }
+          // js.publish's headers, in nats.js's order: msgID, then expect.lastSubjectSequence
+          if (a.msg_id !== undefined || a.expected_last_subject_seq !== undefined) o.headers = nats.headers();
+          if (a.msg_id !== undefined) o.headers.set('Nats-Msg-Id', a.msg_id);
+          if (a.expected_last_subject_seq !== undefined) o.headers.set('Nats-Expected-Last-Subject-Sequence', `${a.expected_last_subject_seq}`);
           try {
             const m = await p.nc.request(a.subject, sc.encode(a.data || ''), o);
             const r = JSON.parse(sc.decode(m.data));

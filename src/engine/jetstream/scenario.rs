@@ -287,6 +287,9 @@ pub enum JsVerb {
         data: Name,
         /// `Nats-Msg-Id`.
         msg_id: Option<Name>,
+        /// `Nats-Expected-Last-Subject-Sequence` (nats.js `expect.lastSubjectSequence`): the
+        /// publish is stored only if the last stored message on its subject has this seq (0: none).
+        expected_last_subject_seq: Option<u64>,
         /// How many.
         count: u64,
         /// Spacing.
@@ -428,7 +431,7 @@ fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
             "inactive_threshold_ms",
         ],
         "delete_consumer" => &["at_ms", "do", "stream", "consumer"],
-        "publish" => &["at_ms", "do", "client", "subject", "data", "msg_id", "count", "every_ms"],
+        "publish" => &["at_ms", "do", "client", "subject", "data", "msg_id", "expected_last_subject_seq", "count", "every_ms"],
         "subscribe" => with_listener!("at_ms", "do", "client", "sub", "stream", "consumer", "queue"),
         "fetch" => with_listener!("at_ms", "do", "client", "sub", "stream", "consumer", "batch", "expires_ms", "no_wait"),
         "behave" => with_listener!("at_ms", "do", "sub"),
@@ -588,6 +591,7 @@ fn parse_action(v: &Value, path: &str) -> Result<JsAction, ScenarioError> {
             subject: name(&f, "subject")?,
             data: Name::from(f.string("data")?.unwrap_or("")),
             msg_id: opt_name(&f, "msg_id")?,
+            expected_last_subject_seq: f.u64_in("expected_last_subject_seq", 0, u64::MAX >> 11)?,
             count: f.u64_in("count", 0, MAX_PUBLISHES)?.unwrap_or(1),
             every_ms: f.u64_in("every_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0),
         },

@@ -7,7 +7,7 @@
 
 use super::consumer::{Consumer, ConsumerConfig, Pending, WaitReq};
 use super::scenario::{AckPolicy, ConsumerSpec, Reply, Retention, StreamSpec};
-use super::stream::{StoreResult, Stream, StreamConfig};
+use super::stream::{header_len, StoreResult, Stream, StreamConfig};
 use super::trace::{At, JsError, JsKind};
 use crate::engine::ids::{HandleId, Name, ProcId};
 use crate::engine::rng::Rng;
@@ -225,7 +225,11 @@ impl JsServer {
 
     /// A `js.publish`: the stream and seq of the pub ack (and whether it was a duplicate), or
     /// the error the publisher gets (JS §2.2). Consumers are signalled by [`JsServer::kick`].
-    pub fn publish(&mut self, subject: &Name, data: &Arc<str>, msg_id: Option<&Name>) -> Result<(Name, u64, bool), JsError> {
+    /// With `expected_last_subject_seq` (`Nats-Expected-Last-Subject-Sequence`), the message is
+    /// stored only if the last message stored on its subject has that seq (0: none is stored),
+    /// else 400/10071 `wrong last sequence: <actual>` (`processJetStreamMsg`, checked after
+    /// the dedupe map).
+    pub fn publish(&mut self, subject: &Name, data: &Arc<str>, msg_id: Option<&Name>, expected_last_subject_seq: Option<u64>) -> Result<(Name, u64, bool), JsError> {
         let Some(si) = self.streams.iter().position(|s| s.cfg.captures(subject)) else {
             return Err(JsError { error: "no responders".into(), code: Some(503), err_code: None });
         };
@@ -236,12 +240,18 @@ impl JsServer {
                 return Ok((name, seq, true));
             }
         }
+        if let Some(expected) = expected_last_subject_seq {
+            let last = self.streams[si].last_seq_of(subject);
+            if last != expected {
+                return Err(JsError::api(400, 10071, format!("wrong last sequence: {last}")));
+            }
+        }
         let msg_id = msg_id.filter(|id| !id.is_empty());
         if self.streams[si].cfg.retention == Retention::Interest && !self.consumers.iter().any(|c| !c.deleted && c.stream == si && c.cfg.wants(subject)) {
             let seq = self.streams[si].skip(now, msg_id);
             return Ok((name, seq, false));
         }
-        match self.streams[si].store(subject, data, msg_id, now) {
+        match self.streams[si].store(subject, data, msg_id, header_len(msg_id, expected_last_subject_seq), now) {
             StoreResult::Refused(e) => Err(e),
             StoreResult::Duplicate(seq) => Ok((name, seq, true)),
             StoreResult::Stored(seq, removed) => {

@@ -423,7 +423,7 @@ impl JsSim {
         let client = self.procs[p].client.clone();
         match a.verb {
             JsVerb::Close { .. } => self.close(p),
-            JsVerb::Publish { subject, data, msg_id, count, every_ms, .. } => {
+            JsVerb::Publish { subject, data, msg_id, expected_last_subject_seq, count, every_ms, .. } => {
                 let ks = if every_ms == 0 { k..count.max(k + 1) } else { k..k + 1 };
                 for _ in ks {
                     if self.emitted + self.pending.len() as u64 > self.limits.max_trace as u64 {
@@ -433,7 +433,7 @@ impl JsSim {
                         self.emit(JsKind::PublishFailed { client: client.clone(), subject: subject.clone(), error: JsError::text(CONNECTION_CLOSED) });
                         continue;
                     }
-                    let r = self.call(|s| s.publish(&subject, &data, msg_id.as_ref()));
+                    let r = self.call(|s| s.publish(&subject, &data, msg_id.as_ref(), expected_last_subject_seq));
                     match r {
                         Ok((stream, seq, duplicate)) => {
                             self.emit(JsKind::Published { client: client.clone(), subject: subject.clone(), stream, seq, duplicate })

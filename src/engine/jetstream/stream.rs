@@ -41,7 +41,7 @@ pub struct StoredMsg {
     pub subject: Name,
     /// Payload.
     pub data: Arc<str>,
-    /// Header length (the `Nats-Msg-Id` header nats.js sends, or 0).
+    /// Header length (the headers nats.js sends, [`header_len`], or 0).
     pub hdr_len: usize,
     /// Stored at.
     pub ts: SimTime,
@@ -74,9 +74,17 @@ pub struct Stream {
 
 const HDR_LINE: usize = "NATS/1.0\r\n".len();
 
-/// The header nats.js sends for `msgID`: `NATS/1.0\r\nNats-Msg-Id: <id>\r\n\r\n`.
-pub fn msg_id_header_len(id: &str) -> usize {
-    HDR_LINE + "Nats-Msg-Id: ".len() + id.len() + 4
+/// The length of the headers nats.js's `js.publish` sends for `msgID` and
+/// `expect.lastSubjectSequence`, in its order (`NATS/1.0\r\n`, a `key: value\r\n` line each,
+/// then `\r\n`), or 0 without either: what file storage counts (JS §2.4).
+pub fn header_len(msg_id: Option<&Name>, expected_last_subject_seq: Option<u64>) -> usize {
+    let id = msg_id.map_or(0, |id| "Nats-Msg-Id: ".len() + id.len() + 2);
+    let expect = expected_last_subject_seq.map_or(0, |n| "Nats-Expected-Last-Subject-Sequence: ".len() + n.to_string().len() + 2);
+    if id + expect == 0 {
+        0
+    } else {
+        HDR_LINE + id + expect + 2
+    }
 }
 
 impl StreamConfig {
@@ -208,8 +216,7 @@ impl Stream {
     }
 
     /// Stores a message under the stream's limits (discard new refuses; discard old evicts).
-    pub fn store(&mut self, subject: &Name, data: &Arc<str>, msg_id: Option<&Name>, now: SimTime) -> StoreResult {
-        let hdr_len = msg_id.map_or(0, |id| msg_id_header_len(id));
+    pub fn store(&mut self, subject: &Name, data: &Arc<str>, msg_id: Option<&Name>, hdr_len: usize, now: SimTime) -> StoreResult {
         let per_subject_full = self.cfg.max_msgs_per_subject > 0 && self.per_subject.get(subject).copied().unwrap_or(0) >= self.cfg.max_msgs_per_subject as u64;
         if self.cfg.discard == Discard::New && !per_subject_full {
             if self.cfg.max_msgs > 0 && self.msgs.len() as u64 >= self.cfg.max_msgs as u64 {
@@ -250,6 +257,14 @@ impl Stream {
             removed.push((old, "max_bytes"));
         }
         StoreResult::Stored(seq, removed)
+    }
+
+    /// The seq of the last message stored on `subject`, 0 if none is (`LoadLastMsg`).
+    pub fn last_seq_of(&self, subject: &str) -> u64 {
+        if !self.per_subject.contains_key(subject) {
+            return 0;
+        }
+        self.msgs.iter().rev().find(|(_, m)| &*m.subject == subject).map_or(0, |(s, _)| *s)
     }
 
     /// Removes one message; returns it.

@@ -8,7 +8,7 @@
 
 use super::jetstream_gesture::JsGesture;
 use super::jetstream_inspector::{JsInspector, SimAt};
-use super::jetstream_model::{board, log_line, traps, JsNodeKind, NODE_W};
+use super::jetstream_model::{board, log_line, traps, DropTarget, JsNodeKind, NODE_W};
 use crate::engine::jetstream::edit::fork;
 use crate::engine::jetstream::JsSession;
 use crate::engine::time::SimTime;
@@ -301,9 +301,15 @@ pub fn JetStreamPlayer(
         })
     };
     let can_undo = !undo.borrow().is_empty();
+    // When the last drag was dropped: the click that may follow it is not a selection.
+    let dropped_at = use_mut_ref(|| f64::NEG_INFINITY);
     let select = |id: String| {
-        let selected = selected.clone();
-        Callback::from(move |_: MouseEvent| selected.set(Some(id.clone())))
+        let (selected, dropped_at) = (selected.clone(), dropped_at.clone());
+        Callback::from(move |_: MouseEvent| {
+            if js_sys::Date::now() - *dropped_at.borrow() > 300.0 {
+                selected.set(Some(id.clone()))
+            }
+        })
     };
     let select_key = |id: String| {
         let selected = selected.clone();
@@ -314,6 +320,66 @@ pub fn JetStreamPlayer(
             }
         })
     };
+    // Dragging a push subscriber onto a consumer, into a deliver group, or onto the zone for
+    // a new group (in board coordinates): (its handle, x, y, moved past the click slop).
+    let drag = use_state(|| None::<(String, f64, f64, bool)>);
+    let at_board = |e: &PointerEvent, width: f64| -> Option<(f64, f64)> {
+        let svg = web_sys::window()?.document()?.get_element_by_id("js-board")?;
+        let r = svg.get_bounding_client_rect();
+        let k = if r.width() > 0.0 { width / r.width() } else { 1.0 };
+        Some(((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k))
+    };
+    let drag_start = |id: String| {
+        let (drag, width) = (drag.clone(), b.width);
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 {
+                return;
+            }
+            let Some((x, y)) = at_board(&e, width) else { return };
+            if let Some(svg) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("js-board")) {
+                let _ = svg.set_pointer_capture(e.pointer_id());
+            }
+            drag.set(Some((id.trim_start_matches("sub:").to_string(), x, y, false)));
+        })
+    };
+    let drag_move = {
+        let (drag, width) = (drag.clone(), b.width);
+        Callback::from(move |e: PointerEvent| {
+            if let (Some((sub, x0, y0, moved)), Some((x, y))) = ((*drag).clone(), at_board(&e, width)) {
+                if moved || (x - x0).hypot(y - y0) > 6.0 {
+                    e.prevent_default();
+                    drag.set(Some((sub, x, y, true)));
+                }
+            }
+        })
+    };
+    let drag_end = {
+        let (drag, dropped_at, on_gesture, sim, b, selected) = (drag.clone(), dropped_at.clone(), on_gesture.clone(), sim.clone(), b.clone(), selected.clone());
+        Callback::from(move |_: PointerEvent| {
+            match (*drag).clone() {
+                // a press without a move: the pointer was captured, so select here
+                Some((sub, _, _, false)) => selected.set(Some(format!("sub:{sub}"))),
+                Some((sub, x, y, true)) => {
+                    *dropped_at.borrow_mut() = js_sys::Date::now();
+                    let to = match b.drop_target(x, y) {
+                        Some(DropTarget::Consumer(i)) => b.nodes[i].id.strip_prefix("consumer:").and_then(|c| c.parse::<usize>().ok()).map(Some),
+                        Some(DropTarget::NewGroup) => Some(None),
+                        None => None,
+                    };
+                    if let Some(g) = to.and_then(|to| super::jetstream_gesture::move_to(&sim, &sub, to)) {
+                        on_gesture.emit(g);
+                    }
+                }
+                None => {}
+            }
+            drag.set(None);
+        })
+    };
+    let drag_cancel = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| drag.set(None))
+    };
+    let hot = (*drag).as_ref().filter(|d| d.3).and_then(|d| b.drop_target(d.1, d.2));
     let traps = use_memo(run.clone(), |r| traps(&r.0));
     let seen: Vec<&(u64, String)> = traps.iter().filter(|(at, _)| *at <= now).collect();
     // The event log: the simulated run's, or in live mode what the real server did.
@@ -495,7 +561,23 @@ pub fn JetStreamPlayer(
             }
             <div class="js__main">
             <div class="app__board board-scroll">
-                <svg id="js-board" class="board js__board" width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners">
+                <svg id="js-board" class={classes!("board", "js__board", drag.as_ref().is_some_and(|d| d.3).then_some("js__board--dragging"))} width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners"
+                    onpointermove={drag_move} onpointerup={drag_end} onpointercancel={drag_cancel}>
+                    { for b.groups.iter().map(|g| {
+                        let on = hot == Some(DropTarget::Consumer(g.consumer));
+                        html! {
+                            <g class={classes!("js__group", on.then_some("js__drop--hot"))}>
+                                <rect class="js__group-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
+                                <text class="js__group-name" x={(g.x + 10.0).to_string()} y={(g.y + 15.0).to_string()}>{ format!("deliver group {}", super::view_model::shown_name(&g.name, 22)) }</text>
+                            </g>
+                        }
+                    }) }
+                    if let (Some((x, y, w, h)), false) = (b.zone, following) {
+                        <g id="js-new-group" class={classes!("js__zone", (hot == Some(DropTarget::NewGroup)).then_some("js__drop--hot"))}>
+                            <rect class="js__zone-box" x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" />
+                            <text class="js__zone-text" x={(x + w / 2.0).to_string()} y={(y + h / 2.0 + 4.0).to_string()} text-anchor="middle">{ "drop here: a new deliver group" }</text>
+                        </g>
+                    }
                     { for b.edges.iter().map(|e| {
                         let (a, z) = (&b.nodes[e.from], &b.nodes[e.to]);
                         let (x1, y1, x2, y2) = (a.x + NODE_W, a.y + a.h / 2.0, z.x, z.y + z.h / 2.0);
@@ -504,9 +586,12 @@ pub fn JetStreamPlayer(
                     { for b.nodes.iter().map(|n| {
                         let kind = match n.kind { JsNodeKind::Publisher => "publisher", JsNodeKind::Stream => "stream", JsNodeKind::Consumer => "consumer", JsNodeKind::Listener => "listener" };
                         let on = selected.as_deref() == Some(n.id.as_str());
+                        let draggable = n.push && n.kind == JsNodeKind::Listener && !following;
+                        let target = n.kind == JsNodeKind::Consumer && hot.is_some_and(|h| b.nodes.get(match h { DropTarget::Consumer(i) => i, DropTarget::NewGroup => usize::MAX }).is_some_and(|t| t.id == n.id));
                         html! {
-                            <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state), on.then_some("js__node--selected"))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}
-                                tabindex="0" role="button" aria-pressed={on.to_string()} onclick={select(n.id.clone())} onkeydown={select_key(n.id.clone())}>
+                            <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state), on.then_some("js__node--selected"), draggable.then_some("js__node--drag"), target.then_some("js__drop--hot"))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}
+                                tabindex="0" role="button" aria-pressed={on.to_string()} onclick={select(n.id.clone())} onkeydown={select_key(n.id.clone())}
+                                onpointerdown={draggable.then(|| drag_start(n.id.clone()))}>
                                 <title>{ n.full.clone() }</title>
                                 <rect class="js__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
                                 <text class="js__title" x="10" y="18">{ n.title.clone() }</text>
@@ -514,6 +599,12 @@ pub fn JetStreamPlayer(
                             </g>
                         }
                     }) }
+                    if let Some((sub, x, y, true)) = (*drag).clone() {
+                        <g class="js__ghost" transform={format!("translate({},{})", x - NODE_W / 2.0, y - 14.0)} pointer-events="none">
+                            <rect class="js__box" width={NODE_W.to_string()} height="28" rx="8" />
+                            <text class="js__title" x="10" y="18">{ super::view_model::shown_name(&sub, 24) }</text>
+                        </g>
+                    }
                 </svg>
             </div>
             if !following {

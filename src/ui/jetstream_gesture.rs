@@ -79,6 +79,33 @@ pub enum JsGesture {
         /// Ack mode of the application.
         ack: AckMode,
     },
+    /// A push subscriber moved to another consumer (a drag onto it or into its deliver group,
+    /// or the inspector's twin): `sub.unsubscribe()`, then the same process binds to `to` with
+    /// its deliver group as the queue, as its code would after the change.
+    Rebind {
+        /// The handle moved.
+        sub: String,
+        /// Its process.
+        client: String,
+        /// Where it goes.
+        to: ConsumerRef,
+        /// The consumer's deliver group (the queue nats.js must name), if any.
+        queue: Option<String>,
+        /// Its application, kept.
+        listener: Listener,
+    },
+    /// A push subscriber dropped on the new-group zone: the operator adds a durable push
+    /// consumer on its stream whose deliver group has a fresh name, and it binds there.
+    NewGroup {
+        /// The handle moved.
+        sub: String,
+        /// Its process.
+        client: String,
+        /// Its stream.
+        stream: String,
+        /// Its application, kept.
+        listener: Listener,
+    },
     /// A new process fetching from a pull consumer.
     AddWorker {
         /// The consumer.
@@ -136,6 +163,58 @@ fn obj(v: Value) -> Map<String, Value> {
         Value::Object(m) => m,
         _ => Map::new(),
     }
+}
+
+/// Moving the open push subscriber `sub` to the push consumer `to` (its index on the
+/// server), or to a new deliver group on its stream (`None`): the gesture, or `None` when
+/// there is nothing to move (a pull worker, a closed handle, the same consumer).
+pub fn move_to(sim: &crate::engine::jetstream::JsSim, sub: &str, to: Option<usize>) -> Option<JsGesture> {
+    let h = sim.handle_views().into_iter().find(|h| &*h.sub == sub && h.open && !h.pull)?;
+    let (client, listener) = (h.client.to_string(), h.listener.clone());
+    match to {
+        None => Some(JsGesture::NewGroup { sub: sub.to_string(), client, stream: h.stream.to_string(), listener }),
+        Some(c) if c == h.consumer => None,
+        Some(c) => {
+            let srv = sim.server();
+            let co = srv.consumers.get(c).filter(|co| !co.deleted && co.cfg.deliver_subject.is_some())?;
+            Some(JsGesture::Rebind {
+                sub: sub.to_string(),
+                client,
+                to: ConsumerRef { stream: srv.streams[co.stream].cfg.name.to_string(), consumer: co.name.to_string() },
+                queue: co.cfg.deliver_group.as_ref().map(|g| g.to_string()),
+                listener,
+            })
+        }
+    }
+}
+
+/// `unsubscribe` of `sub`, then a new handle of the same process bound to `to` with `queue`
+/// and the same application (after the actions in `first`); the new handle is selected.
+fn rebind(
+    doc: &Value,
+    sub: &str,
+    client: &str,
+    to: &ConsumerRef,
+    queue: Option<&str>,
+    l: &Listener,
+    first: Vec<Map<String, Value>>,
+) -> (Vec<Map<String, Value>>, Option<String>) {
+    let new = fresh(doc, "s");
+    let mut m = obj(json!({"do": "subscribe", "client": client, "sub": new, "stream": to.stream, "consumer": to.consumer}));
+    if let Some(q) = queue {
+        m.insert("queue".into(), json!(q));
+    }
+    m.extend(listener_fields(l));
+    let mut out = first;
+    out.push(obj(json!({"do": "unsubscribe", "sub": sub})));
+    out.push(m);
+    (out, Some(format!("sub:{new}")))
+}
+
+/// A consumer name `prefix` + N that no action of `doc` uses yet.
+fn fresh_consumer(doc: &Value, prefix: &str) -> String {
+    let used = |n: &str| doc.get("actions").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x.get("consumer").and_then(Value::as_str) == Some(n)));
+    (1..).map(|i| format!("{prefix}{i}")).find(|n| !used(n)).unwrap_or_default()
 }
 
 /// A reply in the contract's words.
@@ -273,6 +352,12 @@ impl JsGesture {
                 }
                 (vec![obj(json!({"do": "connect", "client": client})), m], Some(format!("sub:{sub}")))
             }
+            JsGesture::Rebind { sub, client, to, queue, listener } => rebind(doc, sub, client, to, queue.as_deref(), listener, Vec::new()),
+            JsGesture::NewGroup { sub, client, stream, listener } => {
+                let group = fresh_consumer(doc, "group-");
+                let add = obj(json!({"do": "add_consumer", "stream": stream, "consumer": group, "deliver_group": group}));
+                rebind(doc, sub, client, &ConsumerRef { stream: stream.clone(), consumer: group.clone() }, Some(&group), listener, vec![add])
+            }
             JsGesture::AddWorker { at, batch } => {
                 let client = fresh(doc, "w");
                 let sub = fresh(doc, "f");
@@ -331,6 +416,13 @@ impl JsGesture {
             JsGesture::AddPublisher { subject } => format!("A new publisher published on {}.", n(subject)),
             JsGesture::Publish { client, count, .. } => format!("{} publishes {count} message{}.", n(client), if *count == 1 { "" } else { "s" }),
             JsGesture::AddSubscriber { at, .. } => format!("A new listener subscribed to {}.", n(&at.consumer)),
+            JsGesture::Rebind { sub, to, queue, .. } => match queue {
+                Some(q) => format!("{} left its consumer and joined {}'s deliver group {}.", n(sub), n(&to.consumer), n(q)),
+                None => format!("{} left its consumer and bound to {}.", n(sub), n(&to.consumer)),
+            },
+            JsGesture::NewGroup { sub, stream, .. } => {
+                format!("{} left its consumer for a new consumer on {} with a deliver group of its own.", n(sub), n(stream))
+            }
             JsGesture::AddWorker { at, batch } => format!("A new worker fetches {batch} from {}.", n(&at.consumer)),
             JsGesture::Fetch { sub, batch, .. } => format!("{} fetches {batch}.", n(sub)),
             JsGesture::Behave { sub, .. } => format!("{} behaves differently from now.", n(sub)),
@@ -365,6 +457,55 @@ mod tests {
 
     fn group_kill() -> Value {
         serde_json::from_str(include_str!("../../tests/jetstream/scenarios/group-kill.json")).unwrap()
+    }
+
+    #[test]
+    fn a_subscriber_dragged_to_a_new_group_leaves_its_consumer_and_binds_to_a_new_one_with_its_application() {
+        let doc = group_kill();
+        let s0 = JsSession::new(crate::engine::jetstream::JsScenario::from_value(&doc).unwrap(), RunLimits::default());
+        let g = move_to(&s0.at(300), "s2", None).expect("s2 is an open push subscriber");
+        let (acts, select) = g.actions(&doc);
+        assert_eq!(select.as_deref(), Some("sub:s3"));
+        assert_eq!(Value::Array(acts.iter().cloned().map(Value::Object).collect()), json!([
+            {"do": "add_consumer", "stream": "ticket", "consumer": "group-1", "deliver_group": "group-1"},
+            {"do": "unsubscribe", "sub": "s2"},
+            {"do": "subscribe", "client": "l2", "sub": "s3", "stream": "ticket", "consumer": "group-1", "queue": "group-1", "process_ms": 100}
+        ]));
+        let e = fork(&doc, 300, acts).unwrap();
+        let s = JsSession::new(e.scenario, RunLimits::default());
+        let got = |sub: &str| -> Vec<(u64, u64)> {
+            s.history().iter().filter_map(|e| match &e.kind { JsKind::Delivered { at, seq, .. } if &*at.sub == sub => Some((e.t, *seq)), _ => None }).collect()
+        };
+        assert!(got("s2").iter().all(|(t, _)| *t <= 300), "s2 gets nothing after it left: {:?}", got("s2"));
+        // the new consumer starts at the stream's first message (deliver all, the default)
+        assert_eq!(got("s3").first(), Some(&(300, 1)));
+        assert_eq!(got("s3").len(), 12);
+        // the same consumer, a pull worker or a closed handle: nothing to move
+        assert_eq!(move_to(&s0.at(300), "s2", Some(0)), None);
+        assert_eq!(move_to(&s0.at(700), "s1", None), None, "l1 was killed at 600 ms");
+    }
+
+    #[test]
+    fn a_subscriber_dropped_on_another_consumer_binds_there_with_its_deliver_group_as_queue() {
+        let mut doc = group_kill();
+        doc["actions"].as_array_mut().unwrap().insert(2, json!({"at_ms": 0, "do": "add_consumer", "stream": "ticket", "consumer": "audit", "ack_wait_ms": 2000}));
+        let s0 = JsSession::new(crate::engine::jetstream::JsScenario::from_value(&doc).unwrap(), RunLimits::default());
+        let g = move_to(&s0.at(300), "s1", Some(1)).unwrap();
+        assert_eq!(
+            g,
+            JsGesture::Rebind {
+                sub: "s1".into(),
+                client: "l1".into(),
+                to: ConsumerRef { stream: "ticket".into(), consumer: "audit".into() },
+                queue: None,
+                listener: Listener { ack: AckMode::None, ..Listener::default() },
+            }
+        );
+        assert_eq!(g.say(), "s1 left its consumer and bound to audit.");
+        let (acts, _) = g.actions(&doc);
+        assert_eq!(acts[1], obj(json!({"do": "subscribe", "client": "l1", "sub": "s3", "stream": "ticket", "consumer": "audit", "ack": "none"})));
+        let back = move_to(&s0.at(300), "s2", Some(0));
+        assert_eq!(back, None, "s2 is already bound to orders");
     }
 
     #[test]

@@ -329,6 +329,9 @@ fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>) -> Html {
                         { button("js-fetch", "consumer.fetch", on, fetch) }
                     </fieldset>
                 }
+                if h.open && !h.pull {
+                    { move_form(sim, s.clone(), h.consumer, on) }
+                }
                 <div class="inspector__actions">
                     { button("js-kill", "Kill", on, move || Some(JsGesture::Kill(ck.clone()))) }
                     { button("js-close", "nc.close()", on, move || Some(JsGesture::Close(cc.clone()))) }
@@ -340,6 +343,36 @@ fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>) -> Html {
             }
             <p class="panel__hint">{ format!("ack wait of its consumer: {}", seconds(sim.server().consumers[h.consumer].cfg.ack_wait_ms.unwrap_or(30_000))) }</p>
         </>
+    }
+}
+
+/// The twin of dragging a push subscriber: bind it to another push consumer (in its deliver
+/// group) or to a new deliver group on its stream.
+fn move_form(sim: &JsSim, sub: String, current: usize, on: &Callback<JsGesture>) -> Html {
+    let srv = sim.server();
+    let targets: Vec<(String, String)> = srv
+        .consumers
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i != current && !c.deleted && c.cfg.deliver_subject.is_some())
+        .map(|(i, c)| {
+            let group = c.cfg.deliver_group.as_ref().map_or(" (no deliver group)".to_string(), |g| format!(", deliver group {}", shown_name(g, 24)));
+            (i.to_string(), format!("{} on {}{group}", shown_name(&c.name, 24), shown_name(&srv.streams[c.stream].cfg.name, 24)))
+        })
+        .collect();
+    let sim = sim.clone();
+    html! {
+        <fieldset>
+            <legend>{ "Move it (the twin of a drag on the board)" }</legend>
+            <label>{ "to " }<select id="js-move-to">
+                { for targets.iter().map(|(v, t)| html! { <option value={v.clone()}>{ t.clone() }</option> }) }
+                <option value="new">{ "a new consumer with its own deliver group" }</option>
+            </select></label>
+            { button("js-move", "sub.unsubscribe(), then js.subscribe there", on, move || {
+                let to = field("js-move-to");
+                super::jetstream_gesture::move_to(&sim, &sub, if to == "new" { None } else { to.parse::<usize>().ok().or(Some(usize::MAX)) })
+            }) }
+        </fieldset>
     }
 }
 

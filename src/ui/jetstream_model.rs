@@ -15,6 +15,11 @@ const COL_GAP: f64 = 60.0;
 const ROW_GAP: f64 = 14.0;
 const LINE_H: f64 = 16.0;
 const PAD: f64 = 20.0;
+/// A deliver group's frame: the room for its name above the members, and its margin.
+const GROUP_HEAD: f64 = 22.0;
+const GROUP_PAD: f64 = 8.0;
+/// The height of the new-group drop zone.
+const ZONE_H: f64 = 40.0;
 
 /// What a node stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +55,8 @@ pub struct JsNode {
     pub lines: Vec<String>,
     /// CSS modifier: `ok`, `warn`, `bad`, `dim`.
     pub state: &'static str,
+    /// A push consumer, or an open push subscriber: what a drag moves or lands on.
+    pub push: bool,
 }
 
 /// An edge between two nodes; `hot` when a message crossed it within the last 300 ms.
@@ -63,6 +70,33 @@ pub struct JsEdge {
     pub hot: bool,
 }
 
+/// A deliver group drawn around the push subscribers bound to its consumer (a drop target:
+/// a subscriber dropped in it is bound to that consumer with the group as its queue).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsGroup {
+    /// The consumer's node index.
+    pub consumer: usize,
+    /// The group's name.
+    pub name: String,
+    /// Frame.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// Where a dragged subscriber can be dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropTarget {
+    /// A push consumer (its node or its deliver group's frame): its node index.
+    Consumer(usize),
+    /// The zone that makes a new consumer with a deliver group on the same stream.
+    NewGroup,
+}
+
 /// The board at one moment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JsBoard {
@@ -70,6 +104,11 @@ pub struct JsBoard {
     pub nodes: Vec<JsNode>,
     /// Edges.
     pub edges: Vec<JsEdge>,
+    /// Deliver groups with their members inside.
+    pub groups: Vec<JsGroup>,
+    /// The "new deliver group" drop zone under the listeners (x, y, w, h), when a push
+    /// subscriber exists to drag there.
+    pub zone: Option<(f64, f64, f64, f64)>,
     /// Size of the drawing.
     pub width: f64,
     /// Height of the drawing.
@@ -77,7 +116,7 @@ pub struct JsBoard {
 }
 
 fn node(id: String, kind: JsNodeKind, name: &str, lines: Vec<String>, state: &'static str) -> JsNode {
-    JsNode { id, kind, x: 0.0, y: 0.0, h: 26.0 + LINE_H * lines.len() as f64, title: shown_name(name, 24), full: name.to_string(), lines, state }
+    JsNode { id, kind, x: 0.0, y: 0.0, h: 26.0 + LINE_H * lines.len() as f64, title: shown_name(name, 24), full: name.to_string(), lines, state, push: false }
 }
 
 /// The board of `sess` at the state `sim` (the session's state at `t`).
@@ -128,9 +167,15 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             lines.push("no subscriber: nothing delivered".into());
         }
         let state = if stalled || idle { "warn" } else { "ok" };
-        nodes.push(node(format!("consumer:{i}"), JsNodeKind::Consumer, &co.name, lines, state));
+        let mut n = node(format!("consumer:{i}"), JsNodeKind::Consumer, &co.name, lines, state);
+        n.push = !cfg.pull();
+        nodes.push(n);
     }
-    for h in sim.handle_views() {
+    // Listeners sit together by the consumer they are bound to (a deliver group's members
+    // inside its frame), in the order they were made within it.
+    let mut views = sim.handle_views();
+    views.sort_by_key(|h| h.consumer);
+    for h in &views {
         if srv.consumers.get(h.consumer).is_none_or(|c| c.deleted) {
             continue;
         }
@@ -159,16 +204,53 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             "killed" => "bad",
             _ => "dim",
         };
-        nodes.push(node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, state));
+        let mut n = node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, state);
+        n.push = !h.pull && h.open && st != "killed" && st != "closed";
+        nodes.push(n);
     }
-    // Columns, top to bottom in order.
+    // Columns, top to bottom in order; a deliver group's open members get a frame with its
+    // name above them.
+    let group_of = |id: &str| -> Option<usize> {
+        let sub = id.strip_prefix("sub:")?;
+        let h = views.iter().find(|h| &*h.sub == sub && h.open && !h.pull)?;
+        srv.consumers.get(h.consumer).filter(|c| c.cfg.deliver_group.is_some() && c.cfg.deliver_subject.is_some()).map(|_| h.consumer)
+    };
     let mut heights = [PAD; 4];
+    let mut frames: Vec<(usize, f64, f64)> = Vec::new(); // (consumer, top, bottom)
     for n in &mut nodes {
         let col = n.kind as usize;
         n.x = PAD + col as f64 * (NODE_W + COL_GAP);
+        let g = if n.kind == JsNodeKind::Listener && n.push { group_of(&n.id) } else { None };
+        match (g, frames.last_mut()) {
+            (Some(c), Some(f)) if f.0 == c && (f.2 - heights[col]).abs() < 1e-9 => {}
+            (Some(c), _) => {
+                heights[col] += GROUP_HEAD;
+                frames.push((c, heights[col] - GROUP_HEAD, heights[col]));
+            }
+            (None, _) => {}
+        }
         n.y = heights[col];
         heights[col] += n.h + ROW_GAP;
+        if let (Some(_), Some(f)) = (g, frames.last_mut()) {
+            f.2 = heights[col];
+        }
     }
+    let lcol = JsNodeKind::Listener as usize;
+    let lx = PAD + lcol as f64 * (NODE_W + COL_GAP);
+    let groups: Vec<JsGroup> = frames
+        .iter()
+        .filter_map(|&(c, top, bottom)| {
+            let node = nodes.iter().position(|n| n.id == format!("consumer:{c}"))?;
+            let name = srv.consumers[c].cfg.deliver_group.as_deref().unwrap_or("").to_string();
+            Some(JsGroup { consumer: node, name, x: lx - GROUP_PAD, y: top, w: NODE_W + 2.0 * GROUP_PAD, h: bottom - top - ROW_GAP + GROUP_PAD })
+        })
+        .collect();
+    let zone = views.iter().any(|h| !h.pull && h.open && srv.consumers.get(h.consumer).is_some_and(|c| !c.deleted)).then(|| {
+        heights[lcol] += 4.0;
+        let z = (lx - GROUP_PAD, heights[lcol], NODE_W + 2.0 * GROUP_PAD, ZONE_H);
+        heights[lcol] += ZONE_H + ROW_GAP;
+        z
+    });
     let idx = |id: &str| nodes.iter().position(|n| n.id == id);
     // Hot edges: deliveries and publishes of the last 300 ms, from the last events only.
     let recent: Vec<&JsEvent> = sess.events_until(t).iter().rev().take_while(|e| e.t + 300 > t).take(500).collect();
@@ -187,14 +269,29 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             edges.push(JsEdge { from: a, to: b, hot });
         }
     }
-    for h in sim.handle_views() {
+    for h in &views {
         if let (Some(a), Some(b)) = (idx(&format!("consumer:{}", h.consumer)), idx(&format!("sub:{}", h.sub))) {
             let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.sub == h.sub));
             edges.push(JsEdge { from: a, to: b, hot });
         }
     }
     let height = heights.iter().cloned().fold(0.0, f64::max) + PAD;
-    JsBoard { nodes, edges, width: PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP, height: height.max(200.0) }
+    JsBoard { nodes, edges, groups, zone, width: PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP, height: height.max(200.0) }
+}
+
+impl JsBoard {
+    /// What a subscriber dragged to (`x`, `y`) would be dropped on: a push consumer's node or
+    /// its deliver group's frame, or the new-group zone.
+    pub fn drop_target(&self, x: f64, y: f64) -> Option<DropTarget> {
+        let inside = |bx: f64, by: f64, w: f64, h: f64| x >= bx && x <= bx + w && y >= by && y <= by + h;
+        if let Some(g) = self.groups.iter().find(|g| inside(g.x, g.y, g.w, g.h)) {
+            return Some(DropTarget::Consumer(g.consumer));
+        }
+        if let Some(i) = self.nodes.iter().position(|n| n.kind == JsNodeKind::Consumer && n.push && inside(n.x, n.y, NODE_W, n.h)) {
+            return Some(DropTarget::Consumer(i));
+        }
+        self.zone.filter(|&(zx, zy, w, h)| inside(zx, zy, w, h)).map(|_| DropTarget::NewGroup)
+    }
 }
 
 /// The JetStream traps the run shows (jetstream-mapping.md §2), each at the moment it first
@@ -364,6 +461,29 @@ mod tests {
         let to_l2 = b.edges.iter().find(|e| b.nodes[e.to].id == "sub:s2").unwrap();
         assert!(to_l2.hot);
         assert!(b.nodes[2].lines[2].starts_with(&format!("redelivered {held}")), "{:?}", b.nodes[2].lines);
+    }
+
+    #[test]
+    fn a_deliver_groups_members_sit_in_its_frame_and_a_drop_finds_the_consumer_or_the_new_group_zone() {
+        let s = session();
+        let b = board(&s, &s.at(300), 300);
+        assert_eq!(b.groups.len(), 1);
+        let g = &b.groups[0];
+        assert_eq!((g.consumer, g.name.as_str()), (2, "orders-service"));
+        let (s1, s2) = (&b.nodes[3], &b.nodes[4]);
+        assert_eq!((s1.y, s2.y), (20.0 + GROUP_HEAD, 20.0 + GROUP_HEAD + s1.h + ROW_GAP));
+        assert!(g.y < s1.y && g.y + g.h > s2.y + s2.h, "the frame holds both members: {g:?}");
+        assert!(s1.push && s2.push && b.nodes[2].push);
+        let (zx, zy, zw, zh) = b.zone.expect("a push subscriber can be dragged");
+        assert!(zy > g.y + g.h);
+        assert_eq!(b.drop_target(g.x + 5.0, g.y + 5.0), Some(DropTarget::Consumer(2)));
+        assert_eq!(b.drop_target(b.nodes[2].x + 5.0, b.nodes[2].y + 5.0), Some(DropTarget::Consumer(2)));
+        assert_eq!(b.drop_target(zx + zw / 2.0, zy + zh / 2.0), Some(DropTarget::NewGroup));
+        assert_eq!(b.drop_target(b.nodes[1].x + 5.0, b.nodes[1].y + 5.0), None, "a stream is no target");
+        // killed at 600 ms: l1 left the frame and can no longer be dragged
+        let b = board(&s, &s.at(700), 700);
+        assert!(!b.nodes[3].push);
+        assert_eq!(b.groups[0].y, b.nodes[4].y - GROUP_HEAD);
     }
 
     #[test]

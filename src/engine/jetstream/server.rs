@@ -229,7 +229,13 @@ impl JsServer {
     /// stored only if the last message stored on its subject has that seq (0: none is stored),
     /// else 400/10071 `wrong last sequence: <actual>` (`processJetStreamMsg`, checked after
     /// the dedupe map).
-    pub fn publish(&mut self, subject: &Name, data: &Arc<str>, msg_id: Option<&Name>, expected_last_subject_seq: Option<u64>) -> Result<(Name, u64, bool), JsError> {
+    pub fn publish(
+        &mut self,
+        subject: &Name,
+        data: &Arc<str>,
+        msg_id: Option<&Name>,
+        expected_last_subject_seq: Option<u64>,
+    ) -> Result<(Name, u64, bool), JsError> {
         let Some(si) = self.streams.iter().position(|s| s.cfg.captures(subject)) else {
             return Err(JsError { error: "no responders".into(), code: Some(503), err_code: None });
         };

@@ -137,3 +137,61 @@ test('what the server refuses from a gesture is in the log, and the board keeps 
   await expect(page.locator('#js-board b')).toHaveCount(0);
   await expect(page.locator('#js-board .js__title')).toHaveText(`<b"&'x`);
 });
+
+/** Drags the board node `from` to the centre of `to` with the mouse, in steps. */
+async function drag(page: Page, from: string, to: string) {
+  const a = (await page.locator(from).boundingBox())!;
+  const b = (await page.locator(to).boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) {
+    await page.mouse.move(a.x + a.width / 2 + ((b.x + b.width / 2) - (a.x + a.width / 2)) * i / 8, a.y + a.height / 2 + ((b.y + b.height / 2) - (a.y + a.height / 2)) * i / 8);
+  }
+  await page.mouse.up();
+}
+
+test('a subscriber dragged out of its deliver group into a new one gets the whole stream from its new consumer, and dragged back it shares again', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?scenario=jetstream-group-kill');
+  await scrub(page, 300);
+  // s1 and s2 sit in the frame of orders' deliver group.
+  await expect(page.locator('#js-board .js__group-name')).toHaveText(['deliver group orders-service']);
+  await drag(page, '#js-board [data-id="sub:s2"]', '#js-new-group');
+  await expect(page.locator('#js-notice')).toHaveText('At 0.300 s: s2 left its consumer for a new consumer on ticket with a deliver group of its own. The run now goes on to 35.3 s.');
+  await expect(page.locator('#js-inspector h2')).toHaveText('Subscriber s3 of l2');
+  await expect(node(page, 'consumer:1')).toContainText('push · group group-1');
+  await expect(page.locator('#js-board .js__group-name')).toHaveText(['deliver group orders-service', 'deliver group group-1']);
+  await expect(node(page, 'sub:s2')).toContainText('unsubscribed');
+  await expect(node(page, 'sub:s3')).toContainText('l2 · queue group-1');
+  // The new consumer delivers all (the default): the stream's 12 messages at once.
+  const fresh = page.locator('#js-log li', { hasText: 'group-1 → s3 (l2)' });
+  await expect(fresh).toHaveCount(12);
+  await expect(fresh.last()).toHaveText('0.300 group-1 → s3 (l2): seq 1, consumer seq 1, delivery 1');
+  await expect(fresh.first()).toHaveText('0.300 group-1 → s3 (l2): seq 12, consumer seq 12, delivery 1');
+  // Back into orders-service's frame: s4 of l2 joins the group again.
+  await drag(page, '#js-board [data-id="sub:s3"]', '#js-board .js__group-box >> nth=0');
+  await expect(page.locator('#js-notice')).toHaveText("At 0.300 s: s3 left its consumer and joined orders's deliver group orders-service.");
+  await expect(node(page, 'sub:s4')).toContainText('l2 · queue orders-service');
+  // The twin in the inspector does the same without a drag.
+  await node(page, 'sub:s4').click();
+  await page.locator('#js-move-to').selectOption({ label: 'group-1 on ticket, deliver group group-1' });
+  await page.locator('#js-move').click();
+  await expect(page.locator('#js-notice')).toHaveText("At 0.300 s: s4 left its consumer and joined group-1's deliver group group-1.");
+  // Every move is a pair of actions at the cursor in the exported scenario; the scripted
+  // kill of l1 at 600 ms stays.
+  const href = await page.locator('#js-export').getAttribute('href');
+  const doc = JSON.parse(await page.evaluate(async (h) => (await fetch(h!)).text(), href));
+  expect(doc.actions.at(-1)).toEqual({ at_ms: 600, do: 'kill', client: 'l1' });
+  expect(doc.actions.filter((a: any) => a.at_ms === 300)).toEqual([
+    { at_ms: 300, do: 'add_consumer', stream: 'ticket', consumer: 'group-1', deliver_group: 'group-1' },
+    { at_ms: 300, do: 'unsubscribe', sub: 's2' },
+    { at_ms: 300, do: 'subscribe', client: 'l2', sub: 's3', stream: 'ticket', consumer: 'group-1', queue: 'group-1', process_ms: 100 },
+    { at_ms: 300, do: 'unsubscribe', sub: 's3' },
+    { at_ms: 300, do: 'subscribe', client: 'l2', sub: 's4', stream: 'ticket', consumer: 'orders', queue: 'orders-service', process_ms: 100 },
+    { at_ms: 300, do: 'unsubscribe', sub: 's4' },
+    { at_ms: 300, do: 'subscribe', client: 'l2', sub: 's5', stream: 'ticket', consumer: 'group-1', queue: 'group-1', process_ms: 100 },
+  ]);
+  await page.screenshot({ path: 'test-results/js-drag.png', fullPage: false });
+  expect(errors).toEqual([]);
+});

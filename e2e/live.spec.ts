@@ -104,6 +104,37 @@ test('a deliver group member killed live while it holds seq 1: the real server g
   expect(errors).toEqual([]);
 });
 
+test('a subscriber dragged live into a new deliver group: the real server creates the consumer and delivers the stream to it, as predicted', async ({ page }) => {
+  test.setTimeout(60_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await connect(page, open.url);
+  await expect(page.locator('#js-live-hello')).toContainText('with JetStream', { timeout: 10_000 });
+  await page.locator('#js-live-run').click();
+  await expect(page.locator('#js-log li', { hasText: 'l2 bound s2 to orders in queue orders-service' })).toHaveCount(1, { timeout: 5000 });
+  // Drag s2 (l2) out of orders' deliver group onto "a new deliver group", at the real time.
+  const a = (await page.locator('#js-board [data-id="sub:s2"]').boundingBox())!;
+  const z = (await page.locator('#js-new-group').boundingBox())!;
+  await page.mouse.move(a.x + 30, a.y + a.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 6; i++) await page.mouse.move(a.x + 30 + (z.x + 30 - a.x - 30) * i / 6, a.y + a.height / 2 + (z.y + z.height / 2 - a.y - a.height / 2) * i / 6);
+  await page.mouse.up();
+  await expect(page.locator('#js-notice')).toContainText('s2 left its consumer for a new consumer on ticket with a deliver group of its own.');
+  // The real server: the new consumer group-1 exists, l2 binds s3 to it, and it delivers
+  // the stream from its first message (seq 1), then seq 2 published at 4 s.
+  await expect(page.locator('#js-log li', { hasText: 'l2 bound s3 to group-1 in queue group-1' })).toHaveCount(1, { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'group-1 → s3 (l2): seq 1, consumer seq 1, delivery 1' })).toHaveCount(1, { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'group-1 → s3 (l2): seq 2, consumer seq 2, delivery 1' })).toHaveCount(1, { timeout: 8000 });
+  // orders' seq 2 goes to its only member left, l1.
+  await expect(page.locator('#js-log li', { hasText: 'orders → s1 (l1): seq 2' })).toHaveCount(1, { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'orders → s2 (l2): seq 2' })).toHaveCount(0);
+  await page.locator('#js-live-stop').click();
+  await expect(page.locator('#js-live-result')).toContainText("It agrees with the simulation's prediction", { timeout: 5000 });
+  const exported = JSON.parse(await page.evaluate(async () => (await fetch((document.querySelector('#js-export') as HTMLAnchorElement).href)).text()));
+  expect(exported.actions.filter((x: any) => x.consumer === 'group-1').map((x: any) => x.do)).toEqual(['add_consumer', 'subscribe']);
+  expect(errors).toEqual([]);
+});
+
 test('a refused origin gets the explanation the browser hides; a URL that is not ws:// is refused before anything loads', async ({ page }) => {
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));

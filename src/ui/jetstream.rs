@@ -322,7 +322,9 @@ pub fn JetStreamPlayer(
     };
     // Dragging a push subscriber onto a consumer, into a deliver group, or onto the zone for
     // a new group (in board coordinates): (its handle, x, y, moved past the click slop).
-    let drag = use_state(|| None::<(String, f64, f64, bool)>);
+    let drag_cell = use_mut_ref(|| None::<(String, f64, f64, bool)>);
+    let redraw = use_force_update();
+    let drag = drag_cell.borrow().clone();
     let at_board = |e: &PointerEvent, width: f64| -> Option<(f64, f64)> {
         let svg = web_sys::window()?.document()?.get_element_by_id("js-board")?;
         let r = svg.get_bounding_client_rect();
@@ -330,33 +332,38 @@ pub fn JetStreamPlayer(
         Some(((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k))
     };
     let drag_start = |id: String| {
-        let (drag, width) = (drag.clone(), b.width);
+        let (drag, width) = (drag_cell.clone(), b.width);
         Callback::from(move |e: PointerEvent| {
             if e.button() != 0 {
                 return;
             }
             let Some((x, y)) = at_board(&e, width) else { return };
+            e.prevent_default(); // no text selection while dragging
             if let Some(svg) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("js-board")) {
                 let _ = svg.set_pointer_capture(e.pointer_id());
             }
-            drag.set(Some((id.trim_start_matches("sub:").to_string(), x, y, false)));
+            *drag.borrow_mut() = Some((id.trim_start_matches("sub:").to_string(), x, y, false));
         })
     };
     let drag_move = {
-        let (drag, width) = (drag.clone(), b.width);
+        let (drag, width, redraw) = (drag_cell.clone(), b.width, redraw.clone());
         Callback::from(move |e: PointerEvent| {
-            if let (Some((sub, x0, y0, moved)), Some((x, y))) = ((*drag).clone(), at_board(&e, width)) {
+            let cur = drag.borrow().clone();
+            if let (Some((sub, x0, y0, moved)), Some((x, y))) = (cur, at_board(&e, width)) {
                 if moved || (x - x0).hypot(y - y0) > 6.0 {
                     e.prevent_default();
-                    drag.set(Some((sub, x, y, true)));
+                    *drag.borrow_mut() = Some((sub, x, y, true));
+                    redraw.force_update();
                 }
             }
         })
     };
     let drag_end = {
-        let (drag, dropped_at, on_gesture, sim, b, selected) = (drag.clone(), dropped_at.clone(), on_gesture.clone(), sim.clone(), b.clone(), selected.clone());
+        let (drag, dropped_at, on_gesture, sim, b, selected, redraw) =
+            (drag_cell.clone(), dropped_at.clone(), on_gesture.clone(), sim.clone(), b.clone(), selected.clone(), redraw.clone());
         Callback::from(move |_: PointerEvent| {
-            match (*drag).clone() {
+            let cur = drag.borrow_mut().take();
+            match cur {
                 // a press without a move: the pointer was captured, so select here
                 Some((sub, _, _, false)) => selected.set(Some(format!("sub:{sub}"))),
                 Some((sub, x, y, true)) => {
@@ -372,14 +379,17 @@ pub fn JetStreamPlayer(
                 }
                 None => {}
             }
-            drag.set(None);
+            redraw.force_update();
         })
     };
     let drag_cancel = {
-        let drag = drag.clone();
-        Callback::from(move |_: PointerEvent| drag.set(None))
+        let (drag, redraw) = (drag_cell.clone(), redraw.clone());
+        Callback::from(move |_: PointerEvent| {
+            drag.borrow_mut().take();
+            redraw.force_update();
+        })
     };
-    let hot = (*drag).as_ref().filter(|d| d.3).and_then(|d| b.drop_target(d.1, d.2));
+    let hot = drag.as_ref().filter(|d| d.3).and_then(|d| b.drop_target(d.1, d.2));
     let traps = use_memo(run.clone(), |r| traps(&r.0));
     let seen: Vec<&(u64, String)> = traps.iter().filter(|(at, _)| *at <= now).collect();
     // The event log: the simulated run's, or in live mode what the real server did.
@@ -599,7 +609,7 @@ pub fn JetStreamPlayer(
                             </g>
                         }
                     }) }
-                    if let Some((sub, x, y, true)) = (*drag).clone() {
+                    if let Some((sub, x, y, true)) = drag.clone() {
                         <g class="js__ghost" transform={format!("translate({},{})", x - NODE_W / 2.0, y - 14.0)} pointer-events="none">
                             <rect class="js__box" width={NODE_W.to_string()} height="28" rx="8" />
                             <text class="js__title" x="10" y="18">{ super::view_model::shown_name(&sub, 24) }</text>

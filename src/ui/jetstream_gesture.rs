@@ -466,15 +466,24 @@ mod tests {
         let g = move_to(&s0.at(300), "s2", None).expect("s2 is an open push subscriber");
         let (acts, select) = g.actions(&doc);
         assert_eq!(select.as_deref(), Some("sub:s3"));
-        assert_eq!(Value::Array(acts.iter().cloned().map(Value::Object).collect()), json!([
-            {"do": "add_consumer", "stream": "ticket", "consumer": "group-1", "deliver_group": "group-1"},
-            {"do": "unsubscribe", "sub": "s2"},
-            {"do": "subscribe", "client": "l2", "sub": "s3", "stream": "ticket", "consumer": "group-1", "queue": "group-1", "process_ms": 100}
-        ]));
+        assert_eq!(
+            Value::Array(acts.iter().cloned().map(Value::Object).collect()),
+            json!([
+                {"do": "add_consumer", "stream": "ticket", "consumer": "group-1", "deliver_group": "group-1"},
+                {"do": "unsubscribe", "sub": "s2"},
+                {"do": "subscribe", "client": "l2", "sub": "s3", "stream": "ticket", "consumer": "group-1", "queue": "group-1", "process_ms": 100}
+            ])
+        );
         let e = fork(&doc, 300, acts).unwrap();
         let s = JsSession::new(e.scenario, RunLimits::default());
         let got = |sub: &str| -> Vec<(u64, u64)> {
-            s.history().iter().filter_map(|e| match &e.kind { JsKind::Delivered { at, seq, .. } if &*at.sub == sub => Some((e.t, *seq)), _ => None }).collect()
+            s.history()
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    JsKind::Delivered { at, seq, .. } if &*at.sub == sub => Some((e.t, *seq)),
+                    _ => None,
+                })
+                .collect()
         };
         assert!(got("s2").iter().all(|(t, _)| *t <= 300), "s2 gets nothing after it left: {:?}", got("s2"));
         // the new consumer starts at the stream's first message (deliver all, the default)
@@ -488,7 +497,10 @@ mod tests {
     #[test]
     fn a_subscriber_dropped_on_another_consumer_binds_there_with_its_deliver_group_as_queue() {
         let mut doc = group_kill();
-        doc["actions"].as_array_mut().unwrap().insert(2, json!({"at_ms": 0, "do": "add_consumer", "stream": "ticket", "consumer": "audit", "ack_wait_ms": 2000}));
+        doc["actions"]
+            .as_array_mut()
+            .unwrap()
+            .insert(2, json!({"at_ms": 0, "do": "add_consumer", "stream": "ticket", "consumer": "audit", "ack_wait_ms": 2000}));
         let s0 = JsSession::new(crate::engine::jetstream::JsScenario::from_value(&doc).unwrap(), RunLimits::default());
         let g = move_to(&s0.at(300), "s1", Some(1)).unwrap();
         assert_eq!(

@@ -269,7 +269,7 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             edges.push(JsEdge { from: a, to: b, hot });
         }
     }
-    for h in &views {
+    for h in views.iter().filter(|h| h.open) {
         if let (Some(a), Some(b)) = (idx(&format!("consumer:{}", h.consumer)), idx(&format!("sub:{}", h.sub))) {
             let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.sub == h.sub));
             edges.push(JsEdge { from: a, to: b, hot });

@@ -15,6 +15,7 @@ else
   wasm=target/wasm32-unknown-unknown/debug/jetstream.wasm
 fi
 mkdir -p "$out"
+cp www/jetstream.css "$out/jetstream.css"   # its styles, loaded with it
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name jetstream "$wasm"
 if [ "${TRUNK_PROFILE:-release}" = release ]; then
   wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \

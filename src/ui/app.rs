@@ -436,14 +436,18 @@ struct HostProps {
     lesson: Option<Rc<str>>,
 }
 
-/// Loads JetStream mode's module once it is needed (`dist/jetstream/`) and calls `call` on it
-/// (`m` is the module; `params` name the three arguments).
+/// Loads JetStream mode's module once it is needed (`dist/jetstream/`: its wasm, and its
+/// styles, `jetstream.css`, which are not in the first download either) and calls `call` on
+/// it (`m` is the module; `params` name the three arguments).
 fn with_jetstream_module(params: &str, call: &str, args: &[&wasm_bindgen::JsValue]) -> Option<js_sys::Promise> {
     let load = js_sys::Function::new_with_args(
         params,
         &format!(
             "const base = new URL('./jetstream/', document.baseURI); \
-             return import(new URL('jetstream.js', base).href).then(async (m) => {{ \
+             const css = document.getElementById('js-css') ? null : new Promise((done) => {{ \
+               const l = document.createElement('link'); l.id = 'js-css'; l.rel = 'stylesheet'; \
+               l.href = new URL('jetstream.css', base).href; l.onload = l.onerror = done; document.head.appendChild(l); }}); \
+             return Promise.all([import(new URL('jetstream.js', base).href), css]).then(async ([m]) => {{ \
                await m.default({{ module_or_path: new URL('jetstream_bg.wasm', base).href }}); \
                globalThis.__natsJetStream = m; return {call}; }})"
         ),

@@ -87,3 +87,42 @@ test('a JetStream-only lesson: the retried publish with the same Nats-Msg-Id is 
   await expect(page.locator('#jetstream')).toHaveCount(0);
   await expect(page.locator('#lesson')).toHaveCount(0);
 });
+
+test('versions on JetStream: the run pauses before two writers update t1 with the same expected seq; the second is refused with the server\'s words', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?lesson=versions');
+  await page.locator('#lesson .lesson__variants button', { hasText: 'JetStream: the server checks the version' }).click();
+  await expect(page.locator('#js-lesson')).toBeVisible();
+  await page.locator('#js-speed').selectOption('5');
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 1.9 s', { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'wrong last sequence' })).toHaveCount(0);
+  await box.locator('.checkpoint__choice', { hasText: "stores api-1's as seq 2 and refuses api-2's" }).click();
+  await expect(box.locator('h3')).toContainText('Right.');
+  await page.locator('#js-checkpoint-continue').click();
+  await expect(page.locator('#js-log li', { hasText: 'api-2' }).filter({ hasText: 'wrong last sequence: 2' })).toHaveCount(1, { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'wrong last sequence: 2' })).toContainText('2.000');
+  // The nats.js code of api-2 catches the refusal.
+  await page.locator('#js-files summary', { hasText: 'api-2.ts' }).click();
+  await expect(page.locator('#js-files')).toContainText('{ expect: { lastSubjectSequence: 1 } }');
+  await expect(page.locator('#js-files')).toContainText('refused: ');
+  expect(errors).toEqual([]);
+});
+
+test('publishing on JetStream: a second subscriber with the default consumerOpts() gets the messages from before it subscribed', async ({ page }) => {
+  await page.goto('/?lesson=publish-listen');
+  await page.locator('#lesson .lesson__variants button', { hasText: 'JetStream: a second subscriber, deliver all' }).click();
+  await page.locator('#js-speed').selectOption('5');
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 2.5 s', { timeout: 5000 });
+  await box.locator('.checkpoint__choice', { hasText: 'only #3' }).click();
+  await expect(box.locator('h3')).toHaveText('Not quite.');
+  await page.locator('#js-checkpoint-retry').click();
+  await box.locator('.checkpoint__choice', { hasText: '#1, #2 and #3' }).click();
+  await page.locator('#js-checkpoint-continue').click();
+  await expect(page.locator('#js-log li', { hasText: 'sub-456 → s2 (456): seq 1, consumer seq 1, delivery 1' })).toContainText('2.500');
+  await expect(page.locator('#js-log li', { hasText: 'sub-456 → s2 (456)' })).toHaveCount(3, { timeout: 5000 });
+});

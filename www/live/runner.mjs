@@ -114,13 +114,15 @@ export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
     let payload; let name; let extra = {};
     if (typeof reply === 'object') { payload = `-NAK ${JSON.stringify({ delay: reply.nak_delay_ms * NS })}`; name = 'naked'; extra = { delay_ms: reply.nak_delay_ms }; }
     else { payload = PAYLOAD[reply]; name = { ack: 'acked', nak: 'naked', term: 'termed', in_progress: 'in_progress' }[reply]; if (reply === 'nak') extra = { delay_ms: null }; }
-    ev(name, { ...at(h), seq, num_delivered: d.dc, ...extra });
     try {
       h.proc.nc.publish(d.reply, sc.encode(payload));
     } catch (e) {
-      // the connection is gone (the server stopped): the answer never left
+      // the connection is gone (the server stopped): the answer never left, so it is not
+      // recorded as sent
       if (onError) onError(e); else throw e;
+      return;
     }
+    ev(name, { ...at(h), seq, num_delivered: d.dc, ...extra });
   }
 
   function onMessage(h, m) {

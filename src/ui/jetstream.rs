@@ -8,7 +8,7 @@
 
 use super::jetstream_gesture::JsGesture;
 use super::jetstream_inspector::{JsInspector, SimAt};
-use super::jetstream_model::{board, log_line, traps, DropTarget, JsNodeKind, NODE_W};
+use super::jetstream_model::{board, log_line, real_view, traps, DropTarget, JsNodeKind, RealView, NODE_W};
 use crate::engine::jetstream::edit::fork;
 use crate::engine::jetstream::JsSession;
 use crate::engine::time::SimTime;
@@ -262,7 +262,23 @@ pub fn JetStreamPlayer(
             }
         });
     }
-    let b = board(&sess, &sim, now);
+    // In live mode the board is what the real server did (as this page saw it), on the
+    // prediction's nodes (the same gestures made them).
+    let real: Option<Rc<RealView>> = {
+        let s = live.state();
+        s.rec.as_ref().filter(|_| follow.is_none()).map(|r| Rc::new(real_view(&r.events, now)))
+    };
+    let b = {
+        let b = board(&sess, &sim, now);
+        match &real {
+            Some(r) => {
+                let srv = sim.server();
+                let names: Vec<(String, String)> = srv.consumers.iter().map(|c| (srv.streams[c.stream].cfg.name.to_string(), c.name.to_string())).collect();
+                b.with_real(r, &names)
+            }
+            None => b,
+        }
+    };
     let on_gesture = {
         let (cur, undo, selected, notice, shared) = (cur.clone(), undo.clone(), selected.clone(), notice.clone(), shared.clone());
         let live = live.clone();
@@ -618,7 +634,7 @@ pub fn JetStreamPlayer(
                 </svg>
             </div>
             if !following {
-                <JsInspector sim={SimAt(sim.clone())} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
+                <JsInspector sim={SimAt(sim.clone())} real={real.clone()} selected={(*selected).clone()} on={on_gesture} on_close={let s = selected.clone(); Callback::from(move |_| s.set(None))} />
             }
             </div>
             if let (Some(rtl), false) = (&*real_tl, following) {

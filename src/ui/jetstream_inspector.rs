@@ -36,6 +36,10 @@ pub struct InspectorProps {
     pub on: Callback<JsGesture>,
     /// Clears the selection.
     pub on_close: Callback<()>,
+    /// In live mode, what the real server did: a listener's held messages and state are
+    /// read there (the buttons answer what the real listener holds).
+    #[prop_or_default]
+    pub real: Option<Rc<super::jetstream_model::RealView>>,
 }
 
 /// The value of a form field by id (a checkbox gives `true`/`false`).
@@ -229,10 +233,22 @@ fn publisher_view(sim: &JsSim, client: &str, on: &Callback<JsGesture>) -> Html {
     }
 }
 
-fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>) -> Html {
+fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>, real: Option<&super::jetstream_model::RealView>) -> Html {
     let views = sim.handle_views();
-    let Some(h) = views.iter().find(|h| &*h.sub == sub) else { return html! { <p>{ "This subscription is gone." }</p> } };
-    let state = sim.clients().into_iter().find(|(c, _)| *c == h.client).map_or("closed", |c| c.1);
+    let Some(mut h) = views.into_iter().find(|h| &*h.sub == sub) else { return html! { <p>{ "This subscription is gone." }</p> } };
+    let mut state = sim.clients().into_iter().find(|(c, _)| *c == h.client).map_or("closed", |c| c.1);
+    if let Some(r) = real {
+        // live mode: what the real listener holds, and whether its process still runs
+        let held = r.held.get(sub).cloned().unwrap_or_default();
+        h.unanswered = held.len();
+        h.held = held.into_iter().take(crate::engine::jetstream::sim::HELD_SHOWN).collect();
+        state = match r.gone.get(&*h.client) {
+            Some(g) => g,
+            None if r.paused.contains(&*h.client) => "paused",
+            None => "running",
+        };
+        h.open = !r.unsubscribed.contains(sub);
+    }
     let alive = matches!(state, "running" | "busy" | "paused");
     let l = &h.listener;
     let client = h.client.to_string();
@@ -378,7 +394,7 @@ fn move_form(sim: &JsSim, sub: String, current: usize, on: &Callback<JsGesture>)
 
 /// The inspector.
 #[function_component]
-pub fn JsInspector(InspectorProps { sim, selected, on, on_close }: &InspectorProps) -> Html {
+pub fn JsInspector(InspectorProps { sim, selected, on, on_close, real }: &InspectorProps) -> Html {
     let sim = &sim.0;
     let srv = sim.server();
     let body = match selected.as_deref().and_then(|s| s.split_once(':')) {
@@ -391,7 +407,7 @@ pub fn JsInspector(InspectorProps { sim, selected, on, on_close }: &InspectorPro
             None => start(sim, on),
         },
         Some(("pub", client)) => publisher_view(sim, client, on),
-        Some(("sub", sub)) => listener_view(sim, sub, on),
+        Some(("sub", sub)) => listener_view(sim, sub, on, real.as_deref()),
         _ => start(sim, on),
     };
     // A new selection starts its forms afresh.

@@ -8,6 +8,7 @@ use crate::engine::jetstream::scenario::{AckMode, AckPolicy, Reply};
 use crate::engine::jetstream::trace::{JsError, JsKind};
 use crate::engine::jetstream::{JsEvent, JsSession, JsSim};
 use crate::engine::time::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Node width and the gaps of the board.
 pub const NODE_W: f64 = 190.0;
@@ -294,6 +295,193 @@ impl JsBoard {
     }
 }
 
+/// What a live run's real server did, as the page saw it, folded up to a moment: what the
+/// board and the inspector show in live mode instead of the prediction (whose member choice,
+/// for one, the server makes at random).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RealView {
+    /// Per handle, the messages it holds unanswered: (stream seq, delivery count), in the order
+    /// they came.
+    pub held: BTreeMap<String, Vec<(u64, u64)>>,
+    /// Processes that ended: client → `killed` or `closed`.
+    pub gone: BTreeMap<String, &'static str>,
+    /// Handles unsubscribed.
+    pub unsubscribed: BTreeSet<String>,
+    /// Each handle's process.
+    pub client_of: BTreeMap<String, String>,
+    /// Processes stopped (SIGSTOP) and not yet continued.
+    pub paused: BTreeSet<String>,
+    /// Per (stream, consumer): what it sent and what came back.
+    pub consumers: BTreeMap<(String, String), ConsumerReal>,
+    /// Per stream: (its last seq, messages stored by publishes seen).
+    pub streams: BTreeMap<String, (u64, u64)>,
+    /// The events of the last 300 ms (hot edges): (kind, client or sub, stream, consumer).
+    pub recent: Vec<(&'static str, String, String, String)>,
+}
+
+/// A consumer's numbers from the deliveries and answers seen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConsumerReal {
+    /// Seqs delivered and not acked or termed, with their delivery count.
+    pub pending: BTreeMap<u64, u64>,
+    /// Seqs delivered more than once and still pending.
+    pub redelivered: BTreeSet<u64>,
+    /// The highest seq delivered.
+    pub last: u64,
+    /// `num_pending` of its last delivery: what the stream still had for it.
+    pub unprocessed: u64,
+}
+
+impl ConsumerReal {
+    /// The ack floor as the page can tell it: the highest seq delivered below every pending one.
+    pub fn ack_floor(&self) -> u64 {
+        match self.pending.keys().next() {
+            Some(&p) => p.saturating_sub(1).min(self.last),
+            None => self.last,
+        }
+    }
+}
+
+/// Folds the real server's `events` (a live recording) up to `t`.
+pub fn real_view(events: &[JsEvent], t: SimTime) -> RealView {
+    let mut v = RealView::default();
+    for e in events.iter().take_while(|e| e.t <= t) {
+        let recent = e.t + 300 > t;
+        match &e.kind {
+            JsKind::Delivered { at, seq, num_delivered, num_pending, .. } => {
+                let held = v.held.entry(at.sub.to_string()).or_default();
+                held.retain(|(s, _)| s != seq);
+                held.push((*seq, *num_delivered));
+                let c = v.consumers.entry((at.stream.to_string(), at.consumer.to_string())).or_default();
+                c.pending.insert(*seq, *num_delivered);
+                if *num_delivered > 1 {
+                    c.redelivered.insert(*seq);
+                }
+                c.last = c.last.max(*seq);
+                c.unprocessed = *num_pending;
+                if recent {
+                    v.recent.push(("delivered", at.sub.to_string(), at.stream.to_string(), at.consumer.to_string()));
+                }
+            }
+            JsKind::Answered { at, reply, seq, .. } => {
+                if *reply != Reply::InProgress {
+                    if let Some(h) = v.held.get_mut(&*at.sub) {
+                        h.retain(|(s, _)| s != seq);
+                    }
+                }
+                if matches!(reply, Reply::Ack | Reply::Term) {
+                    if let Some(c) = v.consumers.get_mut(&(at.stream.to_string(), at.consumer.to_string())) {
+                        c.pending.remove(seq);
+                        c.redelivered.remove(seq);
+                    }
+                }
+            }
+            JsKind::Subscribed { at, .. } => {
+                v.client_of.insert(at.sub.to_string(), at.client.to_string());
+            }
+            JsKind::Killed { client } => {
+                v.gone.insert(client.to_string(), "killed");
+            }
+            JsKind::Paused { client } => {
+                v.paused.insert(client.to_string());
+            }
+            JsKind::Continued { client } => {
+                v.paused.remove(&**client);
+            }
+            JsKind::ClientClosed { client, reason } => {
+                v.gone.entry(client.to_string()).or_insert(if *reason == "killed" { "killed" } else { "closed" });
+            }
+            JsKind::Unsubscribed { sub, .. } => {
+                v.unsubscribed.insert(sub.to_string());
+            }
+            JsKind::Published { client, stream, seq, duplicate: false, .. } => {
+                let s = v.streams.entry(stream.to_string()).or_default();
+                *s = (s.0.max(*seq), s.1 + 1);
+                if recent {
+                    v.recent.push(("published", client.to_string(), stream.to_string(), String::new()));
+                }
+            }
+            _ => {}
+        }
+    }
+    v
+}
+
+impl JsBoard {
+    /// The board of a live run: the nodes of the prediction (the same gestures made them),
+    /// with the numbers and states of what the real server did (`real`), and hot edges from
+    /// its last 300 ms. `names` gives each consumer node's (stream, consumer).
+    pub fn with_real(mut self, real: &RealView, names: &[(String, String)]) -> JsBoard {
+        for n in &mut self.nodes {
+            match n.kind {
+                JsNodeKind::Stream => {
+                    let (last, count) = real.streams.get(&n.full).copied().unwrap_or((0, 0));
+                    let line = if count == 0 { "nothing published yet".to_string() } else { format!("last seq {last} · {count} published") };
+                    if let Some(l) = n.lines.get_mut(1) {
+                        *l = line;
+                    }
+                }
+                JsNodeKind::Consumer => {
+                    let key = n.id.strip_prefix("consumer:").and_then(|i| i.parse::<usize>().ok()).and_then(|i| names.get(i));
+                    let c = key.and_then(|k| real.consumers.get(k)).cloned().unwrap_or_default();
+                    if let Some(l) = n.lines.get_mut(1) {
+                        *l = format!("ack floor {} · pending {}", c.ack_floor(), c.pending.len());
+                    }
+                    if let Some(l) = n.lines.get_mut(2) {
+                        *l = format!("redelivered {} · unprocessed {}", c.redelivered.len(), c.unprocessed);
+                    }
+                    // the prediction's stall and idle notes are not what the server said
+                    n.lines.truncate(4);
+                    n.state = "ok";
+                }
+                JsNodeKind::Listener => {
+                    let sub = n.id.trim_start_matches("sub:").to_string();
+                    let client = real.client_of.get(&sub).cloned().unwrap_or_default();
+                    let held = real.held.get(&sub).map_or(0, Vec::len);
+                    if let Some(l) = n.lines.get_mut(1) {
+                        let ack = l.split(" · ").next().unwrap_or("").to_string();
+                        *l = format!("{ack} · {held} unanswered");
+                    }
+                    let state = if let Some(g) = real.gone.get(&client) {
+                        g
+                    } else if real.unsubscribed.contains(&sub) {
+                        "unsubscribed"
+                    } else if real.paused.contains(&client) {
+                        "paused"
+                    } else {
+                        "running"
+                    };
+                    if let Some(l) = n.lines.get_mut(2) {
+                        *l = state.to_string();
+                    }
+                    n.state = match state {
+                        "running" => "ok",
+                        "paused" => "warn",
+                        "killed" => "bad",
+                        _ => "dim",
+                    };
+                    n.push = n.push && state == "running";
+                }
+                JsNodeKind::Publisher => {}
+            }
+        }
+        let hot = |e: &JsEdge| -> bool {
+            let (a, z) = (&self.nodes[e.from], &self.nodes[e.to]);
+            real.recent.iter().any(|(kind, who, stream, consumer)| match (a.kind, *kind) {
+                (JsNodeKind::Publisher, "published") => a.id == format!("pub:{who}") && z.full == *stream,
+                (JsNodeKind::Stream, "delivered") => a.full == *stream && z.kind == JsNodeKind::Consumer && z.full == *consumer,
+                (JsNodeKind::Consumer, "delivered") => z.id == format!("sub:{who}") && a.full == *consumer,
+                _ => false,
+            })
+        };
+        let flags: Vec<bool> = self.edges.iter().map(hot).collect();
+        for (e, h) in self.edges.iter_mut().zip(flags) {
+            e.hot = h;
+        }
+        self
+    }
+}
+
 /// The JetStream traps the run shows (jetstream-mapping.md §2), each at the moment it first
 /// shows: computed once per run, read up to the cursor.
 pub fn traps(sess: &JsSession) -> Vec<(SimTime, String)> {
@@ -484,6 +672,37 @@ mod tests {
         let b = board(&s, &s.at(700), 700);
         assert!(!b.nodes[3].push);
         assert_eq!(b.groups[0].y, b.nodes[4].y - GROUP_HEAD);
+    }
+
+    #[test]
+    fn in_live_mode_the_board_and_the_held_messages_are_what_the_real_server_did() {
+        // The recording of the real nats-server 2.9.10: its random member choice gave l1 seqs
+        // 1, 8, 10 and 11 (the prediction gave it 1, 3, 4, 5, 7, 9, 12).
+        let rec: serde_json::Value = serde_json::from_str(include_str!("../../tests/jetstream/recorded/group-kill.json")).unwrap();
+        let events: Vec<JsEvent> = rec["trace"].as_array().unwrap().iter().map(|e| JsEvent::from_value(e).unwrap()).collect();
+        let s = session();
+        let names = vec![("ticket".to_string(), "orders".to_string())];
+        let r = real_view(&events, 700);
+        assert_eq!(r.held["s1"], vec![(1, 1), (8, 1), (10, 1), (11, 1)]);
+        assert_eq!(r.held["s2"], vec![]);
+        assert_eq!(r.gone["l1"], "killed");
+        let b = board(&s, &s.at(700), 700).with_real(&r, &names);
+        let l1 = b.nodes.iter().find(|n| n.id == "sub:s1").unwrap();
+        assert_eq!((l1.lines[1].as_str(), l1.lines[2].as_str(), l1.state, l1.push), ("never acks · 4 unanswered", "killed", "bad", false));
+        let c = b.nodes.iter().find(|n| n.id == "consumer:0").unwrap();
+        assert_eq!(&c.lines[1..3], ["ack floor 0 · pending 4", "redelivered 0 · unprocessed 0"]);
+        assert_eq!(b.nodes.iter().find(|n| n.id == "stream:ticket").unwrap().lines[1], "last seq 12 · 12 published");
+        assert!(b.edges.iter().all(|e| !e.hot));
+        // 2150 ms: the four came to l2 again (delivery 2) one ack wait after they were sent.
+        let r = real_view(&events, 2150);
+        assert_eq!(r.held["s2"], vec![(1, 2), (8, 2), (10, 2), (11, 2)]);
+        let b = board(&s, &s.at(2150), 2150).with_real(&r, &names);
+        let c = b.nodes.iter().find(|n| n.id == "consumer:0").unwrap();
+        assert_eq!(&c.lines[1..3], ["ack floor 0 · pending 4", "redelivered 4 · unprocessed 0"]);
+        assert!(b.edges.iter().find(|e| b.nodes[e.to].id == "sub:s2").unwrap().hot);
+        // 2300 ms: all acked.
+        let c = &real_view(&events, 2300).consumers[&names[0]];
+        assert_eq!((c.ack_floor(), c.pending.len(), c.redelivered.len()), (12, 0, 0));
     }
 
     #[test]

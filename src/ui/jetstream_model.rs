@@ -270,7 +270,8 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             edges.push(JsEdge { from: a, to: b, hot });
         }
     }
-    for h in views.iter().filter(|h| h.open) {
+    // a handle that ended keeps its edge while messages sent to it are still unanswered
+    for h in views.iter().filter(|h| h.open || h.unanswered > 0) {
         if let (Some(a), Some(b)) = (idx(&format!("consumer:{}", h.consumer)), idx(&format!("sub:{}", h.sub))) {
             let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.sub == h.sub));
             edges.push(JsEdge { from: a, to: b, hot });

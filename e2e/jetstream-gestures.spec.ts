@@ -195,3 +195,26 @@ test('a subscriber dragged out of its deliver group into a new one gets the whol
   await page.screenshot({ path: 'test-results/js-drag.png', fullPage: false });
   expect(errors).toEqual([]);
 });
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  test('the JetStream board is one column and a finger drags a subscriber into a new deliver group', async ({ page }) => {
+    await page.goto('/?scenario=jetstream-group-kill');
+    await scrub(page, 300);
+    // one column: every node at the same x, nothing wider than the phone
+    const xs = await page.locator('#js-board .js__node').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x)));
+    expect(new Set(xs).size).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const a = (await page.locator('#js-board [data-id="sub:s2"]').boundingBox())!;
+    const z = (await page.locator('#js-new-group').boundingBox())!;
+    const cdp = await page.context().newCDPSession(page);
+    const at = (x: number, y: number) => [{ x, y, id: 1 }];
+    const scrollBefore = await page.evaluate(() => window.scrollY);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(a.x + 30, a.y + 20) });
+    for (let i = 1; i <= 8; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(a.x + 30, a.y + 20 + (z.y + 15 - a.y - 20) * i / 8) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect(page.locator('#js-notice')).toHaveText('At 0.300 s: s2 left its consumer for a new consumer on ticket with a deliver group of its own. The run now goes on to 35.3 s.');
+    expect(await page.evaluate(() => window.scrollY)).toBe(scrollBefore); // the finger dragged, it did not scroll
+    await expect(node(page, 'sub:s3')).toContainText('l2 · queue group-1');
+  });
+});

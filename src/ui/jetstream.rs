@@ -8,7 +8,7 @@
 
 use super::jetstream_gesture::JsGesture;
 use super::jetstream_inspector::{JsInspector, SimAt};
-use super::jetstream_model::{board, log_line, real_view, traps, DropTarget, JsNodeKind, RealView, NODE_W};
+use super::jetstream_model::{board_laid, log_line, real_view, traps, DropTarget, JsNodeKind, RealView, NODE_W};
 use crate::engine::jetstream::edit::fork;
 use crate::engine::jetstream::JsSession;
 use crate::engine::time::SimTime;
@@ -269,7 +269,9 @@ pub fn JetStreamPlayer(
         s.rec.as_ref().filter(|_| follow.is_none()).map(|r| Rc::new(real_view(&r.events, now)))
     };
     let b = {
-        let b = board(&sess, &sim, now);
+        // a phone gets one column (the page's own narrow width, as the NATS Streaming board)
+        let tall = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).is_some_and(|w| w < 720.0);
+        let b = board_laid(&sess, &sim, now, tall);
         match &real {
             Some(r) => {
                 let srv = sim.server();
@@ -338,6 +340,25 @@ pub fn JetStreamPlayer(
     };
     // Dragging a push subscriber onto a consumer, into a deliver group, or onto the zone for
     // a new group (in board coordinates): (its handle, x, y, moved past the click slop).
+    // Chrome does not apply `touch-action` to SVG shapes: a touch that starts on a draggable
+    // subscriber is kept from scrolling the page here, so that a finger drags it.
+    let board_ref = use_node_ref();
+    {
+        let board_ref = board_ref.clone();
+        use_effect_with((), move |_| {
+            use wasm_bindgen::JsCast;
+            let l = board_ref.cast::<web_sys::Element>().map(|t| {
+                super::hooks::DocumentListener::active(t.into(), "touchstart", |e: web_sys::Event| {
+                    let on_node =
+                        e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("g.js__node--drag").ok().flatten()).is_some();
+                    if on_node {
+                        e.prevent_default();
+                    }
+                })
+            });
+            move || drop(l)
+        });
+    }
     let drag_cell = use_mut_ref(|| None::<(String, f64, f64, bool)>);
     let redraw = use_force_update();
     let drag = drag_cell.borrow().clone();
@@ -587,7 +608,7 @@ pub fn JetStreamPlayer(
             }
             <div class="js__main">
             <div class="app__board board-scroll">
-                <svg id="js-board" class={classes!("board", "js__board", drag.as_ref().is_some_and(|d| d.3).then_some("js__board--dragging"))} width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners"
+                <svg id="js-board" ref={board_ref.clone()} class={classes!("board", "js__board", drag.as_ref().is_some_and(|d| d.3).then_some("js__board--dragging"))} width={b.width.to_string()} height={b.height.to_string()} viewBox={format!("0 0 {} {}", b.width, b.height)} role="img" aria-label="Streams, consumers and listeners"
                     onpointermove={drag_move} onpointerup={drag_end} onpointercancel={drag_cancel}>
                     { for b.groups.iter().map(|g| {
                         let on = hot == Some(DropTarget::Consumer(g.consumer));
@@ -606,8 +627,16 @@ pub fn JetStreamPlayer(
                     }
                     { for b.edges.iter().map(|e| {
                         let (a, z) = (&b.nodes[e.from], &b.nodes[e.to]);
-                        let (x1, y1, x2, y2) = (a.x + NODE_W, a.y + a.h / 2.0, z.x, z.y + z.h / 2.0);
-                        html! { <path class={classes!("board__edge", e.hot.then_some("js__edge--hot"))} d={format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + 30.0, x2 - 30.0)} fill="none" /> }
+                        let d = if b.tall {
+                            // one column: down the left side, bulging more the farther it goes
+                            let (x1, y1, x2, y2) = (a.x, a.y + a.h / 2.0, z.x, z.y + z.h / 2.0);
+                            let bulge = (14.0 + (y2 - y1).abs() * 0.04).min(x1 - 6.0);
+                            format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 - bulge, x2 - bulge)
+                        } else {
+                            let (x1, y1, x2, y2) = (a.x + NODE_W, a.y + a.h / 2.0, z.x, z.y + z.h / 2.0);
+                            format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + 30.0, x2 - 30.0)
+                        };
+                        html! { <path class={classes!("board__edge", e.hot.then_some("js__edge--hot"))} {d} fill="none" /> }
                     }) }
                     { for b.nodes.iter().map(|n| {
                         let kind = match n.kind { JsNodeKind::Publisher => "publisher", JsNodeKind::Stream => "stream", JsNodeKind::Consumer => "consumer", JsNodeKind::Listener => "listener" };

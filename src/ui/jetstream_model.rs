@@ -21,6 +21,9 @@ const GROUP_HEAD: f64 = 22.0;
 const GROUP_PAD: f64 = 8.0;
 /// The height of the new-group drop zone.
 const ZONE_H: f64 = 40.0;
+/// One column (a phone): its left edge (room for the edges' curves) and the gap between kinds.
+const TALL_X: f64 = 46.0;
+const SECTION_GAP: f64 = 18.0;
 
 /// What a node stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +113,8 @@ pub struct JsBoard {
     /// The "new deliver group" drop zone under the listeners (x, y, w, h), when a push
     /// subscriber exists to drag there.
     pub zone: Option<(f64, f64, f64, f64)>,
+    /// One column (a phone): edges run down the left side instead of across.
+    pub tall: bool,
     /// Size of the drawing.
     pub width: f64,
     /// Height of the drawing.
@@ -120,8 +125,14 @@ fn node(id: String, kind: JsNodeKind, name: &str, lines: Vec<String>, state: &'s
     JsNode { id, kind, x: 0.0, y: 0.0, h: 26.0 + LINE_H * lines.len() as f64, title: shown_name(name, 24), full: name.to_string(), lines, state, push: false }
 }
 
-/// The board of `sess` at the state `sim` (the session's state at `t`).
+/// The board of `sess` at the state `sim` (the session's state at `t`), in four columns.
 pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
+    board_laid(sess, sim, t, false)
+}
+
+/// The board, in four columns or (`tall`, a phone) in one: publishers, then streams, then
+/// consumers, then the listeners with their deliver groups' frames, top to bottom.
+pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBoard {
     let srv = sim.server();
     let clients = sim.clients();
     let state_of = |c: &str| clients.iter().find(|x| &*x.0 == c).map_or("running", |x| x.1);
@@ -216,11 +227,18 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
         let h = views.iter().find(|h| &*h.sub == sub && h.open && !h.pull)?;
         srv.consumers.get(h.consumer).filter(|c| c.cfg.deliver_group.is_some() && c.cfg.deliver_subject.is_some()).map(|_| h.consumer)
     };
+    let col_of = |k: JsNodeKind| if tall { 0 } else { k as usize };
+    let x_of_col = |col: usize| if tall { TALL_X } else { PAD + col as f64 * (NODE_W + COL_GAP) };
     let mut heights = [PAD; 4];
     let mut frames: Vec<(usize, f64, f64)> = Vec::new(); // (consumer, top, bottom)
+    let mut last_kind = None;
     for n in &mut nodes {
-        let col = n.kind as usize;
-        n.x = PAD + col as f64 * (NODE_W + COL_GAP);
+        let col = col_of(n.kind);
+        if tall && last_kind.is_some_and(|k| k != n.kind) {
+            heights[0] += SECTION_GAP;
+        }
+        last_kind = Some(n.kind);
+        n.x = x_of_col(col);
         let g = if n.kind == JsNodeKind::Listener && n.push { group_of(&n.id) } else { None };
         match (g, frames.last_mut()) {
             (Some(c), Some(f)) if f.0 == c && (f.2 - heights[col]).abs() < 1e-9 => {}
@@ -236,8 +254,8 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
             f.2 = heights[col];
         }
     }
-    let lcol = JsNodeKind::Listener as usize;
-    let lx = PAD + lcol as f64 * (NODE_W + COL_GAP);
+    let lcol = col_of(JsNodeKind::Listener);
+    let lx = x_of_col(lcol);
     let groups: Vec<JsGroup> = frames
         .iter()
         .filter_map(|&(c, top, bottom)| {
@@ -278,7 +296,8 @@ pub fn board(sess: &JsSession, sim: &JsSim, t: SimTime) -> JsBoard {
         }
     }
     let height = heights.iter().cloned().fold(0.0, f64::max) + PAD;
-    JsBoard { nodes, edges, groups, zone, width: PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP, height: height.max(200.0) }
+    let width = if tall { TALL_X + NODE_W + GROUP_PAD + PAD / 2.0 } else { PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP };
+    JsBoard { nodes, edges, groups, zone, width, height: height.max(200.0), tall }
 }
 
 impl JsBoard {
@@ -704,6 +723,25 @@ mod tests {
         // 2300 ms: all acked.
         let c = &real_view(&events, 2300).consumers[&names[0]];
         assert_eq!((c.ack_floor(), c.pending.len(), c.redelivered.len()), (12, 0, 0));
+    }
+
+    #[test]
+    fn on_a_phone_the_board_is_one_column_with_the_groups_frame_and_the_zone_under_it() {
+        let s = session();
+        let b = board_laid(&s, &s.at(300), 300, true);
+        assert!(b.tall && b.width <= 300.0, "{}", b.width);
+        assert!(b.nodes.iter().all(|n| n.x == TALL_X));
+        let ys: Vec<f64> = b.nodes.iter().map(|n| n.y).collect();
+        assert!(ys.windows(2).all(|w| w[0] < w[1]), "top to bottom in order: {ys:?}");
+        // a section gap between kinds, none within one
+        let (stream, consumer) = (&b.nodes[1], &b.nodes[2]);
+        assert_eq!(consumer.y, stream.y + stream.h + ROW_GAP + SECTION_GAP);
+        let g = &b.groups[0];
+        assert_eq!((g.x, g.w), (TALL_X - GROUP_PAD, NODE_W + 2.0 * GROUP_PAD));
+        assert!(g.y < b.nodes[3].y && g.y + g.h > b.nodes[4].y + b.nodes[4].h);
+        let (zx, zy, _, zh) = b.zone.unwrap();
+        assert_eq!(b.drop_target(zx + 10.0, zy + zh / 2.0), Some(DropTarget::NewGroup));
+        assert_eq!(b.drop_target(consumer.x + 5.0, consumer.y + 5.0), Some(DropTarget::Consumer(2)));
     }
 
     #[test]

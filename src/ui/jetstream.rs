@@ -338,8 +338,6 @@ pub fn JetStreamPlayer(
             }
         })
     };
-    // Dragging a push subscriber onto a consumer, into a deliver group, or onto the zone for
-    // a new group (in board coordinates): (its handle, x, y, moved past the click slop).
     // Chrome does not apply `touch-action` to SVG shapes: a touch that starts on a draggable
     // subscriber is kept from scrolling the page here, so that a finger drags it.
     let board_ref = use_node_ref();
@@ -359,6 +357,8 @@ pub fn JetStreamPlayer(
             move || drop(l)
         });
     }
+    // Dragging a push subscriber onto a consumer, into a deliver group, or onto the zone for
+    // a new group (in board coordinates): (its handle, x, y, moved past the click slop).
     let drag_cell = use_mut_ref(|| None::<(String, f64, f64, bool)>);
     let redraw = use_force_update();
     let drag = drag_cell.borrow().clone();
@@ -642,7 +642,7 @@ pub fn JetStreamPlayer(
                         let kind = match n.kind { JsNodeKind::Publisher => "publisher", JsNodeKind::Stream => "stream", JsNodeKind::Consumer => "consumer", JsNodeKind::Listener => "listener" };
                         let on = selected.as_deref() == Some(n.id.as_str());
                         let draggable = n.push && n.kind == JsNodeKind::Listener && !following;
-                        let target = n.kind == JsNodeKind::Consumer && hot.is_some_and(|h| b.nodes.get(match h { DropTarget::Consumer(i) => i, DropTarget::NewGroup => usize::MAX }).is_some_and(|t| t.id == n.id));
+                        let target = matches!(hot, Some(DropTarget::Consumer(i)) if b.nodes.get(i).is_some_and(|t| t.id == n.id));
                         html! {
                             <g class={classes!("js__node", format!("js__node--{kind}"), format!("js__node--{}", n.state), on.then_some("js__node--selected"), draggable.then_some("js__node--drag"), target.then_some("js__drop--hot"))} data-id={n.id.clone()} transform={format!("translate({},{})", n.x, n.y)}
                                 tabindex="0" role="button" aria-pressed={on.to_string()} onclick={select(n.id.clone())} onkeydown={select_key(n.id.clone())}

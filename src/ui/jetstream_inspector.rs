@@ -376,7 +376,14 @@ fn move_form(sim: &JsSim, sub: String, current: usize, on: &Callback<JsGesture>)
             (i.to_string(), format!("{} on {}{group}", shown_name(&c.name, 24), shown_name(&srv.streams[c.stream].cfg.name, 24)))
         })
         .collect();
-    let sim = sim.clone();
+    // each choice's gesture, made now (the simulator is not kept for the click)
+    let moves: Rc<Vec<(String, Option<JsGesture>)>> = Rc::new(
+        targets
+            .iter()
+            .map(|(v, _)| (v.clone(), super::jetstream_gesture::move_to(sim, &sub, v.parse::<usize>().ok())))
+            .chain(std::iter::once(("new".to_string(), super::jetstream_gesture::move_to(sim, &sub, None))))
+            .collect(),
+    );
     html! {
         <fieldset>
             <legend>{ "Move it (the twin of a drag on the board)" }</legend>
@@ -386,7 +393,7 @@ fn move_form(sim: &JsSim, sub: String, current: usize, on: &Callback<JsGesture>)
             </select></label>
             { button("js-move", "sub.unsubscribe(), then js.subscribe there", on, move || {
                 let to = field("js-move-to");
-                super::jetstream_gesture::move_to(&sim, &sub, if to == "new" { None } else { to.parse::<usize>().ok().or(Some(usize::MAX)) })
+                moves.iter().find(|(v, _)| *v == to).and_then(|(_, g)| g.clone())
             }) }
         </fieldset>
     }

@@ -289,13 +289,14 @@ pub fn client_ts(s: &JsScenario, client: &str) -> Option<JsFile> {
                         o.push(format!("expect: {{ lastSubjectSequence: {n} }}"));
                     }
                     let opts = if o.is_empty() { String::new() } else { format!(", {{ {} }}", o.join(", ")) };
-                    let publish = format!("const ack{} = await js.publish({}, sc.encode({}){opts});\n  console.log(`stored in ${{ack{0}.stream}} as seq ${{ack{0}.seq}}${{ack{0}.duplicate ? \" (a duplicate)\" : \"\"}}`);", published.len() + 1, lit(subject), lit(data));
-                    if expected_last_subject_seq.is_some() {
-                        // the server refuses a stale expectation: 400 "wrong last sequence: <actual>"
-                        let publish = publish.replace("\n  ", "\n    ");
-                        body.push_str(&format!("\n  try {{\n    {publish}\n  }} catch (e) {{\n    console.log(`refused: ${{(e as Error).message}}`);\n  }}\n"));
+                    // the server refuses a stale expectation: 400 "wrong last sequence: <actual>"
+                    let guarded = expected_last_subject_seq.is_some();
+                    let ind = if guarded { "    " } else { "  " };
+                    let publish = format!("{ind}const ack{} = await js.publish({}, sc.encode({}){opts});\n{ind}console.log(`stored in ${{ack{0}.stream}} as seq ${{ack{0}.seq}}${{ack{0}.duplicate ? \" (a duplicate)\" : \"\"}}`);\n", published.len() + 1, lit(subject), lit(data));
+                    if guarded {
+                        body.push_str(&format!("\n  try {{\n{publish}  }} catch (e) {{\n    console.log(`refused: ${{(e as Error).message}}`);\n  }}\n"));
                     } else {
-                        body.push_str(&format!("\n  {publish}\n"));
+                        body.push_str(&format!("\n{publish}"));
                     }
                     published.push(key);
                 }

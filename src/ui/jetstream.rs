@@ -362,31 +362,30 @@ pub fn JetStreamPlayer(
     let drag_cell = use_mut_ref(|| None::<(String, f64, f64, bool)>);
     let redraw = use_force_update();
     let drag = drag_cell.borrow().clone();
-    let at_board = |e: &PointerEvent, width: f64| -> Option<(f64, f64)> {
-        let svg = web_sys::window()?.document()?.get_element_by_id("js-board")?;
-        let r = svg.get_bounding_client_rect();
+    let at_board = |svg: &NodeRef, e: &PointerEvent, width: f64| -> Option<(f64, f64)> {
+        let r = svg.cast::<web_sys::Element>()?.get_bounding_client_rect();
         let k = if r.width() > 0.0 { width / r.width() } else { 1.0 };
         Some(((e.client_x() as f64 - r.left()) * k, (e.client_y() as f64 - r.top()) * k))
     };
     let drag_start = |id: String| {
-        let (drag, width) = (drag_cell.clone(), b.width);
+        let (drag, width, svg) = (drag_cell.clone(), b.width, board_ref.clone());
         Callback::from(move |e: PointerEvent| {
             if e.button() != 0 {
                 return;
             }
-            let Some((x, y)) = at_board(&e, width) else { return };
+            let Some((x, y)) = at_board(&svg, &e, width) else { return };
             e.prevent_default(); // no text selection while dragging
-            if let Some(svg) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("js-board")) {
-                let _ = svg.set_pointer_capture(e.pointer_id());
+            if let Some(el) = svg.cast::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
             }
             *drag.borrow_mut() = Some((id.trim_start_matches("sub:").to_string(), x, y, false));
         })
     };
     let drag_move = {
-        let (drag, width, redraw) = (drag_cell.clone(), b.width, redraw.clone());
+        let (drag, width, redraw, svg) = (drag_cell.clone(), b.width, redraw.clone(), board_ref.clone());
         Callback::from(move |e: PointerEvent| {
             let cur = drag.borrow().clone();
-            if let (Some((sub, x0, y0, moved)), Some((x, y))) = (cur, at_board(&e, width)) {
+            if let (Some((sub, x0, y0, moved)), Some((x, y))) = (cur, at_board(&svg, &e, width)) {
                 if moved || (x - x0).hypot(y - y0) > 6.0 {
                     e.prevent_default();
                     *drag.borrow_mut() = Some((sub, x, y, true));

@@ -200,15 +200,21 @@ fn rebind(
     first: Vec<Map<String, Value>>,
 ) -> (Vec<Map<String, Value>>, Option<String>) {
     let new = fresh(doc, "s");
-    let mut m = obj(json!({"do": "subscribe", "client": client, "sub": new, "stream": to.stream, "consumer": to.consumer}));
-    if let Some(q) = queue {
+    let mut out = first;
+    out.push(obj(json!({"do": "unsubscribe", "sub": sub})));
+    out.push(binding(client, &new, to, queue, false, l));
+    (out, Some(format!("sub:{new}")))
+}
+
+/// A process's `subscribe` (or `fetch`, `pull`) action binding handle `sub` to `at`, in
+/// `queue` (push only), with the application `l`.
+fn binding(client: &str, sub: &str, at: &ConsumerRef, queue: Option<&str>, pull: bool, l: &Listener) -> Map<String, Value> {
+    let mut m = obj(json!({"do": if pull { "fetch" } else { "subscribe" }, "client": client, "sub": sub, "stream": at.stream, "consumer": at.consumer}));
+    if let (Some(q), false) = (queue, pull) {
         m.insert("queue".into(), json!(q));
     }
     m.extend(listener_fields(l));
-    let mut out = first;
-    out.push(obj(json!({"do": "unsubscribe", "sub": sub})));
-    out.push(m);
-    (out, Some(format!("sub:{new}")))
+    m
 }
 
 /// A consumer name `prefix` + N that no action of `doc` uses yet.
@@ -388,13 +394,7 @@ impl JsGesture {
                 let mut doc = doc.clone();
                 for (at, queue, pull, l) in subs {
                     let sub = fresh(&doc, if *pull { "f" } else { "s" });
-                    let mut m = obj(
-                        json!({"do": if *pull { "fetch" } else { "subscribe" }, "client": client, "sub": sub, "stream": at.stream, "consumer": at.consumer}),
-                    );
-                    if let (Some(q), false) = (queue, pull) {
-                        m.insert("queue".into(), json!(q));
-                    }
-                    m.extend(listener_fields(l));
+                    let m = binding(client, &sub, at, queue.as_deref(), *pull, l);
                     first.get_or_insert_with(|| format!("sub:{sub}"));
                     if let Some(a) = doc.get_mut("actions").and_then(Value::as_array_mut) {
                         a.push(Value::Object(m.clone()));

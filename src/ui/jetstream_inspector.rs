@@ -242,11 +242,7 @@ fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>, real: Option<
         let held = r.held.get(sub).cloned().unwrap_or_default();
         h.unanswered = held.len();
         h.held = held.into_iter().take(crate::engine::jetstream::sim::HELD_SHOWN).collect();
-        state = match r.gone.get(&*h.client) {
-            Some(g) => g,
-            None if r.paused.contains(&*h.client) => "paused",
-            None => "running",
-        };
+        state = r.process_state(&h.client);
         h.open = !r.unsubscribed.contains(sub);
     }
     let alive = matches!(state, "running" | "busy" | "paused");

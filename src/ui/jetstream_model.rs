@@ -210,22 +210,16 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
             st
         };
         let lines = vec![format!("{} · {how}", shown_name(&h.client, 12)), format!("{ack} · {} unanswered", h.unanswered), open.to_string()];
-        let state = match open {
-            "running" => "ok",
-            "paused" | "busy" => "warn",
-            "killed" => "bad",
-            _ => "dim",
-        };
-        let mut n = node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, state);
+        let mut n = node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, listener_tone(open));
         n.push = !h.pull && h.open && st != "killed" && st != "closed";
         nodes.push(n);
     }
     // Columns, top to bottom in order; a deliver group's open members get a frame with its
     // name above them.
-    let group_of = |id: &str| -> Option<usize> {
-        let sub = id.strip_prefix("sub:")?;
-        let h = views.iter().find(|h| &*h.sub == sub && h.open && !h.pull)?;
-        srv.consumers.get(h.consumer).filter(|c| c.cfg.deliver_group.is_some() && c.cfg.deliver_subject.is_some()).map(|_| h.consumer)
+    // (asked of open push subscribers only: their consumer is a push one)
+    let group_of = |n: &JsNode| -> Option<usize> {
+        let h = views.iter().find(|h| *h.sub == *n.full)?;
+        srv.consumers.get(h.consumer).filter(|c| c.cfg.deliver_group.is_some()).map(|_| h.consumer)
     };
     let col_of = |k: JsNodeKind| if tall { 0 } else { k as usize };
     let x_of_col = |col: usize| if tall { TALL_X } else { PAD + col as f64 * (NODE_W + COL_GAP) };
@@ -239,7 +233,7 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
         }
         last_kind = Some(n.kind);
         n.x = x_of_col(col);
-        let g = if n.kind == JsNodeKind::Listener && n.push { group_of(&n.id) } else { None };
+        let g = if n.kind == JsNodeKind::Listener && n.push { group_of(n) } else { None };
         match (g, frames.last_mut()) {
             (Some(c), Some(f)) if f.0 == c && (f.2 - heights[col]).abs() < 1e-9 => {}
             (Some(c), _) => {
@@ -264,40 +258,64 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
             Some(JsGroup { consumer: node, name, x: lx - GROUP_PAD, y: top, w: NODE_W + 2.0 * GROUP_PAD, h: bottom - top - ROW_GAP + GROUP_PAD })
         })
         .collect();
-    let zone = views.iter().any(|h| !h.pull && h.open && srv.consumers.get(h.consumer).is_some_and(|c| !c.deleted)).then(|| {
+    let zone = nodes.iter().any(|n| n.kind == JsNodeKind::Listener && n.push).then(|| {
         heights[lcol] += 4.0;
         let z = (lx - GROUP_PAD, heights[lcol], NODE_W + 2.0 * GROUP_PAD, ZONE_H);
         heights[lcol] += ZONE_H + ROW_GAP;
         z
     });
     let idx = |id: &str| nodes.iter().position(|n| n.id == id);
-    // Hot edges: deliveries and publishes of the last 300 ms, from the last events only.
-    let recent: Vec<&JsEvent> = sess.events_until(t).iter().rev().take_while(|e| e.t + 300 > t).take(500).collect();
     let mut edges = Vec::new();
     for (client, stream, at) in sess.publishers() {
         if let (Some(a), Some(b), true) = (idx(&format!("pub:{client}")), idx(&format!("stream:{stream}")), *at <= t) {
-            let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Published { client: c, stream: s, .. } if c == client && s == stream));
-            edges.push(JsEdge { from: a, to: b, hot });
+            edges.push(JsEdge { from: a, to: b, hot: false });
         }
     }
     for (i, co) in srv.consumers.iter().enumerate() {
         if let (Some(a), Some(b)) = (idx(&format!("stream:{}", srv.streams[co.stream].cfg.name)), idx(&format!("consumer:{i}"))) {
-            let hot = recent
-                .iter()
-                .any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if *at.consumer == *co.name && *at.stream == *srv.streams[co.stream].cfg.name));
-            edges.push(JsEdge { from: a, to: b, hot });
+            edges.push(JsEdge { from: a, to: b, hot: false });
         }
     }
     // a handle that ended keeps its edge while messages sent to it are still unanswered
     for h in views.iter().filter(|h| h.open || h.unanswered > 0) {
         if let (Some(a), Some(b)) = (idx(&format!("consumer:{}", h.consumer)), idx(&format!("sub:{}", h.sub))) {
-            let hot = recent.iter().any(|e| matches!(&e.kind, JsKind::Delivered { at, .. } if at.sub == h.sub));
-            edges.push(JsEdge { from: a, to: b, hot });
+            edges.push(JsEdge { from: a, to: b, hot: false });
         }
     }
+    mark_hot(&nodes, &mut edges, &recent(sess.events_until(t), t));
     let height = heights.iter().cloned().fold(0.0, f64::max) + PAD;
     let width = if tall { TALL_X + NODE_W + GROUP_PAD + PAD / 2.0 } else { PAD * 2.0 + 4.0 * NODE_W + 3.0 * COL_GAP };
     JsBoard { nodes, edges, groups, zone, width, height: height.max(200.0), tall }
+}
+
+/// The events of the last 300 ms before `t` (at most 500, newest first): what makes an edge
+/// hot.
+fn recent(events: &[JsEvent], t: SimTime) -> Vec<&JsEvent> {
+    events[..events.partition_point(|e| e.t <= t)].iter().rev().take_while(|e| e.t + 300 > t).take(500).collect()
+}
+
+/// Sets each edge hot when a message crossed it in `recent`: a publish from its publisher into
+/// its stream, a delivery from its stream by its consumer, or by its consumer to its listener.
+fn mark_hot(nodes: &[JsNode], edges: &mut [JsEdge], recent: &[&JsEvent]) {
+    for e in edges {
+        let (a, z) = (&nodes[e.from], &nodes[e.to]);
+        e.hot = recent.iter().any(|ev| match (&ev.kind, a.kind) {
+            (JsKind::Published { client, stream, .. }, JsNodeKind::Publisher) => **client == *a.full && **stream == *z.full,
+            (JsKind::Delivered { at, .. }, JsNodeKind::Stream) => *at.stream == *a.full && *at.consumer == *z.full,
+            (JsKind::Delivered { at, .. }, JsNodeKind::Consumer) => *at.sub == *z.full,
+            _ => false,
+        });
+    }
+}
+
+/// A listener node's tone for its process or subscription state.
+fn listener_tone(state: &str) -> &'static str {
+    match state {
+        "running" => "ok",
+        "paused" | "busy" => "warn",
+        "killed" => "bad",
+        _ => "dim",
+    }
 }
 
 impl JsBoard {
@@ -335,8 +353,19 @@ pub struct RealView {
     pub consumers: BTreeMap<(String, String), ConsumerReal>,
     /// Per stream: (its last seq, messages stored by publishes seen).
     pub streams: BTreeMap<String, (u64, u64)>,
-    /// The events of the last 300 ms (hot edges): (kind, client or sub, stream, consumer).
-    pub recent: Vec<(&'static str, String, String, String)>,
+    /// The events of the last 300 ms (hot edges).
+    pub recent: Vec<JsEvent>,
+}
+
+impl RealView {
+    /// A process's state as the page saw it: `killed`, `closed`, `paused` or `running`.
+    pub fn process_state(&self, client: &str) -> &'static str {
+        match self.gone.get(client) {
+            Some(g) => g,
+            None if self.paused.contains(client) => "paused",
+            None => "running",
+        }
+    }
 }
 
 /// A consumer's numbers from the deliveries and answers seen.
@@ -366,7 +395,6 @@ impl ConsumerReal {
 pub fn real_view(events: &[JsEvent], t: SimTime) -> RealView {
     let mut v = RealView::default();
     for e in events.iter().take_while(|e| e.t <= t) {
-        let recent = e.t + 300 > t;
         match &e.kind {
             JsKind::Delivered { at, seq, num_delivered, num_pending, .. } => {
                 let held = v.held.entry(at.sub.to_string()).or_default();
@@ -379,9 +407,6 @@ pub fn real_view(events: &[JsEvent], t: SimTime) -> RealView {
                 }
                 c.last = c.last.max(*seq);
                 c.unprocessed = *num_pending;
-                if recent {
-                    v.recent.push(("delivered", at.sub.to_string(), at.stream.to_string(), at.consumer.to_string()));
-                }
             }
             JsKind::Answered { at, reply, seq, .. } => {
                 if *reply != Reply::InProgress {
@@ -414,16 +439,14 @@ pub fn real_view(events: &[JsEvent], t: SimTime) -> RealView {
             JsKind::Unsubscribed { sub, .. } => {
                 v.unsubscribed.insert(sub.to_string());
             }
-            JsKind::Published { client, stream, seq, duplicate: false, .. } => {
+            JsKind::Published { stream, seq, duplicate: false, .. } => {
                 let s = v.streams.entry(stream.to_string()).or_default();
                 *s = (s.0.max(*seq), s.1 + 1);
-                if recent {
-                    v.recent.push(("published", client.to_string(), stream.to_string(), String::new()));
-                }
             }
             _ => {}
         }
     }
+    v.recent = recent(events, t).into_iter().cloned().collect();
     v
 }
 
@@ -462,42 +485,21 @@ impl JsBoard {
                         let ack = l.split(" · ").next().unwrap_or("").to_string();
                         *l = format!("{ack} · {held} unanswered");
                     }
-                    let state = if let Some(g) = real.gone.get(&client) {
-                        g
-                    } else if real.unsubscribed.contains(&sub) {
-                        "unsubscribed"
-                    } else if real.paused.contains(&client) {
-                        "paused"
-                    } else {
-                        "running"
+                    let state = match real.process_state(&client) {
+                        "running" | "paused" if real.unsubscribed.contains(&sub) => "unsubscribed",
+                        p => p,
                     };
                     if let Some(l) = n.lines.get_mut(2) {
                         *l = state.to_string();
                     }
-                    n.state = match state {
-                        "running" => "ok",
-                        "paused" => "warn",
-                        "killed" => "bad",
-                        _ => "dim",
-                    };
+                    n.state = listener_tone(state);
                     n.push = n.push && state == "running";
                 }
                 JsNodeKind::Publisher => {}
             }
         }
-        let hot = |e: &JsEdge| -> bool {
-            let (a, z) = (&self.nodes[e.from], &self.nodes[e.to]);
-            real.recent.iter().any(|(kind, who, stream, consumer)| match (a.kind, *kind) {
-                (JsNodeKind::Publisher, "published") => a.id == format!("pub:{who}") && z.full == *stream,
-                (JsNodeKind::Stream, "delivered") => a.full == *stream && z.kind == JsNodeKind::Consumer && z.full == *consumer,
-                (JsNodeKind::Consumer, "delivered") => z.id == format!("sub:{who}") && a.full == *consumer,
-                _ => false,
-            })
-        };
-        let flags: Vec<bool> = self.edges.iter().map(hot).collect();
-        for (e, h) in self.edges.iter_mut().zip(flags) {
-            e.hot = h;
-        }
+        let recent: Vec<&JsEvent> = real.recent.iter().collect();
+        mark_hot(&self.nodes, &mut self.edges, &recent);
         self
     }
 }

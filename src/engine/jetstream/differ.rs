@@ -85,15 +85,13 @@ pub fn differences(stan: &[TraceEvent], js: &[JsEvent]) -> Vec<(SimTime, String)
                 unacked(stan_held)
             ),
         ));
-        if let Some(first) =
-            stan.iter().filter(|e| e.t > t0).find(|e| matches!(&e.kind, TraceKind::Delivered { client: c, seq, .. } if c == client && after.contains(seq)))
-        {
-            let TraceKind::Delivered { seq, .. } = &first.kind else { continue };
+        let first_after = stan.iter().filter(|e| e.t > t0).find_map(|e| match &e.kind {
+            TraceKind::Delivered { client: c, seq, .. } if c == client && after.contains(seq) => Some((e.t, *seq)),
+            _ => None,
+        });
+        if let Some((t, seq)) = first_after {
             let js_to = if js_after { "JetStream sent it a message too" } else { "JetStream sends it nothing" };
-            out.push((
-                first.t,
-                format!("NATS Streaming sent the dead {name} seq {seq} at {}: nobody receives it until its ack wait runs out; {js_to}.", s(first.t)),
-            ));
+            out.push((t, format!("NATS Streaming sent the dead {name} seq {seq} at {}: nobody receives it until its ack wait runs out; {js_to}.", s(t))));
         }
         if let Some(m) = stan_moved {
             out.push((m, format!("NATS Streaming moved {name}'s unacked messages to another member at {}, when their ack wait ran out.", s(m))));

@@ -381,6 +381,10 @@ pub fn is_jetstream(v: &Value) -> bool {
     v.get("server").and_then(|s| s.get("kind")).and_then(Value::as_str) == Some("jetstream")
 }
 
+/// The largest sequence nats.js can send in `expect.lastSubjectSequence` (a JS number):
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 const TOP: &[&str] = &["version", "name", "description", "seed", "until_ms", "server", "actions"];
 const SERVER: &[&str] = &["kind", "server_version"];
 const LISTENER: [&str; 8] = ["handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "ack", "on_fail", "progress_ms"];
@@ -591,7 +595,7 @@ fn parse_action(v: &Value, path: &str) -> Result<JsAction, ScenarioError> {
             subject: name(&f, "subject")?,
             data: Name::from(f.string("data")?.unwrap_or("")),
             msg_id: opt_name(&f, "msg_id")?,
-            expected_last_subject_seq: f.u64_in("expected_last_subject_seq", 0, u64::MAX >> 11)?,
+            expected_last_subject_seq: f.u64_in("expected_last_subject_seq", 0, MAX_SAFE_INTEGER)?,
             count: f.u64_in("count", 0, MAX_PUBLISHES)?.unwrap_or(1),
             every_ms: f.u64_in("every_ms", 0, MAX_UNTIL_MS)?.unwrap_or(0),
         },

@@ -3,7 +3,7 @@
 // long tasks while a long run simulates, and the initial download.
 // Usage: node scripts/bench-browser.mjs [--quick]
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
@@ -85,6 +85,32 @@ try {
     const s = stats(r.seeks), f = stats(r.frames);
     console.log(`heavy run: ${r.events} trace events; opened and simulated to 60 s in ${first.toFixed(0)} ms (longest task ${Math.max(0, ...r.long).toFixed(0)} ms, ${r.long.length} over 50 ms); wasm memory at the end ${mib(r.mem)} MiB, after 30 seeks and play ${mib(r.memAfter)} MiB`);
     console.log(`heavy run: seek + render median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, max ${s.max.toFixed(1)} ms; playing at 100×: frame median ${f.median.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms`);
+    await page.close();
+  }
+  // 1b. The engine alone on the same run, wasm in Chromium against native (`natsim bench`,
+  // release build), in this one run of the script: trace events per second, median of 5.
+  {
+    const root = new URL('..', import.meta.url).pathname;
+    execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'natsim'], { cwd: root, stdio: 'inherit' });
+    const file = new URL('../benches/heavy-100k.json', import.meta.url).pathname;
+    const native = JSON.parse(execFileSync(`${root}target/release/natsim`, ['bench', file, '5'], { encoding: 'utf8' }));
+    const page = await fresh();
+    const text = readFileSync(file, 'utf8');
+    const r = await page.evaluate((t) => {
+      const times = [];
+      let events = 0;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        events = window.natsPlayground.simulate(t);
+        times.push(performance.now() - t0);
+      }
+      if (typeof events !== 'number') throw new Error(String(events));
+      times.sort((a, b) => a - b);
+      return { events, best: times[0], median: times[2] };
+    }, text);
+    if (r.events !== native.events) throw new Error(`wasm gave ${r.events} events, native ${native.events}`);
+    const rate = (ms) => (r.events / ms / 1000).toFixed(2);
+    console.log(`engine alone, heavy run (${r.events} events): native median ${native.median_ms.toFixed(0)} ms (${rate(native.median_ms)} M events/s), wasm in Chromium median ${r.median.toFixed(0)} ms (${rate(r.median)} M events/s): wasm runs at ${(native.median_ms / r.median).toFixed(2)}× native`);
     await page.close();
   }
   // 2. A 10-minute course run (4 listeners, a publish every 100 ms) played at 1000×, and seeks.

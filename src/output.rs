@@ -31,6 +31,22 @@ pub fn run_chunked(sim: &mut Sim, mut sink: impl FnMut(&[TraceEvent]) -> io::Res
     }
 }
 
+/// The engine alone, for the wasm-vs-native measurement (`natsim bench`, the page's
+/// `natsPlayground.simulate`): reads a NATS Streaming scenario and runs it to its end,
+/// dropping the trace as it is produced; returns the number of trace events. No output is
+/// built, so both sides time the same work.
+pub fn simulate_count(text: &str) -> Result<usize, String> {
+    let doc = crate::json::parse(text).map_err(|e| e.to_string())?;
+    let mut sim = crate::engine::Scenario::from_value(&doc).map(Sim::new).map_err(|e| e.to_string())?;
+    let mut events = 0;
+    run_chunked(&mut sim, |chunk| {
+        events += chunk.len();
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(events)
+}
+
 /// Runs a copy of `sim` to its end without keeping the trace: proves the run stays within
 /// its limits before anything is printed.
 pub fn check_limits(sim: &Sim) -> Result<(), RunOutputError> {

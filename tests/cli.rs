@@ -147,7 +147,8 @@ fn translate_prints_the_jetstream_scenario_that_run_accepts_and_the_notes_on_std
     assert_eq!(doc["server"], serde_json::json!({"kind": "jetstream"}));
     assert_eq!(doc["actions"][0]["do"], "add_stream");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("note: A server restart is left out"), "{stderr}");
+    assert!(stderr.starts_with("note: A server restart: JetStream's file storage"), "{stderr}");
+    assert!(doc["actions"].as_array().unwrap().iter().any(|a| a["do"] == "restart_server"), "the restart is in the JetStream run too");
     let dir = std::env::temp_dir().join(format!("natsim-translate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let js = dir.join("js.json");

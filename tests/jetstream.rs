@@ -431,9 +431,12 @@ fn the_same_file_gives_the_same_output_and_stan_only_verbs_are_refused() {
     assert_eq!(once, twice);
     let bad = |a: Value| JsScenario::from_value(&scenario(10, a)).unwrap_err().to_string();
     assert_eq!(
-        bad(json!([{"at_ms": 0, "do": "restart_server"}])),
-        "actions[0].do: unknown verb \"restart_server\" in a JetStream scenario (expected one of: connect, close, kill, pause, add_stream, add_consumer, delete_consumer, publish, subscribe, fetch, behave, ack_msg, unsubscribe)"
+        bad(json!([{"at_ms": 0, "do": "close_sub"}])),
+        "actions[0].do: unknown verb \"close_sub\" in a JetStream scenario (expected one of: connect, close, kill, pause, add_stream, add_consumer, delete_consumer, publish, subscribe, fetch, behave, ack_msg, unsubscribe, restart_server)"
     );
+    // restart_server is both servers' verb (it takes no fields)
+    assert!(JsScenario::from_value(&scenario(10, json!([{"at_ms": 0, "do": "restart_server"}]))).is_ok());
+    assert!(bad(json!([{"at_ms": 0, "do": "restart_server", "down_ms": 5}])).starts_with("actions[0].down_ms: unknown field"));
     assert_eq!(bad(json!([{"at_ms": 0, "do": "publish", "client": "x", "subject": "a"}])), "actions[0].client: unknown client \"x\": no earlier connect");
     assert!(bad(json!([{"at_ms": 0, "do": "connect", "client": "x", "channel": "c"}])).starts_with("actions[0].channel: unknown field"));
     let e = JsScenario::from_value(&json!({"until_ms": 1, "server": {"kind": "jetstream", "cluster_id": "x"}, "actions": []})).unwrap_err().to_string();
@@ -474,4 +477,77 @@ fn every_example_and_lesson_variant_translates_into_a_jetstream_scenario_that_ru
         assert!(run.error().is_none(), "{name}: {:?}", run.error());
         assert_eq!(!run.history().is_empty(), acted, "{name}");
     }
+}
+
+/// The lesson's shape: a file stream and a memory stream, l1 acks everything on the file
+/// stream but #4, and the server restarts at 5.5 s (measured on nats-server 2.9.10 with
+/// nats.js 2.29: `tests/jetstream/recorded/server-restart.json`).
+fn restart_run(extra: Value) -> (Vec<Value>, Value) {
+    let mut actions = json!([
+        {"at_ms": 0, "do": "add_stream", "stream": "F", "subjects": ["f.>"]},
+        {"at_ms": 0, "do": "add_stream", "stream": "M", "subjects": ["m.>"], "storage": "memory"},
+        {"at_ms": 0, "do": "add_consumer", "stream": "F", "consumer": "acc", "ack_wait_ms": 5000},
+        {"at_ms": 0, "do": "add_consumer", "stream": "M", "consumer": "macc", "ack_wait_ms": 5000},
+        {"at_ms": 0, "do": "connect", "client": "abc"},
+        {"at_ms": 0, "do": "connect", "client": "l1"},
+        {"at_ms": 0, "do": "subscribe", "client": "l1", "sub": "s1", "stream": "F", "consumer": "acc", "fail_seqs": [4]},
+        {"at_ms": 0, "do": "subscribe", "client": "l1", "sub": "s2", "stream": "M", "consumer": "macc"},
+        {"at_ms": 1000, "do": "publish", "client": "abc", "subject": "f.created", "data": "x", "count": 4, "every_ms": 1000},
+        {"at_ms": 1500, "do": "publish", "client": "abc", "subject": "m.created", "data": "y", "count": 2, "every_ms": 1000},
+        {"at_ms": 5500, "do": "restart_server"},
+        {"at_ms": 11000, "do": "connect", "client": "def"},
+        {"at_ms": 11000, "do": "publish", "client": "def", "subject": "f.created", "data": "x"},
+        {"at_ms": 11100, "do": "publish", "client": "def", "subject": "m.created", "data": "y"}
+    ]);
+    actions.as_array_mut().unwrap().extend(extra.as_array().unwrap().iter().cloned());
+    let mut s = scenario(15000, actions);
+    s["seed"] = json!(2);
+    run(s)
+}
+
+#[test]
+fn a_restart_keeps_the_file_stream_and_its_consumer_loses_the_memory_stream_and_reconnects_clients_after_2_s() {
+    let (t, jsz) = restart_run(json!([]));
+    let at = |kind: &str| events(&t, kind).iter().map(|e| (e["t"].as_u64().unwrap(), e["client"].as_str().unwrap_or("").to_string())).collect::<Vec<_>>();
+    assert_eq!(events(&t, "server_restarted").len(), 1);
+    assert_eq!(events(&t, "server_restarted")[0]["t"], 5500);
+    assert_eq!(at("disconnected"), [(5500, "abc".to_string()), (5500, "l1".to_string())]);
+    // nats.js: reconnectTimeWait 2 s + up to 100 ms of jitter (the real ones: 7,546 and 7,620)
+    assert_eq!(at("reconnected"), [(7535, "abc".to_string()), (7535, "l1".to_string())]);
+    // #4 was delivered at 4.0 s and never acked: its stored delivery time is cut to the wall
+    // clock's second (this seed's phase: 4,000 ms stored as 3,344), and the first check after
+    // the start finds it 5 s after that, then every 5 s as usual.
+    let f: Vec<_> = deliveries(&t).into_iter().filter(|d| d.1 == 4).collect();
+    assert_eq!(f, [(4000, 4, 1, 4), (8344, 4, 2, 5), (13346, 4, 3, 7)]);
+    // #5 after the restart: the stream kept seq 1–4 and the consumer its position.
+    assert!(deliveries(&t).contains(&(11000, 5, 1, 6)));
+    let failed = events(&t, "publish_failed");
+    assert_eq!(
+        (failed.len(), failed[0]["t"].as_u64(), failed[0]["error"].as_str(), failed[0]["code"].as_u64()),
+        (1, Some(11100), Some("no responders"), Some(503))
+    );
+    assert_eq!((jsz["streams"].as_u64(), jsz["consumers"].as_u64(), jsz["messages"].as_u64()), (Some(1), Some(1), Some(5)));
+    assert_eq!(jsz["api"], json!({"total": 0, "errors": 0}), "the API counters start again at the restart");
+    let c = consumer(&jsz, 0);
+    assert_eq!((c["name"].as_str(), c["num_ack_pending"].as_u64(), c["num_redelivered"].as_u64()), (Some("acc"), Some(1), Some(1)));
+    assert_eq!(c["delivered"]["consumer_seq"], 7);
+    assert_eq!((c["ack_floor"]["consumer_seq"].as_u64(), c["ack_floor"]["stream_seq"].as_u64()), (Some(3), Some(3)));
+}
+
+#[test]
+fn while_the_connection_is_down_a_publish_times_out_after_5_s_and_an_ack_is_lost() {
+    // Measured: a js.publish sent at 6.0 s, during the outage, fails with TIMEOUT at 11.0 s and
+    // is never stored (nats.js drops what it buffered when the new connection starts).
+    let (t, jsz) = restart_run(json!([
+        {"at_ms": 6000, "do": "publish", "client": "abc", "subject": "f.created", "data": "lost"},
+        {"at_ms": 6500, "do": "ack_msg", "sub": "s1", "seq": 4}
+    ]));
+    let failed: Vec<_> =
+        events(&t, "publish_failed").iter().map(|e| (e["t"].as_u64().unwrap(), e["error"].as_str().unwrap().to_string(), e["code"].clone())).collect();
+    assert_eq!(failed[0], (11000, "TIMEOUT".to_string(), Value::Null));
+    assert_eq!(jsz["messages"], 5, "the timed-out publish was not stored: def's is still seq 5");
+    let acked: Vec<_> = events(&t, "acked").iter().filter(|e| e["seq"] == 4).map(|e| e["t"].as_u64().unwrap()).collect();
+    assert_eq!(acked, [6500], "the listener sent it");
+    let f: Vec<_> = deliveries(&t).into_iter().filter(|d| d.1 == 4).map(|d| d.0).collect();
+    assert_eq!(f, [4000, 8344, 13346], "the server never got the ack: #4 comes back anyway");
 }

@@ -167,3 +167,27 @@ fn a_filtered_consumers_stream_seq_ahead_only_by_messages_outside_its_filter_is_
     // Past what the stream stored: a difference.
     assert_eq!(with(3).len(), 2, "{:?}", with(3));
 }
+
+#[test]
+fn a_message_unacked_at_a_restart_may_come_back_up_to_a_second_off_but_nothing_else_may() {
+    let (scenario, sim, real) = fixture("server-restart");
+    assert!(compare(&scenario, &sim, &real, Tolerance::default()).is_empty());
+    let shifted = |pick: &dyn Fn(&serde_json::Value) -> bool, by: i64| {
+        let mut v = sim.clone();
+        for e in v["trace"].as_array_mut().unwrap().iter_mut().filter(|e| pick(e)) {
+            e["t"] = serde_json::json!((e["t"].as_i64().unwrap() + by) as u64);
+        }
+        compare(&scenario, &v, &real, Tolerance::default())
+    };
+    // #4's redeliveries after the restart (its stored delivery time is whole seconds of the
+    // wall clock, a phase the simulation draws): 900 ms off is within reach, 1.5 s is not.
+    let seq4 = |e: &serde_json::Value| e["seq"] == 4 && e["stream"] == "F" && e["t"].as_u64().unwrap() > 5500;
+    assert!(shifted(&seq4, 900).is_empty());
+    let d = shifted(&seq4, 1500);
+    assert!(!d.is_empty() && d.iter().all(|x| x.contains("\"seq\":4")), "{d:?}");
+    // #5, delivered after the restart, keeps the usual tolerance.
+    let seq5 = |e: &serde_json::Value| e["seq"] == 5 && e["event"] == "delivered";
+    let d = shifted(&seq5, 900);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].contains("\"seq\":5") && d[0].contains("simulated at 11900 ms"), "{}", d[0]);
+}

@@ -32,6 +32,7 @@ const JS_CASES: &[(&str, &str, &str)] = &[
     ("nak-wpi-term", include_str!("jetstream/scenarios/nak-wpi-term.json"), include_str!("jetstream/golden/nak-wpi-term.json")),
     ("stream-limits", include_str!("jetstream/scenarios/stream-limits.json"), include_str!("jetstream/golden/stream-limits.json")),
     ("lifecycle", include_str!("jetstream/scenarios/lifecycle.json"), include_str!("jetstream/golden/lifecycle.json")),
+    ("server-restart", include_str!("jetstream/scenarios/server-restart.json"), include_str!("jetstream/golden/server-restart.json")),
 ];
 
 #[wasm_bindgen_test]

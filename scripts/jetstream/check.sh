@@ -21,6 +21,7 @@ out=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for f in "$out"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   rm -rf "$out"
 }
 trap cleanup EXIT
@@ -38,10 +39,24 @@ record() { # scenario-file -> $out/<name>.json
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
   done
-  local rc=0
-  node scripts/jetstream/record.cjs "$f" --server "127.0.0.1:$port" --monitor "http://127.0.0.1:$mport" > "$out/$name.json" 2> "$out/$name.err" || rc=$?
+  local rc=0 restart=()
+  if grep -q '"restart_server"' "$f"; then
+    # restart_server: SIGTERM, wait until the process is gone (or a zombie: it exited), start
+    # it again on the same store and ports; the new PID replaces the old one in the pid file.
+    cat > "$out/$name.restart.sh" <<EOF
+pid=\$(cat "$out/$name.pid")
+kill -TERM "\$pid"
+while [ -e "/proc/\$pid" ] && ! grep -q '^State:.*Z' "/proc/\$pid/status" 2>/dev/null; do sleep 0.002; done
+"$server" -a 127.0.0.1 -p "$port" -m "$mport" -js -sd "$store" >> "$out/$name.server.log" 2>&1 &
+echo \$! > "$out/$name.pid"
+EOF
+    restart=(--restart "$out/$name.restart.sh")
+  fi
+  node scripts/jetstream/record.cjs "$f" --server "127.0.0.1:$port" --monitor "http://127.0.0.1:$mport" "${restart[@]}" > "$out/$name.json" 2> "$out/$name.err" || rc=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  # a restarted server has a new PID
+  kill "$(cat "$out/$name.pid")" 2>/dev/null || true
   if [ "$rc" != 0 ]; then echo "check: recording $name failed:" >&2; cat "$out/$name.err" >&2; return 1; fi
 }
 

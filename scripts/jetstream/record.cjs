@@ -4,7 +4,10 @@
 // against it. Our own code; the `nats` npm client 2.29.3 (package.json's `nats-js` alias)
 // talks, and the rules are www/live/runner.mjs, which the page's live mode runs too.
 //
-//   node scripts/jetstream/record.cjs SCENARIO.json --server 127.0.0.1:4222 --monitor http://127.0.0.1:8222
+//   node scripts/jetstream/record.cjs SCENARIO.json --server 127.0.0.1:4222 --monitor http://127.0.0.1:8222 [--restart SCRIPT]
+//
+// --restart names a bash script that stops the server (SIGTERM) and starts it again on the
+// same store and ports (check.sh writes one per recording): `restart_server` runs it.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -17,6 +20,7 @@ const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] :
 const file = argv.find((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--')));
 const SERVER = opt('--server', '127.0.0.1:4222');
 const MONITOR = opt('--monitor', 'http://127.0.0.1:8222');
+const RESTART = opt('--restart', null);
 const scenario = JSON.parse(fs.readFileSync(file, 'utf8'));
 
 function jsz() {
@@ -36,6 +40,7 @@ function jsz() {
     servers: SERVER,
     clock: () => Number(process.hrtime.bigint()) / 1e6,
     kill: (nc) => nc.protocol.transport.socket.destroy(),
+    restart: RESTART && (() => new Promise((res, rej) => require('child_process').execFile('bash', [RESTART], (e) => (e ? rej(e) : res())))),
   });
   await runner.open();
   runner.start(scenario.actions).catch((e) => { console.error(`record: ${e.stack || e}`); process.exit(1); });

@@ -7,7 +7,7 @@ use natsim::output::{check_limits, run_to_writer};
 use std::io::{BufWriter, Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)\n       natsim compare JETSTREAM_SCENARIO RECORDED   (a recording of the real server, scripts/jetstream/record.cjs)\n       natsim translate STAN_SCENARIO   (the same run in JetStream, as nats-io/stan2js migrates; notes on stderr)";
+const USAGE: &str = "usage: natsim run FILE   (FILE may be - for standard input)\n       natsim compare JETSTREAM_SCENARIO RECORDED   (a recording of the real server, scripts/jetstream/record.cjs)\n       natsim translate STAN_SCENARIO   (the same run in JetStream, as nats-io/stan2js migrates; notes on stderr)\n       natsim bench STAN_SCENARIO [RUNS]   (the engine alone, RUNS times (5), trace dropped: {\"events\", \"best_ms\", \"median_ms\"})";
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     let line = msg.to_string().replace('\n', " ");
@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         [cmd, file] if cmd == "run" => file.clone(),
         [cmd, scenario, recorded] if cmd == "compare" => return compare(scenario, recorded),
         [cmd, file] if cmd == "translate" => return translate(file),
+        [cmd, file] if cmd == "bench" => return bench(file, 5),
+        [cmd, file, runs] if cmd == "bench" => return bench(file, runs.parse().unwrap_or(0)),
         [h] if h == "-h" || h == "--help" => {
             println!("{USAGE}\n\nLimits: until_ms <= 1000000000, at most 10000000 publishes and 100000 actions per scenario;\nat most 20000000 trace events and 200000000 simulation steps per run\n(override with NATSIM_MAX_TRACE / NATSIM_MAX_STEPS).");
             return ExitCode::SUCCESS;
@@ -134,4 +136,30 @@ fn translate(file: &str) -> ExitCode {
         }
         Err(e) => fail(format!("{file}: the translation was refused: {e}")),
     }
+}
+
+/// `natsim bench FILE [RUNS]`: the engine's time on a NATS Streaming scenario, with no output
+/// built (the native side of the wasm-vs-native measurement in `scripts/bench-browser.mjs`,
+/// whose browser side is `natsPlayground.simulate`).
+fn bench(file: &str, runs: usize) -> ExitCode {
+    if !(1..=100).contains(&runs) {
+        return fail("bench: RUNS must be from 1 to 100");
+    }
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("{file}: cannot read: {e}")),
+    };
+    let mut times = Vec::with_capacity(runs);
+    let mut events = 0;
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        match natsim::output::simulate_count(&text) {
+            Ok(n) => events = n,
+            Err(e) => return fail(format!("{file}: {e}")),
+        }
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!("{{\"events\": {events}, \"runs\": {runs}, \"best_ms\": {:.1}, \"median_ms\": {:.1}}}", times[0], times[runs / 2]);
+    ExitCode::SUCCESS
 }

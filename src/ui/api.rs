@@ -9,6 +9,9 @@
 //! natsPlayground.exportScenario() // the run as scenario JSON text
 //! natsPlayground.setSpeed(x)      // speed factor, 0.1 to 1000
 //! natsPlayground.wasmBytes()      // wasm memory size in bytes (for measurements)
+//! natsPlayground.simulate(text)   // the engine alone on a NATS Streaming scenario, to its end,
+//!                                 // the page untouched: the number of trace events, or the
+//!                                 // error text (the browser side of `natsim bench`)
 //! natsPlayground.simulateCrash()  // a deliberate panic: shows the crash panel (for tests)
 //! ```
 
@@ -100,6 +103,15 @@ pub fn install_api(pg: Playground) -> ApiHandle {
             let buf = Reflect::get(&m, &JsValue::from_str("buffer")).ok();
             let len = buf.and_then(|b| Reflect::get(&b, &JsValue::from_str("byteLength")).ok()).and_then(|v| v.as_f64()).unwrap_or(0.0);
             JsValue::from_f64(len)
+        }),
+    );
+    // The engine alone, with nothing drawn and the page's run untouched: time it from JS
+    // against `natsim bench` on the same file (scripts/bench-browser.mjs).
+    add(
+        "simulate",
+        Box::new(move |text: JsValue| match crate::output::simulate_count(&text.as_string().unwrap_or_default()) {
+            Ok(n) => JsValue::from_f64(n as f64),
+            Err(e) => JsValue::from_str(&e),
         }),
     );
     // Reads go through the shared session, so they always see the latest state; called

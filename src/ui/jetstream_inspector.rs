@@ -206,7 +206,7 @@ fn publisher_view(sim: &JsSim, client: &str, on: &Callback<JsGesture>) -> Html {
     let state = sim.clients().into_iter().find(|(c, _)| &**c == client).map_or("closed", |c| c.1);
     let subject = sim.server().streams.first().and_then(|s| s.cfg.subjects.first()).map(|p| subject_for(p)).unwrap_or_default();
     let (c1, c10, ck, cc) = (client.to_string(), client.to_string(), client.to_string(), client.to_string());
-    let running = state == "running" || state == "busy" || state == "paused";
+    let running = matches!(state, "running" | "busy" | "paused" | "reconnecting");
     html! {
         <>
             <h2>{ "Publisher " }<span class="inspector__id">{ shown_name(client, 40) }</span></h2>
@@ -245,7 +245,7 @@ fn listener_view(sim: &JsSim, sub: &str, on: &Callback<JsGesture>, real: Option<
         state = r.process_state(&h.client);
         h.open = !r.unsubscribed.contains(sub);
     }
-    let alive = matches!(state, "running" | "busy" | "paused");
+    let alive = matches!(state, "running" | "busy" | "paused" | "reconnecting");
     let l = &h.listener;
     let client = h.client.to_string();
     let at = ConsumerRef { stream: h.stream.to_string(), consumer: h.consumer_name.to_string() };

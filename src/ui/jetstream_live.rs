@@ -135,6 +135,16 @@ impl Hello {
     }
 }
 
+/// Why live mode will not run `s` on the user's server, if it will not: it never stops or
+/// restarts that server, so a run with `restart_server` stays simulated.
+pub fn refused(s: &JsScenario) -> Option<String> {
+    let at = s.actions.iter().find(|a| matches!(a.verb, crate::engine::jetstream::scenario::JsVerb::RestartServer))?.at_ms;
+    Some(format!(
+        "This run restarts the server at {:.1} s, and live mode never stops or restarts your nats-server. Watch it simulated, or restart the server yourself and compare.",
+        at as f64 / 1000.0
+    ))
+}
+
 /// The streams a scenario creates, in order.
 pub fn streams_of(s: &JsScenario) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -696,6 +706,9 @@ impl LiveCtl {
                 _ => return,
             }
         };
+        if let Some(why) = refused(scenario) {
+            return self.set(|s| s.error = Some(why));
+        }
         let streams = streams_of(scenario);
         let consumers = consumers_of(scenario);
         let actions = serde_json::to_string(&doc["actions"]).unwrap_or_else(|_| "[]".into());
@@ -996,6 +1009,17 @@ mod tests {
               {"at_ms":1000,"do":"kill","client":"a"}]}"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_run_that_restarts_the_server_is_not_run_live() {
+        assert_eq!(refused(&scenario()), None);
+        let text = include_str!("../../tests/jetstream/scenarios/server-restart.json");
+        let s = JsScenario::from_value(&serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            refused(&s).as_deref(),
+            Some("This run restarts the server at 5.5 s, and live mode never stops or restarts your nats-server. Watch it simulated, or restart the server yourself and compare.")
+        );
     }
 
     #[test]

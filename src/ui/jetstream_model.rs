@@ -150,7 +150,7 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
             ));
         }
     }
-    for s in &srv.streams {
+    for s in srv.streams.iter().filter(|s| !s.lost) {
         let c = &s.cfg;
         let range = if s.msgs.is_empty() { "no messages".to_string() } else { format!("seq {}…{} · {} msgs", s.first_seq, s.last_seq, s.msgs.len()) };
         let subjects = c.subjects.iter().map(|x| shown_name(x, 18)).collect::<Vec<_>>().join(" ");
@@ -312,7 +312,7 @@ fn mark_hot(nodes: &[JsNode], edges: &mut [JsEdge], recent: &[&JsEvent]) {
 fn listener_tone(state: &str) -> &'static str {
     match state {
         "running" => "ok",
-        "paused" | "busy" => "warn",
+        "paused" | "busy" | "reconnecting" => "warn",
         "killed" => "bad",
         _ => "dim",
     }
@@ -574,6 +574,11 @@ pub fn log_line(e: &JsEvent) -> (String, String, &'static str) {
         JsKind::Killed { client } => (format!("{} was killed", n(client)), "bad"),
         JsKind::Paused { client } => (format!("{} is stopped (SIGSTOP)", n(client)), "warn"),
         JsKind::Continued { client } => (format!("{} continues", n(client)), "info"),
+        JsKind::ServerRestarted => {
+            ("the server restarts: memory streams are gone, file streams and their consumers are read back from disk".to_string(), "bad")
+        }
+        JsKind::Disconnected { client } => (format!("{}'s connection drops; nats.js reconnects in about 2 s", n(client)), "warn"),
+        JsKind::Reconnected { client } => (format!("{} reconnected; its subscriptions are made again", n(client)), "ok"),
         JsKind::StreamAdded { stream } => (format!("stream {} added", n(stream)), "info"),
         JsKind::ConsumerAdded { stream, consumer, durable, pull } => (
             format!("{} {} consumer {} on {}", if *durable { "durable" } else { "ephemeral" }, if *pull { "pull" } else { "push" }, n(consumer), n(stream)),

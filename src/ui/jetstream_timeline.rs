@@ -75,6 +75,8 @@ pub struct JsTimeline {
     pub items: Vec<Item>,
     /// The longest bar, for the window search.
     pub longest: SimTime,
+    /// When the server restarted.
+    pub restarts: Vec<SimTime>,
 }
 
 /// Deliveries that overlap in a lane stack up to this many rows, then share the last.
@@ -119,6 +121,7 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
         }
     };
     let mut items: Vec<Item> = Vec::new();
+    let restarts: Vec<SimTime> = events.iter().filter(|e| matches!(e.kind, JsKind::ServerRestarted)).map(|e| e.t).collect();
     // For an answer, the index of the delivery it answers.
     let mut answer_of: Vec<Option<usize>> = Vec::new();
     // The open delivery of each (sub, seq): the item index.
@@ -257,7 +260,7 @@ pub fn timeline_of(scenario: &crate::engine::jetstream::JsScenario, events: &[cr
     }
     items.sort_by_key(|i| i.t0);
     let longest = items.iter().map(|i| i.t1 - i.t0).max().unwrap_or(0);
-    JsTimeline { lanes, rows, items, longest }
+    JsTimeline { lanes, rows, items, longest, restarts }
 }
 
 /// The window a timeline shows around the cursor: the whole run when it is at most 30 s,
@@ -379,6 +382,9 @@ pub fn view(
                     }
                 };
                 html! { <g class="jst__item" data-seq={it.seq.map(|s| s.to_string())}><title>{ it.label.clone() }</title>{ body }</g> }
+            }) }
+            { for tl.restarts.iter().filter(|t| (from..=to.min(upto)).contains(*t)).map(|t| html! {
+                <g class="jst__flag jst__flag--restart"><title>{ format!("{:.3} s: the server restarted", *t as f64 / 1000.0) }</title><line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="14" y2={height.to_string()} /></g>
             }) }
             { for flags.iter().filter(|(t, _)| (from..=to).contains(t)).map(|(t, what)| html! {
                 <g class="jst__flag"><title>{ format!("{:.3} s: {what}", *t as f64 / 1000.0) }</title><line x1={x(*t).to_string()} x2={x(*t).to_string()} y1="14" y2={height.to_string()} /></g>

@@ -502,7 +502,11 @@ fn lane_marks(tl: &Timeline, lane: &Lane, v: &View, now: SimTime, mid: f64, sel:
             if sel.is_some() && m.msg() == sel {
                 continue; // drawn on top, below
             }
-            if put(out, m.kind, x) && zoomed && matches!(m.kind, MarkKind::Delivered | MarkKind::Redelivered | MarkKind::Published) {
+            if put(out, m.kind, x)
+                && zoomed
+                && matches!(m.kind, MarkKind::Delivered | MarkKind::Redelivered | MarkKind::Published)
+                && super::timeline_model::label_fits(&out.labels, x, m.seq)
+            {
                 out.labels.push((x, m.seq));
             }
         }

@@ -339,6 +339,18 @@ pub struct Timeline {
     warned_stalled: BTreeSet<String>,
 }
 
+/// Width of a sequence label in the timeline's 8 px monospace (0.6 em a digit).
+pub fn label_width(seq: u64) -> f64 {
+    4.8 * (seq.checked_ilog10().unwrap_or(0) + 1) as f64
+}
+
+/// Whether a label centred at `x` clears the lane's last one by a pixel: a dense lane labels
+/// every few messages instead of piling numbers on each other (and a seek redraws a few
+/// dozen texts, not hundreds).
+pub fn label_fits(labels: &[(f64, u64)], x: f64, seq: u64) -> bool {
+    labels.last().is_none_or(|&(lx, ls)| x - lx >= (label_width(ls) + label_width(seq)) / 2.0 + 1.0)
+}
+
 /// The message (channel, seq) an event is about, if any.
 pub fn msg_of(k: &TraceKind) -> Option<(String, u64)> {
     msg_ref(k).map(|(c, s)| (c.to_string(), s))
@@ -773,6 +785,21 @@ mod tests {
         let mut tl = Timeline::default();
         tl.update(s.sim(), 0, None);
         (s, tl)
+    }
+
+    #[test]
+    fn a_sequence_label_waits_until_it_clears_the_last_one() {
+        assert_eq!((label_width(7), label_width(10), label_width(1234)), (4.8, 9.6, 19.2));
+        // Publishes 5.5 px apart (one every 100 ms at 18 ms a pixel): #1000 at x 100 keeps
+        // #1001 (5.5 px on) and #1003 (16.5 px) off; #1004 at 22 px clears 19.2 + 1.
+        let labels = [(100.0, 1000)];
+        assert!(!label_fits(&labels, 105.5, 1001));
+        assert!(!label_fits(&labels, 116.5, 1003));
+        assert!(label_fits(&labels, 122.0, 1004));
+        // Single digits need 5.8 px; the first label of a lane always fits.
+        assert!(!label_fits(&[(10.0, 8)], 15.5, 9));
+        assert!(label_fits(&[(10.0, 8)], 15.8, 9));
+        assert!(label_fits(&[], 0.0, 1));
     }
 
     #[test]

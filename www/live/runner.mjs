@@ -21,8 +21,12 @@ const NS = 1e6;
  * @param {(nc: any) => void} o.kill drops a connection's socket without a goodbye
  * @param {(e: object) => void} [o.onEvent] called with each trace event as it happens
  * @param {(e: any) => void} [o.onError] called when an action throws (the run goes on)
+ * @param {() => Promise<void>} [o.restart] stops the server (SIGTERM) and starts it again on
+ *   the same store (the CI recorder's; live mode has none and refuses `restart_server`). With
+ *   it, clients reconnect as nats.js does by default (2 s wait, 100 ms jitter).
  */
-export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
+export function createRunner({ nats, servers, clock, kill, onEvent, onError, restart }) {
+  const reconnecting = typeof restart === 'function';
   const sc = nats.StringCodec();
   let T0 = null;
   let startWall = Date.now();
@@ -169,10 +173,19 @@ export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
   }
 
   async function connect(client) {
-    const nc = await nats.connect({ servers, name: client, reconnect: false });
+    const nc = await nats.connect({ servers, name: client, reconnect: reconnecting });
     const p = { client, nc, dead: false, closed: false, pausedUntil: null, queue: [] };
     clients.set(client, p);
     ev('connected', { client });
+    if (reconnecting) {
+      (async () => {
+        for await (const s of nc.status()) {
+          if (p.dead || p.closed) continue;
+          if (s.type === 'disconnect') ev('disconnected', { client });
+          else if (s.type === 'reconnect') ev('reconnected', { client });
+        }
+      })().catch(() => {});
+    }
   }
 
   async function bindCheck(stream, consumer) {
@@ -222,6 +235,8 @@ export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
         ev('killed', { client: a.client });
         ev('client_closed', { client: a.client, reason: 'killed' });
         kill(p.nc);
+        // a killed process never reconnects (with reconnect on, nats.js would try)
+        if (reconnecting) p.nc.close().catch(() => {});
         return undefined;
       case 'pause': {
         if (p.closed) return failed(textErr(`client ${JSON.stringify(a.client)} is not running (closed)`));
@@ -237,6 +252,10 @@ export function createRunner({ nats, servers, clock, kill, onEvent, onError }) {
         }, a.duration_ms);
         return undefined;
       }
+      case 'restart_server':
+        if (!reconnecting) return failed(textErr('restart_server: this runner cannot restart the server'));
+        ev('server_restarted', {});
+        return restart();
       case 'publish': {
         const n = a.every_ms ? 1 : (a.count === undefined ? 1 : a.count);
         for (let i = 0; i < n; i++) {

@@ -175,10 +175,11 @@ pub fn consumer_info(srv: &JsServer, ci: usize, now: SimTime) -> Value {
 pub fn jsz(srv: &JsServer, now: SimTime, server_id: &str) -> Value {
     let live: Vec<&Consumer> = srv.consumers.iter().filter(|c| !c.deleted).collect();
     let (memory, storage): (u64, u64) =
-        srv.streams.iter().fold((0, 0), |(m, f), s| if s.cfg.storage == Storage::Memory { (m + s.bytes, f) } else { (m, f + s.bytes) });
-    let messages: usize = srv.streams.iter().map(|s| s.msgs.len()).sum();
+        srv.streams.iter().filter(|s| !s.lost).fold((0, 0), |(m, f), s| if s.cfg.storage == Storage::Memory { (m + s.bytes, f) } else { (m, f + s.bytes) });
+    let messages: usize = srv.streams.iter().filter(|s| !s.lost).map(|s| s.msgs.len()).sum();
     let api = json!({"total": srv.api_total, "errors": srv.api_errors});
     let details: Vec<Value> = (0..srv.streams.len())
+        .filter(|&si| !srv.streams[si].lost)
         .map(|si| {
             let s = &srv.streams[si];
             let consumers: Vec<Value> =
@@ -204,7 +205,7 @@ pub fn jsz(srv: &JsServer, now: SimTime, server_id: &str) -> Value {
         "accounts": 1,
         "ha_assets": 0,
         "api": api,
-        "streams": srv.streams.len(),
+        "streams": srv.streams.iter().filter(|s| !s.lost).count(),
         "consumers": live.len(),
         "messages": messages,
         "bytes": memory + storage,

@@ -270,6 +270,10 @@ pub enum JsVerb {
     AddStream(StreamSpec),
     /// The operator creates (or updates) a consumer.
     AddConsumer(Box<ConsumerSpec>),
+    /// The server restarts (SIGTERM, then started again at once on the same store): file
+    /// streams and every consumer on them survive with their state, memory streams are
+    /// lost, and every client's connection drops and comes back ~2 s later (nats.js).
+    RestartServer,
     /// The operator deletes a consumer.
     DeleteConsumer {
         /// Stream.
@@ -388,7 +392,8 @@ const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 const TOP: &[&str] = &["version", "name", "description", "seed", "until_ms", "server", "actions"];
 const SERVER: &[&str] = &["kind", "server_version"];
 const LISTENER: [&str; 8] = ["handler", "process_ms", "fail_seqs", "fail_times", "fail_rate", "ack", "on_fail", "progress_ms"];
-const VERBS: &str = "connect, close, kill, pause, add_stream, add_consumer, delete_consumer, publish, subscribe, fetch, behave, ack_msg, unsubscribe";
+const VERBS: &str =
+    "connect, close, kill, pause, add_stream, add_consumer, delete_consumer, publish, subscribe, fetch, behave, ack_msg, unsubscribe, restart_server";
 
 macro_rules! with_listener {
     ($($head:literal),*) => {
@@ -435,6 +440,7 @@ fn verb_fields(verb: &str) -> Option<&'static [&'static str]> {
             "inactive_threshold_ms",
         ],
         "delete_consumer" => &["at_ms", "do", "stream", "consumer"],
+        "restart_server" => &["at_ms", "do"],
         "publish" => &["at_ms", "do", "client", "subject", "data", "msg_id", "expected_last_subject_seq", "count", "every_ms"],
         "subscribe" => with_listener!("at_ms", "do", "client", "sub", "stream", "consumer", "queue"),
         "fetch" => with_listener!("at_ms", "do", "client", "sub", "stream", "consumer", "batch", "expires_ms", "no_wait"),
@@ -590,6 +596,7 @@ fn parse_action(v: &Value, path: &str) -> Result<JsAction, ScenarioError> {
             }))
         }
         "delete_consumer" => JsVerb::DeleteConsumer { stream: name(&f, "stream")?, consumer: name(&f, "consumer")? },
+        "restart_server" => JsVerb::RestartServer,
         "publish" => JsVerb::Publish {
             client: name(&f, "client")?,
             subject: name(&f, "subject")?,

@@ -131,6 +131,10 @@ pub struct JsServer {
     pub out: Vec<Out>,
     member_rng: Rng,
     jitter_rng: Rng,
+    restart_rng: Rng,
+    /// Where the wall clock's second starts, in ms past a virtual whole second (drawn at
+    /// the first restart): what stored delivery times are cut to.
+    wall_phase: Option<u64>,
     reqs: u64,
     /// Streams stored into since the last [`JsServer::kick`], with the subject.
     signal: Vec<(usize, Name)>,
@@ -156,6 +160,8 @@ impl JsServer {
             out: Vec::new(),
             member_rng: Rng::new(seed, 11),
             jitter_rng: Rng::new(seed, 12),
+            restart_rng: Rng::new(seed, 14),
+            wall_phase: None,
             reqs: 0,
             signal: Vec::new(),
             api_total: 0,
@@ -181,7 +187,7 @@ impl JsServer {
 
     /// The stream index by name.
     pub fn stream_idx(&self, name: &str) -> Option<usize> {
-        self.streams.iter().position(|s| &*s.cfg.name == name)
+        self.streams.iter().position(|s| !s.lost && &*s.cfg.name == name)
     }
 
     /// The live consumer index by stream and name.
@@ -215,7 +221,7 @@ impl JsServer {
                 Err(JsError::api(400, 10058, "stream name already in use with a different configuration"))
             };
         }
-        let overlap = self.streams.iter().any(|s| s.cfg.subjects.iter().any(|a| cfg.subjects.iter().any(|b| super::subject::collide(a, b))));
+        let overlap = self.streams.iter().any(|s| !s.lost && s.cfg.subjects.iter().any(|a| cfg.subjects.iter().any(|b| super::subject::collide(a, b))));
         if overlap {
             return Err(JsError::api(400, 10065, "subjects overlap with an existing stream"));
         }
@@ -236,7 +242,7 @@ impl JsServer {
         msg_id: Option<&Name>,
         expected_last_subject_seq: Option<u64>,
     ) -> Result<(Name, u64, bool), JsError> {
-        let Some(si) = self.streams.iter().position(|s| s.cfg.captures(subject)) else {
+        let Some(si) = self.streams.iter().position(|s| !s.lost && s.cfg.captures(subject)) else {
             return Err(JsError { error: "no responders".into(), code: Some(503), err_code: None });
         };
         let now = self.now;
@@ -998,6 +1004,68 @@ impl JsServer {
         for w in gone {
             self.status(c, w.proc, w.handle, 408, "Request Timeout", Some(w.n));
         }
+    }
+
+    // ---- restart ----------------------------------------------------------------------
+
+    /// `restart_server`: the process stops (SIGTERM) and starts again at once on the same
+    /// store. A memory stream is gone, and its consumers with it (no advisory: the new
+    /// process never had them). A file stream keeps its messages, and each of its consumers
+    /// the state it wrote on the way down (`readStoredState`, `applyState`): delivered
+    /// sequences, ack floor, redelivery counts and the unacked messages, whose delivery times
+    /// were stored in whole seconds of the wall clock (`encodeConsumerState`), so each comes
+    /// back up to a second earlier. Connections are all gone: push interest and waiting pull
+    /// requests (a waiting fetch gets no status). A consumer with unacked messages checks them
+    /// 500–1500 ms after the start, or after its ack wait if that is shorter, then as before;
+    /// an ephemeral one starts its inactivity clock. `/jsz`'s API counters start again at 0.
+    pub fn restart(&mut self) {
+        let now = self.now;
+        let phase = match self.wall_phase {
+            Some(p) => p,
+            None => {
+                let p = self.restart_rng.below(1000);
+                self.wall_phase = Some(p);
+                p
+            }
+        };
+        self.subs.clear();
+        self.signal.clear();
+        for st in &mut self.streams {
+            if st.cfg.storage == super::scenario::Storage::Memory {
+                st.lost = true;
+            }
+        }
+        for c in 0..self.consumers.len() {
+            let lost = self.streams[self.consumers[c].stream].lost;
+            let co = &mut self.consumers[c];
+            if co.deleted {
+                continue;
+            }
+            co.waiting.clear();
+            co.active = false;
+            co.delete_timer = 0;
+            co.ack_timer = 0;
+            if lost {
+                co.deleted = true;
+                continue;
+            }
+            co.rdq.clear();
+            for p in co.pending.values_mut() {
+                p.ts -= ((p.ts.max(0) as u64 + phase) % 1000) as i64;
+            }
+            if !co.pending.is_empty() {
+                let delay = (500 + self.restart_rng.below(1000)).min(co.cfg.ack_wait_ms.unwrap_or(30_000));
+                let gen = co.gen();
+                co.ack_timer = gen;
+                self.timer(now + delay, JsTimer::Ack { c, gen });
+            }
+            let d = self.consumers[c].dthresh_ms;
+            if d > 0 {
+                self.arm_delete(c, d);
+            }
+        }
+        self.api_total = 0;
+        self.api_errors = 0;
     }
 
     // ---- timers -----------------------------------------------------------------------

@@ -22,6 +22,20 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 /// nats.js 2.x error for a request on a closed connection (its message is the error code).
 pub const CONNECTION_CLOSED: &str = "CONNECTION_CLOSED";
 
+/// nats.js 2.x error for a request that got no answer within its timeout.
+pub const TIMEOUT: &str = "TIMEOUT";
+
+/// nats.js's request timeout (`js.publish`, the `CONSUMER.INFO` of a bind), ms.
+pub const REQUEST_TIMEOUT_MS: u64 = 5_000;
+
+/// nats.js's `reconnectTimeWait`: a dropped connection is tried again this long after the
+/// attempt made at once (which the restarting server refuses), plus up to
+/// [`RECONNECT_JITTER_MS`] (`reconnectJitter`). Measured on nats-server 2.9.10 restarted
+/// under nats.js 2.29: `reconnect` 2,048–2,086 ms after `disconnect`.
+pub const RECONNECT_WAIT_MS: u64 = 2_000;
+/// nats.js's `reconnectJitter`, ms.
+pub const RECONNECT_JITTER_MS: u64 = 100;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Running,
@@ -43,7 +57,12 @@ struct Work {
 enum ProcEv {
     WorkDone(Work),
     Progress(Work),
-    Action { idx: usize, k: u64 },
+    Action {
+        idx: usize,
+        k: u64,
+    },
+    /// nats.js's reconnect attempt after a server restart (the link generation it is for).
+    Reconnect(u64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +80,10 @@ struct Proc {
     busy: Option<Work>,
     busy_gen: u64,
     held: VecDeque<Held>,
+    /// The connection is down (a server restart) and nats.js is reconnecting: what it sends
+    /// meanwhile is dropped when the new connection starts (`resetOutbound`).
+    offline: bool,
+    link_gen: u64,
 }
 
 impl Proc {
@@ -97,11 +120,25 @@ struct Handle {
 
 #[derive(Clone, Debug)]
 enum Ev {
-    Action { idx: usize, k: u64 },
+    Action {
+        idx: usize,
+        k: u64,
+    },
     Server(JsTimer),
-    Proc { p: usize, ev: ProcEv },
-    LoopFree { p: usize, gen: u64 },
-    Continue { p: usize, gen: u64 },
+    Proc {
+        p: usize,
+        ev: ProcEv,
+    },
+    LoopFree {
+        p: usize,
+        gen: u64,
+    },
+    Continue {
+        p: usize,
+        gen: u64,
+    },
+    /// A client-side outcome that shows later (a request's timeout).
+    Late(JsKind),
 }
 
 type Entry = crate::engine::queue::Entry<Ev>;
@@ -157,6 +194,7 @@ pub struct JsSim {
     emitted: u64,
     limits: RunLimits,
     busy_until: BTreeMap<usize, SimTime>,
+    link_rng: Rng,
 }
 
 impl JsSim {
@@ -178,6 +216,7 @@ impl JsSim {
             emitted: 0,
             limits: RunLimits::default(),
             busy_until: BTreeMap::new(),
+            link_rng: Rng::new(scenario.seed, 15),
             scenario,
         };
         for idx in 0..s.scenario.actions.len() {
@@ -227,6 +266,7 @@ impl JsSim {
                     State::Closed => "closed",
                     State::Running if pr.paused_until.is_some() => "paused",
                     State::Running if pr.busy.is_some() => "busy",
+                    State::Running if pr.offline => "reconnecting",
                     State::Running => "running",
                 };
                 (c.clone(), st)
@@ -295,6 +335,7 @@ impl JsSim {
             Ev::Proc { p, ev } => self.proc_event(p, ev),
             Ev::LoopFree { p, gen } => self.loop_free(p, gen),
             Ev::Continue { p, gen } => self.continue_proc(p, gen),
+            Ev::Late(k) => self.emit(k),
         }
     }
 
@@ -353,6 +394,8 @@ impl JsSim {
                     busy: None,
                     busy_gen: 0,
                     held: VecDeque::new(),
+                    offline: false,
+                    link_gen: 0,
                 });
                 self.current.insert(client.clone(), self.procs.len() - 1);
                 self.emit(JsKind::Connected { client: client.clone() });
@@ -385,6 +428,7 @@ impl JsSim {
                     self.failed(idx, e);
                 }
             }
+            JsVerb::RestartServer => self.restart(),
             JsVerb::Publish { client, .. } | JsVerb::Subscribe { client, .. } | JsVerb::Fetch { client, .. } => {
                 let Some(&p) = self.current.get(client) else { return self.not_connected(idx, client) };
                 self.route_app(p, idx, k);
@@ -420,6 +464,7 @@ impl JsSim {
     fn app(&mut self, p: usize, idx: usize, k: u64) {
         let a = self.scenario.actions[idx].clone();
         let closed = self.procs[p].state != State::Running;
+        let offline = self.procs[p].offline;
         let client = self.procs[p].client.clone();
         match a.verb {
             JsVerb::Close { .. } => self.close(p),
@@ -431,6 +476,11 @@ impl JsSim {
                     }
                     if closed {
                         self.emit(JsKind::PublishFailed { client: client.clone(), subject: subject.clone(), error: JsError::text(CONNECTION_CLOSED) });
+                        continue;
+                    }
+                    if offline {
+                        let k = JsKind::PublishFailed { client: client.clone(), subject: subject.clone(), error: JsError::text(TIMEOUT) };
+                        self.push_event(self.now + REQUEST_TIMEOUT_MS, Ev::Late(k));
                         continue;
                     }
                     let r = self.call(|s| s.publish(&subject, &data, msg_id.as_ref(), expected_last_subject_seq));
@@ -453,6 +503,9 @@ impl JsSim {
                 if closed {
                     self.emit(JsKind::SubscribeFailed { at, error: JsError::text(CONNECTION_CLOSED) });
                     return;
+                }
+                if offline {
+                    return self.push_event(self.now + REQUEST_TIMEOUT_MS, Ev::Late(JsKind::SubscribeFailed { at, error: JsError::text(TIMEOUT) }));
                 }
                 let bound = self.call(|s| s.lookup(&stream, &consumer));
                 let c = match bound {
@@ -490,6 +543,9 @@ impl JsSim {
                         if closed {
                             return self.failed(idx, JsError::text(CONNECTION_CLOSED));
                         }
+                        if offline {
+                            return; // the pull request is dropped with the connection's buffer: no status ever comes
+                        }
                         self.handles[h.0 as usize].proc = Some(p);
                         h
                     }
@@ -499,6 +555,10 @@ impl JsSim {
                         if closed {
                             self.handles[h.0 as usize].bind_error = Some(JsError::text(CONNECTION_CLOSED));
                             return self.emit(JsKind::SubscribeFailed { at, error: JsError::text(CONNECTION_CLOSED) });
+                        }
+                        if offline {
+                            self.handles[h.0 as usize].bind_error = Some(JsError::text(TIMEOUT));
+                            return self.push_event(self.now + REQUEST_TIMEOUT_MS, Ev::Late(JsKind::SubscribeFailed { at, error: JsError::text(TIMEOUT) }));
                         }
                         match self.call(|s| s.lookup(&stream, &consumer)) {
                             Ok(c) => {
@@ -543,6 +603,48 @@ impl JsSim {
                 self.call(|s| s.unsubscribe(h));
             }
             _ => {}
+        }
+    }
+
+    /// `restart_server`: the server model restarts, and every running client sees its
+    /// connection drop at once; nats.js reconnects [`RECONNECT_WAIT_MS`] later (plus its
+    /// jitter, from the seed), when its event loop is free.
+    fn restart(&mut self) {
+        self.emit(JsKind::ServerRestarted);
+        self.call(|s| s.restart());
+        for p in 0..self.procs.len() {
+            let pr = &mut self.procs[p];
+            if pr.state != State::Running || pr.offline {
+                continue;
+            }
+            pr.offline = true;
+            pr.link_gen += 1;
+            let (gen, client) = (pr.link_gen, pr.client.clone());
+            self.emit(JsKind::Disconnected { client });
+            let at = self.now + RECONNECT_WAIT_MS + self.link_rng.below(RECONNECT_JITTER_MS + 1);
+            self.push_event(at, Ev::Proc { p, ev: ProcEv::Reconnect(gen) });
+        }
+    }
+
+    /// The new connection: nats.js subscribes again to every open push subscription's
+    /// deliver subject (the server's consumers see interest again).
+    fn reconnect(&mut self, p: usize, gen: u64) {
+        let pr = &mut self.procs[p];
+        if pr.state != State::Running || !pr.offline || pr.link_gen != gen {
+            return;
+        }
+        pr.offline = false;
+        let client = pr.client.clone();
+        self.emit(JsKind::Reconnected { client });
+        let subs: Vec<(HandleId, Name, Option<Name>)> = (0..self.handles.len())
+            .filter_map(|i| {
+                let hd = &self.handles[i];
+                let ds = self.server.consumers.get(hd.consumer?)?.cfg.deliver_subject.clone()?;
+                (hd.proc == Some(p) && hd.open && !hd.pull).then(|| (HandleId(i as u32), ds, hd.queue.clone()))
+            })
+            .collect();
+        for (h, ds, q) in subs {
+            self.call(|s| s.subscribe(h, ProcId(p as u32), ds, q));
         }
     }
 
@@ -697,6 +799,7 @@ impl JsSim {
                 }
             }
             ProcEv::Action { idx, k } => self.app(p, idx, k),
+            ProcEv::Reconnect(gen) => self.reconnect(p, gen),
         }
     }
 
@@ -784,6 +887,11 @@ impl JsSim {
         let Some(c) = hd.consumer else { return };
         let at = self.at_of(h);
         self.emit(JsKind::Answered { at, reply, seq, num_delivered: dc });
-        self.call(|s| s.ack(c, seq, dseq, dc, reply));
+        // While the connection is down the answer goes into nats.js's buffer, which the new
+        // connection drops: the listener sent it, the server never gets it.
+        let offline = self.handles[h.0 as usize].proc.and_then(|p| self.procs.get(p)).is_some_and(|pr| pr.offline);
+        if !offline {
+            self.call(|s| s.ack(c, seq, dseq, dc, reply));
+        }
     }
 }

@@ -70,6 +70,9 @@ pub struct Stream {
     pub dedupe: HashMap<Name, (u64, SimTime)>,
     /// The max-age timer's generation (0 = not armed).
     pub age_gen: u64,
+    /// A memory stream a server restart lost: it no longer exists (kept in place so that
+    /// indexes stay valid; nothing finds it by name or subject).
+    pub lost: bool,
 }
 
 const HDR_LINE: usize = "NATS/1.0\r\n".len();
@@ -185,6 +188,7 @@ impl Stream {
             per_subject: BTreeMap::new(),
             dedupe: HashMap::new(),
             age_gen: 0,
+            lost: false,
         }
     }
 

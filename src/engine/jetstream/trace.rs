@@ -71,6 +71,18 @@ pub enum JsKind {
         /// Client id.
         client: Name,
     },
+    /// The server restarted (`restart_server`).
+    ServerRestarted,
+    /// A client's connection dropped (nats.js's `disconnect` status): the server went away.
+    Disconnected {
+        /// Client id.
+        client: Name,
+    },
+    /// It came back (nats.js's `reconnect` status): its subscriptions are made again.
+    Reconnected {
+        /// Client id.
+        client: Name,
+    },
     /// A stream was created.
     StreamAdded {
         /// Stream.
@@ -252,6 +264,9 @@ impl JsKind {
             JsKind::Killed { .. } => "killed",
             JsKind::Paused { .. } => "paused",
             JsKind::Continued { .. } => "continued",
+            JsKind::ServerRestarted => "server_restarted",
+            JsKind::Disconnected { .. } => "disconnected",
+            JsKind::Reconnected { .. } => "reconnected",
             JsKind::StreamAdded { .. } => "stream_added",
             JsKind::ConsumerAdded { .. } => "consumer_added",
             JsKind::ActionFailed { .. } => "action_failed",
@@ -298,7 +313,10 @@ impl Serialize for JsEvent {
         m.serialize_entry("t", &self.t)?;
         m.serialize_entry("event", self.kind.name())?;
         match &self.kind {
-            Connected { client } | Killed { client } | Paused { client } | Continued { client } => m.serialize_entry("client", &**client)?,
+            Connected { client } | Killed { client } | Paused { client } | Continued { client } | Disconnected { client } | Reconnected { client } => {
+                m.serialize_entry("client", &**client)?
+            }
+            ServerRestarted => {}
             ClientClosed { client, reason } => {
                 m.serialize_entry("client", &**client)?;
                 m.serialize_entry("reason", reason)?;
@@ -430,6 +448,9 @@ impl JsEvent {
             "killed" => JsKind::Killed { client: s("client")? },
             "paused" => JsKind::Paused { client: s("client")? },
             "continued" => JsKind::Continued { client: s("client")? },
+            "server_restarted" => JsKind::ServerRestarted,
+            "disconnected" => JsKind::Disconnected { client: s("client")? },
+            "reconnected" => JsKind::Reconnected { client: s("client")? },
             "stream_added" => JsKind::StreamAdded { stream: s("stream")? },
             "consumer_added" => JsKind::ConsumerAdded { stream: s("stream")?, consumer: s("consumer")?, durable: b("durable")?, pull: b("pull")? },
             "action_failed" => JsKind::ActionFailed { index: usize::try_from(n("index")?).ok()?, error: err()? },

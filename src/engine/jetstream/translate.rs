@@ -152,7 +152,8 @@ pub fn translate(stan: &Scenario) -> Result<Translation, ScenarioError> {
                 } else if s.durable.is_some() && s.queue.is_none() {
                     notes.say("A durable resubscribed: JetStream binds the same consumer again (a second subscriber while one is bound is refused: duplicate subscription).");
                 }
-                let mut m = json!({"at_ms": at, "do": "subscribe", "client": s.client.to_string(), "sub": s.sub.to_string(), "stream": stream, "consumer": consumer});
+                let mut m =
+                    json!({"at_ms": at, "do": "subscribe", "client": s.client.to_string(), "sub": s.sub.to_string(), "stream": stream, "consumer": consumer});
                 if let Some(q) = &s.queue {
                     m["queue"] = json!(q.to_string());
                 }
@@ -165,7 +166,11 @@ pub fn translate(stan: &Scenario) -> Result<Translation, ScenarioError> {
                     mo,
                     (b.handler != Handler::Async).then_some(b.handler),
                     (b.process_ms != 0).then_some(b.process_ms),
-                    ((!b.fail_seqs.is_empty()).then_some(&b.fail_seqs), (b.fail_times != 0).then_some(b.fail_times), (b.fail_rate != 0.0).then_some(b.fail_rate)),
+                    (
+                        (!b.fail_seqs.is_empty()).then_some(&b.fail_seqs),
+                        (b.fail_times != 0).then_some(b.fail_times),
+                        (b.fail_rate != 0.0).then_some(b.fail_rate),
+                    ),
                 );
                 apps(&mut notes, Some(b.app), b.version_check || b.idempotent || b.ordered);
                 actions.push(m);
@@ -192,7 +197,10 @@ pub fn translate(stan: &Scenario) -> Result<Translation, ScenarioError> {
             Verb::Close { client } => actions.push(json!({"at_ms": at, "do": "close", "client": client.to_string()})),
             Verb::Kill { client } => actions.push(json!({"at_ms": at, "do": "kill", "client": client.to_string()})),
             Verb::Pause { client, duration_ms } => actions.push(json!({"at_ms": at, "do": "pause", "client": client.to_string(), "duration_ms": duration_ms})),
-            Verb::RestartServer => notes.say("A server restart is left out: JetStream's file storage (its default) keeps every stream and consumer through one, unlike the course's memory store."),
+            Verb::RestartServer => {
+                notes.say("A server restart: JetStream's file storage (its default) keeps every stream and consumer through it, unlike the course's memory store; nats.js reconnects by itself about 2 s later.");
+                actions.push(json!({"at_ms": at, "do": "restart_server"}));
+            }
         }
     }
     let mut all = Vec::with_capacity(order.len() + actions.len());
@@ -278,10 +286,11 @@ mod tests {
         );
         assert_eq!(acts[3]["ack"], "auto");
         assert_eq!(acts[5], json!({"at_ms": 20, "do": "unsubscribe", "sub": "x"}));
-        assert_eq!(acts.len(), 6, "the restart has no JetStream action");
+        assert_eq!(acts[6], json!({"at_ms": 30, "do": "restart_server"}));
+        assert_eq!(acts.len(), 7);
         assert_eq!(t.notes.len(), 3, "{:?}", t.notes);
         assert!(t.notes[0].starts_with("setMaxInFlight is per subscription"));
         assert!(t.notes[1].starts_with("STAN's unsubscribe() deletes a durable"));
-        assert!(t.notes[2].starts_with("A server restart is left out"));
+        assert!(t.notes[2].starts_with("A server restart: JetStream's file storage (its default) keeps every stream"));
     }
 }

@@ -126,3 +126,40 @@ test('publishing on JetStream: a second subscriber with the default consumerOpts
   await expect(page.locator('#js-log li', { hasText: 'sub-456 → s2 (456): seq 1, consumer seq 1, delivery 1' })).toContainText('2.500');
   await expect(page.locator('#js-log li', { hasText: 'sub-456 → s2 (456)' })).toHaveCount(3, { timeout: 5000 });
 });
+
+test('a server restart on JetStream: the file stream goes on at #5, the memory stream is gone (503); the timeline marks the restart', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?lesson=memory-store-restart');
+  await page.locator('#lesson .lesson__variants button', { hasText: 'JetStream: file storage (the default)' }).click();
+  await expect(page.locator('#js-lesson')).toBeVisible();
+  await page.locator('#js-speed').selectOption('10');
+  await page.locator('#js-play').click();
+  const box = page.locator('#js-checkpoint');
+  await expect(box).toContainText('Paused at 10.5 s', { timeout: 8000 });
+  // What came before the question: the restart at 5.5 s and nats.js's reconnect about 2 s later.
+  await expect(page.locator('#js-log li', { hasText: 'the server restarts' })).toContainText('5.500');
+  await expect(page.locator('#js-log li', { hasText: "l1's connection drops" })).toHaveCount(1);
+  await expect(page.locator('#js-log li', { hasText: 'l1 reconnected' })).toContainText('7.5');
+  await expect(page.locator('#js-timeline .jst__flag--restart')).toHaveCount(1);
+  await expect(page.locator('#js-log li', { hasText: 'def published' })).toHaveCount(0);
+  await box.locator('.checkpoint__choice', { hasText: "#1, like NATS Streaming's memory store" }).click();
+  await expect(box.locator('h3')).toHaveText('Not quite.');
+  await page.locator('#js-checkpoint-retry').click();
+  await box.locator('.checkpoint__choice').first().click();
+  await expect(box.locator('h3')).toHaveText('Right. #5');
+  await page.locator('#js-checkpoint-continue').click();
+  await expect(page.locator('#js-log li', { hasText: 'def published ticket.created → ticket seq 5' })).toContainText('11.000', { timeout: 5000 });
+  await expect(page.locator('#js-log li', { hasText: 'accounting-service → s1 (l1): seq 5, consumer seq 5, delivery 1' })).toHaveCount(1);
+  // The memory tab: the stream is gone after the restart.
+  await page.locator('#js-lesson [role=tab]', { hasText: 'JetStream: storage: "memory"' }).click();
+  await expect(page.locator('#js-lesson [role=tab][aria-selected=true]')).toHaveText('JetStream: storage: "memory"');
+  await page.locator('#js-speed').selectOption('10');
+  await page.locator('#js-play').click();
+  await expect(box).toContainText('Paused at 10.5 s', { timeout: 8000 });
+  await box.locator('.checkpoint__choice', { hasText: 'js.publish fails' }).click();
+  await expect(box.locator('h3')).toContainText('Right.');
+  await page.locator('#js-checkpoint-continue').click();
+  await expect(page.locator('#js-log li', { hasText: 'no responders (503)' })).toContainText('11.000', { timeout: 5000 });
+  expect(errors).toEqual([]);
+});

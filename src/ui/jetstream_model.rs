@@ -188,7 +188,10 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
     let mut views = sim.handle_views();
     views.sort_by_key(|h| h.consumer);
     for h in &views {
-        if srv.consumers.get(h.consumer).is_none_or(|c| c.deleted) {
+        // An open subscription outlives its consumer (deleted, or lost with a memory stream
+        // at a restart): it stays, saying so; a closed one goes with it.
+        let gone = srv.consumers.get(h.consumer).is_none_or(|c| c.deleted);
+        if gone && !h.open {
             continue;
         }
         let st = state_of(&h.client);
@@ -209,8 +212,9 @@ pub fn board_laid(sess: &JsSession, sim: &JsSim, t: SimTime, tall: bool) -> JsBo
         } else {
             st
         };
-        let lines = vec![format!("{} · {how}", shown_name(&h.client, 12)), format!("{ack} · {} unanswered", h.unanswered), open.to_string()];
-        let mut n = node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, listener_tone(open));
+        let second = if gone { "its consumer is gone: nothing comes".to_string() } else { format!("{ack} · {} unanswered", h.unanswered) };
+        let lines = vec![format!("{} · {how}", shown_name(&h.client, 12)), second, open.to_string()];
+        let mut n = node(format!("sub:{}", h.sub), JsNodeKind::Listener, &h.sub, lines, if gone { "warn" } else { listener_tone(open) });
         n.push = !h.pull && h.open && st != "killed" && st != "closed";
         nodes.push(n);
     }
@@ -651,6 +655,24 @@ mod tests {
 
     fn session() -> JsSession {
         JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/group-kill.json")).unwrap(), RunLimits::default())
+    }
+
+    #[test]
+    fn after_a_restart_the_memory_stream_and_its_consumer_leave_the_board_and_the_subscription_says_so() {
+        let s = JsSession::new(JsScenario::parse(include_str!("../../tests/jetstream/scenarios/server-restart.json")).unwrap(), RunLimits::default());
+        let ids = |t: SimTime| board(&s, &s.at(t), t).nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(5000), ["pub:abc", "stream:F", "stream:M", "consumer:0", "consumer:1", "sub:s1", "sub:s2"]);
+        // At 6 s the server has restarted and the clients are reconnecting.
+        let b = board(&s, &s.at(6000), 6000);
+        assert_eq!(b.nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["pub:abc", "stream:F", "consumer:0", "sub:s1", "sub:s2"]);
+        assert_eq!(b.nodes[0].lines[0], "js.publish · reconnecting");
+        assert_eq!(b.nodes[2].lines[1], "ack floor 3 · pending 1", "the file stream's consumer kept its state");
+        assert_eq!(b.nodes[2].lines[4], "no subscriber: nothing delivered");
+        let s2 = &b.nodes[4];
+        assert_eq!((s2.lines[1].as_str(), s2.lines[2].as_str(), s2.state), ("its consumer is gone: nothing comes", "reconnecting", "warn"));
+        let b = board(&s, &s.at(8000), 8000);
+        assert_eq!(b.nodes[3].lines[2], "running", "l1 reconnected at 7.535 s");
+        assert_eq!(b.nodes[2].lines.len(), 4, "s1 is bound again: the consumer has a subscriber");
     }
 
     #[test]

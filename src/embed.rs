@@ -198,7 +198,7 @@ pub fn parse_time(v: &str) -> Option<u64> {
     } else {
         (v, 1.0)
     };
-    let x = num.trim().parse::<f64>().ok()? * scale;
+    let x = crate::json::decimal(num.trim())? * scale;
     (x.is_finite() && x >= 0.0).then(|| x.min(crate::engine::scenario::MAX_UNTIL_MS as f64).round() as u64)
 }
 
@@ -280,9 +280,7 @@ impl View {
                 "scenario" | "example" => name_of(v).map(|n| view.start.example = Some(n)).ok_or_else(|| bad("expected an example name, got")),
                 "t" => parse_time(v).map(|t| view.start.t = Some(t)).ok_or_else(|| bad("expected a time like 2400 or 2.4s, got")),
                 "play" | "autoplay" => flag(v).map(|p| view.start.play = p).ok_or_else(|| bad("expected 1 or 0, got")),
-                "speed" => v
-                    .parse::<f64>()
-                    .ok()
+                "speed" => crate::json::decimal(v)
                     .filter(|s| (0.1..=1000.0).contains(s))
                     .map(|s| view.start.speed = Some(s))
                     .ok_or_else(|| bad("expected a factor from 0.1 to 1000, got")),

@@ -56,8 +56,8 @@ pub fn number(v: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
 /// the message, as for [`number`].
 pub fn seconds_ms(v: &str, what: &str, min: f64, max: f64) -> Result<u64, String> {
     let t = v.trim();
-    match t.parse::<f64>() {
-        Ok(s) if (min..=max).contains(&s) => Ok((s * 1000.0).round() as u64),
+    match crate::json::decimal(t) {
+        Some(s) if (min..=max).contains(&s) => Ok((s * 1000.0).round() as u64),
         _ => Err(format!("{what}: expected seconds from {min} to {max}, got '{}'", crate::json::clip_line(t, 40))),
     }
 }

@@ -253,7 +253,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     </select></label>
                 <label>{ "processing time (ms) " }<input id="opt-process" type="number" min="0" step="100" value={behaviour.process_ms.to_string()} onchange={beh(|v| Ok(BehaviourPatch { process_ms: Some(number(&v, "processing time (ms)", 0, MAX_UNTIL_MS)?), ..BehaviourPatch::default() }))} /></label>
                 <label>{ "failure rate " }
-                    <select id="opt-failrate" onchange={beh(|v| Ok(BehaviourPatch { fail_rate: Some(v.parse().unwrap_or(0.0)), ..BehaviourPatch::default() }))}>
+                    <select id="opt-failrate" onchange={beh(|v| Ok(BehaviourPatch { fail_rate: Some(crate::json::decimal(&v).unwrap_or(0.0)), ..BehaviourPatch::default() }))}>
                         { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={r.to_string()} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{:.0} %", r * 100.0) }</option> }) }
                     </select></label>
                 <label>{ "fail seqs " }<input id="opt-fail-seqs" type="text" placeholder="e.g. 3, 5" value={behaviour.fail_seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")}

@@ -51,7 +51,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
     let on_speed = {
         let pg = pg.clone();
         Callback::from(move |e: InputEvent| {
-            if let Ok(v) = value_of(&e).parse::<f64>() {
+            if let Some(v) = crate::json::decimal(&value_of(&e)) {
                 pg.dispatch(Msg::SetSpeed(v));
             }
         })

@@ -471,7 +471,7 @@ pub fn JetStreamPlayer(
         let speed = speed.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-            if let Ok(f) = v.parse::<f64>() {
+            if let Some(f) = crate::json::decimal(&v) {
                 speed.set(f);
             }
         })

@@ -53,7 +53,7 @@ fn field(id: &str) -> String {
 }
 
 fn num(id: &str) -> Option<u64> {
-    field(id).trim().parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.round() as u64)
+    crate::json::decimal(field(id).trim()).filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.round() as u64)
 }
 
 fn code(text: String) -> Html {

@@ -1,7 +1,9 @@
 //! Where a NATS Streaming run and its JetStream translation (`translate.rs`) differ, in
 //! the words of jetstream-mapping.md: a killed member that STAN still serves until its
 //! heartbeats fail while JetStream sees it gone at once (and both wait for something before
-//! its messages move), and the redelivery count that is 1 in stan.js and 2 in nats.js.
+//! its messages move), the redelivery count that is 1 in stan.js and 2 in nats.js, and a
+//! server restart that the course's memory store does not survive and JetStream's file
+//! storage does.
 //! Each difference is dated by when the runs show it.
 
 use super::trace::{JsEvent, JsKind};
@@ -103,6 +105,41 @@ pub fn differences(stan: &[TraceEvent], js: &[JsEvent]) -> Vec<(SimTime, String)
             out.push((g, format!("NATS Streaming dropped {name} at {}: its heartbeats failed; JetStream had let it go at {}.", s(g), s(t0))));
         }
     }
+    // A server restart: the course's memory store forgets everything, JetStream's file
+    // storage keeps the stream and its consumers; the first events after it show the numbers.
+    if let Some(t0) = stan.iter().find(|e| matches!(e.kind, TraceKind::ServerRestarted)).map(|e| e.t) {
+        let kept = js.iter().take_while(|e| e.t <= t0).filter_map(|e| match &e.kind {
+            JsKind::Published { seq, duplicate: false, .. } => Some(*seq),
+            _ => None,
+        });
+        let kept = kept.max().map_or("nothing stored yet".to_string(), |n| format!("seq 1–{n}"));
+        out.push((
+            t0,
+            format!(
+                "The server restarted at {}. NATS Streaming's memory store lost every channel, message and subscription; JetStream's file storage kept the stream ({kept}) and each consumer's place, and nats.js reconnects by itself about 2 s later.",
+                s(t0)
+            ),
+        ));
+        let first_stan = stan.iter().filter(|e| e.t > t0).find_map(|e| match &e.kind {
+            TraceKind::Published { seq, .. } => Some((e.t, *seq)),
+            _ => None,
+        });
+        let first_js = js.iter().filter(|e| e.t > t0).find_map(|e| match &e.kind {
+            JsKind::Published { seq, duplicate: false, .. } => Some((e.t, *seq)),
+            _ => None,
+        });
+        match (first_stan, first_js) {
+            (Some((ts, sq)), Some((tj, jq))) => out.push((
+                ts.max(tj),
+                format!("After the restart NATS Streaming numbers from the start again (seq {sq} at {}); JetStream goes on (seq {jq} at {}).", s(ts), s(tj)),
+            )),
+            (None, Some((tj, jq))) => out.push((
+                tj,
+                format!("After the restart JetStream goes on at seq {jq} ({}); NATS Streaming has stored nothing since: its clients from before are no longer registered.", s(tj)),
+            )),
+            _ => {}
+        }
+    }
     // The redelivery count, the first time a message comes again on both sides.
     let first_js = js.iter().find_map(|e| match &e.kind {
         JsKind::Delivered { at, seq, num_delivered, .. } if *num_delivered > 1 => Some((e.t, at.stream.to_string(), *seq, *num_delivered)),
@@ -135,6 +172,24 @@ mod tests {
     use crate::engine::jetstream::translate::translate;
     use crate::engine::jetstream::JsSession;
     use crate::engine::{RunLimits, Scenario, Sim};
+
+    #[test]
+    fn a_restart_differs_by_what_is_kept_and_how_the_next_event_is_numbered() {
+        let stan = Scenario::parse(include_str!("../../../www/scenarios/server-restart.json")).unwrap();
+        let t = translate(&stan).unwrap();
+        let js = JsSession::new(t.scenario.clone(), RunLimits::default());
+        let mut sim = Sim::new(stan);
+        sim.run_until(js.end()).unwrap();
+        let d = differences(sim.trace(), js.history());
+        let restart: Vec<(SimTime, &str)> = d.iter().filter(|(_, x)| x.contains("restart")).map(|(t, x)| (*t, x.as_str())).collect();
+        assert_eq!(
+            restart,
+            vec![
+                (5500, "The server restarted at 5.5 s. NATS Streaming's memory store lost every channel, message and subscription; JetStream's file storage kept the stream (seq 1–5) and each consumer's place, and nats.js reconnects by itself about 2 s later."),
+                (8000, "After the restart JetStream goes on at seq 6 (8.0 s); NATS Streaming has stored nothing since: its clients from before are no longer registered."),
+            ]
+        );
+    }
 
     #[test]
     fn the_course_kill_differs_by_heartbeats_against_at_once() {

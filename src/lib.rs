@@ -11,5 +11,6 @@ pub mod json;
 pub mod lesson;
 pub mod output;
 pub mod share;
+pub mod text;
 #[cfg(feature = "ui")]
 pub mod ui;

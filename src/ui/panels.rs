@@ -46,7 +46,7 @@ impl LogIndex {
         let end = history.len().min(self.searched + FILTER_SLICE);
         for (i, e) in history.iter().enumerate().take(end).skip(self.searched) {
             let r = row(e);
-            if format!("{} {} {}", r.event, r.client, r.detail).to_lowercase().contains(filter) {
+            if crate::text::lower(&format!("{} {} {}", r.event, r.client, r.detail)).contains(filter) {
                 self.matches.push(i as u32);
             }
         }
@@ -96,7 +96,7 @@ pub fn EventLog() -> Html {
         })
     };
     let s = pg.session.borrow();
-    let f = filter.to_lowercase();
+    let f = crate::text::lower(&filter);
     let sel = pg.selected_msg.clone();
     let history = &s.sim().history().trace;
     let at_cursor = s.sim().trace().len();

@@ -101,8 +101,9 @@ impl Broker {
             return Ok(());
         }
         if self.cfg.version.rejects_case_clash() {
-            let lower = name.to_lowercase();
-            if let Some(existing) = self.channels.keys().find(|k| k.to_lowercase() == lower) {
+            // strings.ToLower, as the server compares them
+            let lower = crate::text::lower(name);
+            if let Some(existing) = self.channels.keys().find(|k| crate::text::lower(k) == lower) {
                 return Err(e::case_clash(name, existing).into());
             }
         }

@@ -64,9 +64,9 @@ test('JetStream examples are in the menu, and a broken JetStream scenario is ref
   await page.waitForFunction(() => (window as any).natsPlayground);
   await page.evaluate(() => (window as any).natsPlayground.seek(3000));
   await page.locator('#import').click();
-  await page.locator('#import-text').fill('{"until_ms": 100, "server": {"kind": "jetstream"}, "actions": [{"at_ms": 0, "do": "restart_server"}]}');
+  await page.locator('#import-text').fill('{"until_ms": 100, "server": {"kind": "jetstream"}, "actions": [{"at_ms": 0, "do": "close_sub"}]}');
   await page.locator('#import-load').click();
-  await expect(page.locator('#error')).toContainText('actions[0].do: unknown verb "restart_server" in a JetStream scenario');
+  await expect(page.locator('#error')).toContainText('actions[0].do: unknown verb "close_sub" in a JetStream scenario');
   await expect(page.locator('#jetstream')).toHaveCount(0);
   await expect(page.locator('#clock')).toHaveText('3.000 s');
   await page.locator('#example').selectOption({ label: 'JetStream: pull requests, their batches and statuses' });

@@ -77,3 +77,27 @@ test('a run whose publishes exceed what the page holds is refused up front, with
   await page.evaluate(() => (window as any).natsPlayground.seek(2000));
   await page.waitForFunction(() => (window as any).natsPlayground.now() === 2000);
 });
+
+test('panels below the fold catch up after a seek, and at once when scrolled into view', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?scenario=course-queue-kill-0.17');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  const log = page.locator('#log-count');
+  // The event log and the monitoring panel start below the board on a laptop's screen.
+  expect(await page.locator('.panel--log').evaluate((e) => e.getBoundingClientRect().top)).toBeGreaterThan(900);
+  const count = async () => page.evaluate(() => (window as any).natsPlayground.trace().length);
+  await page.evaluate(() => (window as any).natsPlayground.seek(20000));
+  const at20 = await count();
+  // Off screen, the log still catches up once the page is quiet.
+  await expect(log).toHaveText(`${at20} events`);
+  await expect(page.locator('#monitor')).toContainText('GET /streaming/channelsz?subs=1');
+  // Scrolled into view, it follows every seek.
+  await page.locator('.panel--log').scrollIntoViewIfNeeded();
+  await page.evaluate(() => (window as any).natsPlayground.seek(6000));
+  const at6 = await count();
+  expect(at6).toBeLessThan(at20);
+  await expect(log).toHaveText(`${at6} events`);
+  expect(errors).toEqual([]);
+});

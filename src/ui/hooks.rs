@@ -138,3 +138,54 @@ pub fn use_narrow() -> bool {
     }
     *narrow
 }
+
+/// How long a panel below the fold waits, after its last change, before it catches up.
+pub const OFFSCREEN_CATCH_UP_MS: u32 = 150;
+
+/// Cost follows the screen: whether a panel should render afresh now. On screen (as an
+/// `IntersectionObserver` on `node` reports; assumed until it does), always. Off screen (the
+/// event log and the monitoring panel below the board on a laptop), its changes wait until
+/// `ms` after the last one, so a seek or a drag draws what is in view first and the panel
+/// catches up once the page is quiet; scrolled into view, it renders at once. The caller
+/// reuses what it showed when this says no.
+#[hook]
+pub fn use_offscreen_defer(node: &NodeRef, ms: u32) -> bool {
+    let visible = use_mut_ref(|| true);
+    let due = use_mut_ref(|| false);
+    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let update = use_force_update();
+    {
+        let (node, visible, update) = (node.clone(), visible.clone(), update.clone());
+        use_effect_with((), move |_| {
+            use wasm_bindgen::JsCast;
+            let cb = wasm_bindgen::closure::Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                let Ok(e) = entries.get(entries.length().saturating_sub(1)).dyn_into::<web_sys::IntersectionObserverEntry>() else { return };
+                let now = e.is_intersecting();
+                let was = std::mem::replace(&mut *visible.borrow_mut(), now);
+                if now && !was {
+                    update.force_update();
+                }
+            });
+            let observer = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()).ok();
+            if let (Some(o), Some(el)) = (&observer, node.cast::<web_sys::Element>()) {
+                o.observe(&el);
+            }
+            move || {
+                if let Some(o) = observer {
+                    o.disconnect();
+                }
+                drop(cb);
+            }
+        });
+    }
+    if *visible.borrow() || std::mem::take(&mut *due.borrow_mut()) {
+        timer.borrow_mut().take();
+        return true;
+    }
+    let (due, update) = (due.clone(), update.clone());
+    *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(ms, move || {
+        *due.borrow_mut() = true;
+        update.force_update();
+    }));
+    false
+}

@@ -66,10 +66,12 @@ pub fn EventLog() -> Html {
     let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let index = use_mut_ref(LogIndex::default);
     let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
+    let node = use_node_ref();
+    let on_screen = super::hooks::use_offscreen_defer(&node, super::hooks::OFFSCREEN_CATCH_UP_MS);
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new(), 0u32));
     {
         let c = cached.borrow();
-        if pg.work.is_some() || (!fresh && c.1 == *top && c.2 == *filter && c.3 == *kick) {
+        if pg.work.is_some() || (!on_screen && c.2 == *filter) || (!fresh && c.1 == *top && c.2 == *filter && c.3 == *kick) {
             return c.0.clone();
         }
     }
@@ -147,7 +149,7 @@ pub fn EventLog() -> Html {
     let status = if done { format!("{count} events") } else { format!("searching… {}%", idx.searched * 100 / history.len().max(1)) };
     drop(idx);
     let out = html! {
-        <section class="panel panel--log" aria-label="Event log">
+        <section ref={node} class="panel panel--log" aria-label="Event log">
             <header class="panel__head"><h2>{ "Event log" }</h2>
                 <input id="log-filter" class="panel__filter" type="search" placeholder="filter: l1, redelivered, heartbeat…" oninput={on_filter} aria-label="Filter the event log" />
                 <span class="panel__count" id="log-count">{ status }</span>
@@ -177,8 +179,10 @@ pub fn MonitorPanel() -> Html {
     let tab = use_state(|| 0usize);
     let pick = use_state(String::new);
     let fresh = use_refresh_gate(pg.playing || pg.work.is_some(), REFRESH_MS);
+    let node = use_node_ref();
+    let on_screen = super::hooks::use_offscreen_defer(&node, super::hooks::OFFSCREEN_CATCH_UP_MS);
     let cached = use_mut_ref(|| (Html::default(), 0usize, String::new()));
-    if pg.work.is_some() || (!fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick) {
+    if pg.work.is_some() || (!on_screen && cached.borrow().1 == *tab) || (!fresh && cached.borrow().1 == *tab && cached.borrow().2 == *pick) {
         return cached.borrow().0.clone();
     }
     let s = pg.session.borrow();
@@ -224,7 +228,7 @@ pub fn MonitorPanel() -> Html {
         })
     };
     let out = html! {
-        <section class="panel panel--monitor" aria-label="The server's view">
+        <section ref={node} class="panel panel--monitor" aria-label="The server's view">
             <header class="panel__head"><h2>{ "Server" }</h2>
                 <div class="tabs" role="tablist">
                     { for TABS.iter().enumerate().map(|(i, t)| {

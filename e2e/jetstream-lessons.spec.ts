@@ -151,6 +151,10 @@ test('a server restart on JetStream: the file stream goes on at #5, the memory s
   await page.locator('#js-checkpoint-continue').click();
   await expect(page.locator('#js-log li', { hasText: 'def published ticket.created → ticket seq 5' })).toContainText('11.000', { timeout: 5000 });
   await expect(page.locator('#js-log li', { hasText: 'accounting-service → s1 (l1): seq 5, consumer seq 5, delivery 1' })).toHaveCount(1);
+  // Back to real code: the server's config and a manifest whose store outlives the pod.
+  await page.locator('#js-files summary', { hasText: 'nats-js.yaml' }).click();
+  await expect(page.locator('#js-files')).toContainText('kind: StatefulSet');
+  await expect(page.locator('#js-files')).toContainText('volumeClaimTemplates:');
   // The memory tab: the stream is gone after the restart.
   await page.locator('#js-lesson [role=tab]', { hasText: 'JetStream: storage: "memory"' }).click();
   await expect(page.locator('#js-lesson [role=tab][aria-selected=true]')).toHaveText('JetStream: storage: "memory"');

@@ -533,7 +533,12 @@ pub fn JetStreamPlayer(
         let notes = s.rec.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
         live_diffs.iter().filter_map(|(t, d)| t.map(|t| (t, d.clone()))).chain(notes).collect()
     };
-    let code_files = use_memo(run.clone(), |r| crate::codegen_js::files(r.0.scenario()));
+    let code_files = use_memo(run.clone(), |r| {
+        let s = r.0.scenario();
+        let mut f = crate::codegen_js::files(s);
+        f.extend(crate::codegen_js::server_files(s));
+        f
+    });
     let title = sess.scenario().name.clone().unwrap_or_else(|| "JetStream run".to_string());
     let jsz = if *show_jsz { serde_json::to_string_pretty(&sim.monitor()).unwrap_or_default() } else { String::new() };
     let bar = if let Some(close) = follow {
@@ -686,7 +691,7 @@ pub fn JetStreamPlayer(
                 </section>
                 if !following {
                     <section class="panel js__files" aria-label="nats.js code">
-                        <div class="panel__head"><strong>{ "nats.js code" }</strong><span class="panel__count">{ "TypeScript of each process, type-checked in CI" }</span></div>
+                        <div class="panel__head"><strong>{ "nats.js code" }</strong><span class="panel__count">{ "TypeScript of each process, type-checked in CI; the server's config and Kubernetes manifest" }</span></div>
                         <div id="js-files" class="js__files-body">
                             { for code_files.iter().map(|f| html! {
                                 <details class="js__file"><summary>{ f.file.clone() }</summary><pre class="inspector__code js__code">{ f.source.clone() }</pre></details>

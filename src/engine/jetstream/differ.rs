@@ -173,14 +173,19 @@ mod tests {
     use crate::engine::jetstream::JsSession;
     use crate::engine::{RunLimits, Scenario, Sim};
 
-    #[test]
-    fn a_restart_differs_by_what_is_kept_and_how_the_next_event_is_numbered() {
-        let stan = Scenario::parse(include_str!("../../../www/scenarios/server-restart.json")).unwrap();
+    /// The differences between a STAN example and its translation, both run to the end.
+    fn of(text: &str) -> Vec<(SimTime, String)> {
+        let stan = Scenario::parse(text).unwrap();
         let t = translate(&stan).unwrap();
         let js = JsSession::new(t.scenario.clone(), RunLimits::default());
         let mut sim = Sim::new(stan);
         sim.run_until(js.end()).unwrap();
-        let d = differences(sim.trace(), js.history());
+        differences(sim.trace(), js.history())
+    }
+
+    #[test]
+    fn a_restart_differs_by_what_is_kept_and_how_the_next_event_is_numbered() {
+        let d = of(include_str!("../../../www/scenarios/server-restart.json"));
         let restart: Vec<(SimTime, &str)> = d.iter().filter(|(_, x)| x.contains("restart")).map(|(t, x)| (*t, x.as_str())).collect();
         assert_eq!(
             restart,
@@ -193,12 +198,7 @@ mod tests {
 
     #[test]
     fn the_course_kill_differs_by_heartbeats_against_at_once() {
-        let stan = Scenario::parse(include_str!("../../../www/scenarios/course-queue-kill-0.17.json")).unwrap();
-        let t = translate(&stan).unwrap();
-        let js = JsSession::new(t.scenario.clone(), RunLimits::default());
-        let mut sim = Sim::new(stan);
-        sim.run_until(js.end()).unwrap();
-        let d = differences(sim.trace(), js.history());
+        let d = of(include_str!("../../../www/scenarios/course-queue-kill-0.17.json"));
         let d: Vec<(SimTime, &str)> = d.iter().map(|(t, x)| (*t, x.as_str())).collect();
         assert_eq!(
             d,

@@ -346,6 +346,39 @@ pub fn files(s: &JsScenario) -> Vec<JsFile> {
     out
 }
 
+/// The server the run needs, as files beside the TypeScript: `nats-server.conf` (JetStream on,
+/// its store on disk) and `nats-js.yaml`, a Kubernetes StatefulSet and Service like the
+/// course's `nats-depl.yaml`. A StatefulSet, not a Deployment: file storage (a stream's
+/// default) survives a restart only if the store outlives the pod, so the store is a
+/// persistent volume claim. The image is the server the simulation models, 2.9.10.
+pub fn server_files(s: &JsScenario) -> Vec<JsFile> {
+    let memory: Vec<&str> = s
+        .actions
+        .iter()
+        .filter_map(|a| match &a.verb {
+            JsVerb::AddStream(st) if st.storage == Some(Storage::Memory) => Some(&*st.stream),
+            _ => None,
+        })
+        .collect();
+    let lost = if memory.is_empty() {
+        String::new()
+    } else {
+        format!("# Memory streams ({}) live in the server process only: any restart loses them.\n", memory.join(", "))
+    };
+    let conf = format!(
+        "# nats-server 2.9 with JetStream, as the simulation runs it: one server, streams on disk\n\
+         # (nats-server -c nats-server.conf). File streams and their consumers survive a restart\n\
+         # as long as store_dir does.\n{lost}port: 4222\nhttp_port: 8222\n\njetstream {{\n  store_dir: \"/data/jetstream\"\n}}\n"
+    );
+    let yaml = format!(
+        "# nats-server 2.9 with JetStream on Kubernetes (kubectl apply -f nats-js.yaml).\n\
+         # A StatefulSet with a volume claim, not the course's Deployment: the store must outlive\n\
+         # the pod, or deleting the pod (the course's way to restart the server) loses every\n\
+         # stream, as the memory store did.\n{lost}apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: nats\nspec:\n  serviceName: nats-srv\n  replicas: 1\n  selector:\n    matchLabels:\n      app: nats\n  template:\n    metadata:\n      labels:\n        app: nats\n    spec:\n      containers:\n        - name: nats\n          image: nats:2.9.10\n          args: [\"-js\", \"-sd\", \"/data/jetstream\", \"-m\", \"8222\"]\n          volumeMounts:\n            - name: store\n              mountPath: /data\n  volumeClaimTemplates:\n    - metadata:\n        name: store\n      spec:\n        accessModes: [\"ReadWriteOnce\"]\n        resources:\n          requests:\n            storage: 1Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: nats-srv\nspec:\n  selector:\n    app: nats\n  ports:\n    - name: client\n      protocol: TCP\n      port: 4222\n      targetPort: 4222\n    - name: monitoring\n      protocol: TCP\n      port: 8222\n      targetPort: 8222\n"
+    );
+    vec![JsFile { file: "nats-server.conf".into(), source: conf }, JsFile { file: "nats-js.yaml".into(), source: yaml }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,37 +416,4 @@ mod tests {
         assert!(l2.contains("js.publish(\"ticket.created\", sc.encode(\"{\\\"id\\\":\\\"123\\\"}\"))"), "{l2}");
         assert!(f[1].source.contains("// never answers"), "{}", f[1].source);
     }
-}
-
-/// The server the run needs, as files beside the TypeScript: `nats-server.conf` (JetStream on,
-/// its store on disk) and `nats-js.yaml`, a Kubernetes StatefulSet and Service like the
-/// course's `nats-depl.yaml`. A StatefulSet, not a Deployment: file storage (a stream's
-/// default) survives a restart only if the store outlives the pod, so the store is a
-/// persistent volume claim. The image is the server the simulation models, 2.9.10.
-pub fn server_files(s: &JsScenario) -> Vec<JsFile> {
-    let memory: Vec<&str> = s
-        .actions
-        .iter()
-        .filter_map(|a| match &a.verb {
-            JsVerb::AddStream(st) if st.storage == Some(Storage::Memory) => Some(&*st.stream),
-            _ => None,
-        })
-        .collect();
-    let lost = if memory.is_empty() {
-        String::new()
-    } else {
-        format!("# Memory streams ({}) live in the server process only: any restart loses them.\n", memory.join(", "))
-    };
-    let conf = format!(
-        "# nats-server 2.9 with JetStream, as the simulation runs it: one server, streams on disk\n\
-         # (nats-server -c nats-server.conf). File streams and their consumers survive a restart\n\
-         # as long as store_dir does.\n{lost}port: 4222\nhttp_port: 8222\n\njetstream {{\n  store_dir: \"/data/jetstream\"\n}}\n"
-    );
-    let yaml = format!(
-        "# nats-server 2.9 with JetStream on Kubernetes (kubectl apply -f nats-js.yaml).\n\
-         # A StatefulSet with a volume claim, not the course's Deployment: the store must outlive\n\
-         # the pod, or deleting the pod (the course's way to restart the server) loses every\n\
-         # stream, as the memory store did.\n{lost}apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: nats\nspec:\n  serviceName: nats-srv\n  replicas: 1\n  selector:\n    matchLabels:\n      app: nats\n  template:\n    metadata:\n      labels:\n        app: nats\n    spec:\n      containers:\n        - name: nats\n          image: nats:2.9.10\n          args: [\"-js\", \"-sd\", \"/data/jetstream\", \"-m\", \"8222\"]\n          volumeMounts:\n            - name: store\n              mountPath: /data\n  volumeClaimTemplates:\n    - metadata:\n        name: store\n      spec:\n        accessModes: [\"ReadWriteOnce\"]\n        resources:\n          requests:\n            storage: 1Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: nats-srv\nspec:\n  selector:\n    app: nats\n  ports:\n    - name: client\n      protocol: TCP\n      port: 4222\n      targetPort: 4222\n    - name: monitoring\n      protocol: TCP\n      port: 8222\n      targetPort: 8222\n"
-    );
-    vec![JsFile { file: "nats-server.conf".into(), source: conf }, JsFile { file: "nats-js.yaml".into(), source: yaml }]
 }

@@ -92,7 +92,7 @@ test('from an empty JetStream board to a killed deliver-group member whose messa
     { at_ms: 0, do: 'publish', client: 'p1', subject: 'orders.created', count: 10, every_ms: 100 },
   ]);
   // The nats.js code of each process follows the run.
-  await expect(page.locator('#js-files summary')).toHaveText(['setup.ts', 'l1.ts', 'l2.ts', 'p1.ts']);
+  await expect(page.locator('#js-files summary')).toHaveText(['setup.ts', 'l1.ts', 'l2.ts', 'p1.ts', 'nats-server.conf', 'nats-js.yaml']);
   await page.locator('#js-files summary', { hasText: 'setup.ts' }).click();
   await expect(page.locator('#js-files')).toContainText('await jsm.consumers.add("ORDERS", { durable_name: "c1", deliver_subject: "_deliver.ORDERS.c1", deliver_group: "orders-service", deliver_policy: DeliverPolicy.All, ack_policy: AckPolicy.Explicit, ack_wait: nanos(2000) });');
   // Undo takes the kill back: l1 runs on.

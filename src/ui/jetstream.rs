@@ -691,7 +691,7 @@ pub fn JetStreamPlayer(
                 </section>
                 if !following {
                     <section class="panel js__files" aria-label="nats.js code">
-                        <div class="panel__head"><strong>{ "nats.js code" }</strong><span class="panel__count">{ "TypeScript of each process, type-checked in CI; the server's config and Kubernetes manifest" }</span></div>
+                        <div class="panel__head"><strong>{ "nats.js code" }</strong><span class="panel__count">{ "TypeScript of each process, type-checked in CI" }</span></div>
                         <div id="js-files" class="js__files-body">
                             { for code_files.iter().map(|f| html! {
                                 <details class="js__file"><summary>{ f.file.clone() }</summary><pre class="inspector__code js__code">{ f.source.clone() }</pre></details>

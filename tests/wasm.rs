@@ -66,7 +66,15 @@ async fn the_page_mounts_draws_the_course_board_and_exposes_its_api() {
     call("seek", JsValue::from_f64(12_000.0));
     gloo_timers::future::TimeoutFuture::new(30).await;
     assert_eq!(call("now", JsValue::UNDEFINED).as_f64(), Some(12_000.0));
-    let log = root.query_selector("#trace").unwrap().unwrap().text_content().unwrap();
+    // The event log may be below the fold here: it catches up once the page is quiet.
+    let mut log = String::new();
+    for _ in 0..40 {
+        log = root.query_selector("#trace").unwrap().unwrap().text_content().unwrap();
+        if log.contains("s2 ticket:created #7 redelivered ×1") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
     assert!(log.contains("s2 ticket:created #7 redelivered ×1"), "{log}");
     // A broken scenario is refused with its place; the run is kept.
     let err = call("load", JsValue::from_str(r#"{"until_ms": 1, "actions": [{"at_ms": 0, "do": "nope"}]}"#));

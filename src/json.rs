@@ -283,6 +283,7 @@ pub fn decimal(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn decimal_reads_what_people_type_exactly_as_parse_does() {
@@ -294,7 +295,6 @@ mod tests {
             assert_eq!(decimal(bad), None, "{bad:?}");
         }
     }
-    use serde_json::json;
 
     #[test]
     fn every_refusal_names_its_place_and_what_was_found() {

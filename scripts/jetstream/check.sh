@@ -41,12 +41,17 @@ record() { # scenario-file -> $out/<name>.json
   done
   local rc=0 restart=()
   if grep -q '"restart_server"' "$f"; then
-    # restart_server: SIGTERM, wait until the process is gone (or a zombie: it exited), start
-    # it again on the same store and ports; the new PID replaces the old one in the pid file.
+    # restart_server: SIGTERM, wait until the process is gone (or a zombie: it exited; after
+    # 10 s, SIGKILL), start it again on the same store and ports; the new PID replaces the old
+    # one in the pid file.
     cat > "$out/$name.restart.sh" <<EOF
 pid=\$(cat "$out/$name.pid")
 kill -TERM "\$pid"
-while [ -e "/proc/\$pid" ] && ! grep -q '^State:.*Z' "/proc/\$pid/status" 2>/dev/null; do sleep 0.002; done
+for _ in \$(seq 5000); do
+  [ -e "/proc/\$pid" ] && ! grep -q '^State:.*Z' "/proc/\$pid/status" 2>/dev/null || break
+  sleep 0.002
+done
+kill -KILL "\$pid" 2>/dev/null || true
 "$server" -a 127.0.0.1 -p "$port" -m "$mport" -js -sd "$store" >> "$out/$name.server.log" 2>&1 &
 echo \$! > "$out/$name.pid"
 EOF

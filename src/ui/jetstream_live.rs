@@ -138,7 +138,7 @@ impl Hello {
 /// Why live mode will not run `s` on the user's server, if it will not: it never stops or
 /// restarts that server, so a run with `restart_server` stays simulated.
 pub fn refused(s: &JsScenario) -> Option<String> {
-    let at = s.actions.iter().find(|a| matches!(a.verb, crate::engine::jetstream::scenario::JsVerb::RestartServer))?.at_ms;
+    let at = s.restart_at()?;
     Some(format!(
         "This run restarts the server at {:.1} s, and live mode never stops or restarts your nats-server. Watch it simulated, or restart the server yourself and compare.",
         at as f64 / 1000.0
@@ -1015,7 +1015,7 @@ mod tests {
     fn a_run_that_restarts_the_server_is_not_run_live() {
         assert_eq!(refused(&scenario()), None);
         let text = include_str!("../../tests/jetstream/scenarios/server-restart.json");
-        let s = JsScenario::from_value(&serde_json::from_str(text).unwrap()).unwrap();
+        let s = JsScenario::parse(text).unwrap();
         assert_eq!(
             refused(&s).as_deref(),
             Some("This run restarts the server at 5.5 s, and live mode never stops or restarts your nats-server. Watch it simulated, or restart the server yourself and compare.")

@@ -146,7 +146,7 @@ pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tole
     let g = grouped(scenario);
     let plain = |e: &Value| e["event"] != "msg_dropped" && !is_grouped(e, &g);
     // The messages delivered before a restart, and what happens to them after it.
-    let restart = scenario.actions.iter().find(|a| matches!(a.verb, JsVerb::RestartServer)).map(|a| a.at_ms);
+    let restart = scenario.restart_at();
     let msg = |e: &Value| (e["stream"].as_str().unwrap_or("").to_string(), e["consumer"].as_str().unwrap_or("").to_string(), e["seq"].as_u64().unwrap_or(0));
     let held_over: BTreeSet<(String, String, u64)> = match restart {
         Some(r) => st.iter().filter(|e| e["event"] == "delivered" && t(e) < r).map(msg).collect(),

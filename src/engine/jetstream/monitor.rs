@@ -174,13 +174,15 @@ pub fn consumer_info(srv: &JsServer, ci: usize, now: SimTime) -> Value {
 /// The `/jsz` document at `now`.
 pub fn jsz(srv: &JsServer, now: SimTime, server_id: &str) -> Value {
     let live: Vec<&Consumer> = srv.consumers.iter().filter(|c| !c.deleted).collect();
+    // The streams that exist (a memory stream a restart lost does not).
+    let streams: Vec<usize> = (0..srv.streams.len()).filter(|&si| !srv.streams[si].lost).collect();
     let (memory, storage): (u64, u64) =
-        srv.streams.iter().filter(|s| !s.lost).fold((0, 0), |(m, f), s| if s.cfg.storage == Storage::Memory { (m + s.bytes, f) } else { (m, f + s.bytes) });
-    let messages: usize = srv.streams.iter().filter(|s| !s.lost).map(|s| s.msgs.len()).sum();
+        streams.iter().map(|&si| &srv.streams[si]).fold((0, 0), |(m, f), s| if s.cfg.storage == Storage::Memory { (m + s.bytes, f) } else { (m, f + s.bytes) });
+    let messages: usize = streams.iter().map(|&si| srv.streams[si].msgs.len()).sum();
     let api = json!({"total": srv.api_total, "errors": srv.api_errors});
-    let details: Vec<Value> = (0..srv.streams.len())
-        .filter(|&si| !srv.streams[si].lost)
-        .map(|si| {
+    let details: Vec<Value> = streams
+        .iter()
+        .map(|&si| {
             let s = &srv.streams[si];
             let consumers: Vec<Value> =
                 (0..srv.consumers.len()).filter(|&c| !srv.consumers[c].deleted && srv.consumers[c].stream == si).map(|c| consumer_info(srv, c, now)).collect();
@@ -205,7 +207,7 @@ pub fn jsz(srv: &JsServer, now: SimTime, server_id: &str) -> Value {
         "accounts": 1,
         "ha_assets": 0,
         "api": api,
-        "streams": srv.streams.iter().filter(|s| !s.lost).count(),
+        "streams": streams.len(),
         "consumers": live.len(),
         "messages": messages,
         "bytes": memory + storage,

@@ -654,6 +654,11 @@ struct HandleDef {
 }
 
 impl JsScenario {
+    /// When the server first restarts (`restart_server`), if it does.
+    pub fn restart_at(&self) -> Option<crate::engine::time::SimTime> {
+        self.actions.iter().find(|a| matches!(a.verb, JsVerb::RestartServer)).map(|a| a.at_ms)
+    }
+
     /// Parses and validates JetStream scenario JSON text.
     pub fn parse(text: &str) -> Result<JsScenario, ScenarioError> {
         Self::from_value(&json::parse(text)?)

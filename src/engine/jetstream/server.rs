@@ -1020,14 +1020,7 @@ impl JsServer {
     /// an ephemeral one starts its inactivity clock. `/jsz`'s API counters start again at 0.
     pub fn restart(&mut self) {
         let now = self.now;
-        let phase = match self.wall_phase {
-            Some(p) => p,
-            None => {
-                let p = self.restart_rng.below(1000);
-                self.wall_phase = Some(p);
-                p
-            }
-        };
+        let phase = *self.wall_phase.get_or_insert_with(|| self.restart_rng.below(1000));
         self.subs.clear();
         self.signal.clear();
         for st in &mut self.streams {

@@ -6,7 +6,7 @@
 use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, NODE_W};
 use super::hooks::use_playground;
 use super::state::Msg;
-use super::view_model::{full_name, shown_name};
+use super::view_model::{full_name, px, px_into, shown_name};
 use crate::embed::Control;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
@@ -199,14 +199,14 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
         <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"), (vm.geo.layout == super::board_model::Layout::Tall).then_some("board--tall"))} viewBox={format!("0 0 {width} {height}")} style={zoom_style} role="group"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
-            <rect class="board__bg" x="0" y="0" width={width.to_string()} height={height.to_string()} />
-            { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={e.x1.to_string()} y1={e.y1.to_string()} x2={e.x2.to_string()} y2={e.y2.to_string()} /> }) }
+            <rect class="board__bg" x="0" y="0" width={px(width)} height={px(height)} />
+            { for vm.edges.iter().map(|e| html! { <line class="board__edge" x1={px(e.x1)} y1={px(e.y1)} x2={px(e.x2)} y2={px(e.y2)} /> }) }
             { server(vm) }
             { for vm.groups.iter().map(|g| group(g, !g.plain && dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))), toggle(g))) }
             if !pg.view.locks(Control::Board) && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
                 <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
-                    <rect x={zone.0.to_string()} y={zone.1.to_string()} width={zone.2.to_string()} height={zone.3.to_string()} rx="8" />
-                    <text x={(zone.0 + zone.2 / 2.0).to_string()} y={(zone.1 + 26.0).to_string()} text-anchor="middle">{ "drop here: new queue group" }</text>
+                    <rect x={px(zone.0)} y={px(zone.1)} width={px(zone.2)} height={px(zone.3)} rx="8" />
+                    <text x={px(zone.0 + zone.2 / 2.0)} y={px(zone.1 + 26.0)} text-anchor="middle">{ "drop here: new queue group" }</text>
                 </g>
             }
             { for vm.nodes.iter().map(|n| {
@@ -214,39 +214,62 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
                 node(n, selected.as_deref() == Some(n.id.as_str()), offset, start_drag(n), on_key(n))
             }) }
             { for vm.pulses.iter().map(|p| html! {
-                <circle class={classes!("pulse", if p.ok { "pulse--ok" } else { "pulse--missed" })} cx={p.x.to_string()} cy={p.y.to_string()}
-                        r={(6.0 + 22.0 * p.progress).to_string()} style={format!("opacity:{:.2}", (1.0 - p.progress).max(0.0))} />
+                <circle class={classes!("pulse", if p.ok { "pulse--ok" } else { "pulse--missed" })} cx={px(p.x)} cy={px(p.y)}
+                        r={px(6.0 + 22.0 * p.progress)} style={format!("opacity:{:.2}", (1.0 - p.progress).max(0.0))} />
             }) }
-            { for vm.dots.iter().map(|d| {
-                let class = match d.kind { DotKind::Publish => "dot dot--publish", DotKind::Deliver => "dot dot--deliver", DotKind::Redeliver => "dot dot--redeliver", DotKind::Ack => "dot dot--ack" };
-                html! { <g class={class}><circle cx={d.x.to_string()} cy={d.y.to_string()} r="7" /><text x={d.x.to_string()} y={(d.y + 3.5).to_string()} text-anchor="middle">{ d.seq }</text></g> }
-            }) }
+            { for dot_layers(&vm.dots) }
         </svg>
     }
+}
+
+/// The dots, one shape per kind (in the model's drawing order), each circle a subpath: a busy
+/// run's hundreds of dots are a handful of elements, not a `<g>`, `<circle>` and `<text>` each.
+fn dot_layers(dots: &[super::board_model::DotVm]) -> impl Iterator<Item = Html> + '_ {
+    dots.chunk_by(|a, b| a.kind == b.kind).map(|run| {
+        let class = match run[0].kind {
+            DotKind::Publish => "dot dot--publish",
+            DotKind::Deliver => "dot dot--deliver",
+            DotKind::Redeliver => "dot dot--redeliver",
+            DotKind::Ack => "dot dot--ack",
+        };
+        let mut d = String::new();
+        for dot in run {
+            d.push('M');
+            px_into(&mut d, dot.x - 7.0);
+            d.push(' ');
+            px_into(&mut d, dot.y);
+            d.push_str("a7 7 0 1 0 14 0a7 7 0 1 0-14 0");
+        }
+        html! {
+            <g {class}><path {d} />
+                { for run.iter().filter(|d| d.label).map(|d| html! { <text x={px(d.x)} y={px(d.y + 3.5)} text-anchor="middle">{ d.seq }</text> }) }
+            </g>
+        }
+    })
 }
 
 fn server(vm: &BoardVm) -> Html {
     let (sx, sy, sw) = (vm.geo.server_x, vm.geo.server_y, vm.geo.server_w);
     html! {
         <g class="server">
-            <rect class="server__box" x={sx.to_string()} y={sy.to_string()} width={sw.to_string()} height={vm.server_h.to_string()} rx="10" />
-            <text class="server__title" x={(sx + 14.0).to_string()} y={(sy + 22.0).to_string()}>{ vm.server_label.clone() }</text>
-            if vm.channels.is_empty() { <text class="server__empty" x={(sx + 14.0).to_string()} y={(sy + 60.0).to_string()}>{ "no channels yet" }</text> }
+            <rect class="server__box" x={px(sx)} y={px(sy)} width={px(sw)} height={px(vm.server_h)} rx="10" />
+            <text class="server__title" x={px(sx + 14.0)} y={px(sy + 22.0)}>{ vm.server_label.clone() }</text>
+            if vm.channels.is_empty() { <text class="server__empty" x={px(sx + 14.0)} y={px(sy + 60.0)}>{ "no channels yet" }</text> }
             { for vm.channels.iter().map(|c| {
                 let stored = if c.msgs == 0 && c.last == 0 { "empty".to_string() } else { format!("seq {}…{} · {} msgs{}", c.first, c.last, c.msgs, if c.dropped > 0 { format!(" · {} dropped", c.dropped) } else { String::new() }) };
                 let info = format!("{stored} · {} sub{}", c.subs, if c.subs == 1 { "" } else { "s" });
                 html! {
                     <g class="channel">
-                        <text class="channel__name" x={(sx + 14.0).to_string()} y={(c.y + 14.0).to_string()}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 30) }</text>
-                        <text class="channel__info" x={(sx + 14.0).to_string()} y={(c.y + 30.0).to_string()}>{ info }</text>
+                        <text class="channel__name" x={px(sx + 14.0)} y={px(c.y + 14.0)}><title>{ full_name(&c.name) }</title>{ shown_name(&c.name, 30) }</text>
+                        <text class="channel__info" x={px(sx + 14.0)} y={px(c.y + 30.0)}>{ info }</text>
                         { for c.offline.iter().enumerate().map(|(i, o)| html! {
-                            <text class="channel__offline" x={(sx + 14.0).to_string()} y={(c.y + 72.0 + 14.0 * i as f64).to_string()}>
+                            <text class="channel__offline" x={px(sx + 14.0)} y={px(c.y + 72.0 + 14.0 * i as f64)}>
                                 <title>{ full_name(o) }</title>{ shown_name(o, ((sw - 28.0) / 6.2) as usize) }</text>
                         }) }
                         { for c.recent.iter().enumerate().map(|(i, seq)| html! {
                             <g class="channel__msg">
-                                <rect x={(sx + 14.0 + i as f64 * 31.0).to_string()} y={(c.y + 38.0).to_string()} width="28" height="20" rx="3" />
-                                <text x={(sx + 28.0 + i as f64 * 31.0).to_string()} y={(c.y + 52.0).to_string()} text-anchor="middle">{ seq }</text>
+                                <rect x={px(sx + 14.0 + i as f64 * 31.0)} y={px(c.y + 38.0)} width="28" height="20" rx="3" />
+                                <text x={px(sx + 28.0 + i as f64 * 31.0)} y={px(c.y + 52.0)} text-anchor="middle">{ seq }</text>
                             </g>
                         }) }
                     </g>
@@ -272,15 +295,15 @@ fn group(g: &GroupVm, hot: bool, toggle: Callback<()>) -> Html {
     });
     html! {
         <g class={classes!("group", hot.then_some("group--hot"), g.plain.then_some("group--plain"))}>
-            <rect class="group__box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
-            <text x={(g.x + 10.0).to_string()} y={(g.y + 17.0).to_string()}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
+            <rect class="group__box" x={px(g.x)} y={px(g.y)} width={px(g.w)} height={px(g.h)} rx="10" />
+            <text x={px(g.x + 10.0)} y={px(g.y + 17.0)}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
             if let Some(d) = &g.durable {
-                <text class="group__durable" x={(g.x + 10.0).to_string()} y={(g.y + 30.0).to_string()}><title>{ full_name(d) }</title>{ format!("durable {}{}", shown_name(d, 28), if g.shadow { " · offline shadow" } else { "" }) }</text>
+                <text class="group__durable" x={px(g.x + 10.0)} y={px(g.y + 30.0)}><title>{ full_name(d) }</title>{ format!("durable {}{}", shown_name(d, 28), if g.shadow { " · offline shadow" } else { "" }) }</text>
             }
             if g.collapsible {
                 <g class="group__more" role="button" tabindex="0" aria-expanded={(g.hidden == 0).to_string()} onclick={on_click} onkeydown={on_key}>
-                    <rect x={(g.x + 12.0).to_string()} y={(g.y + g.h - 34.0).to_string()} width={(g.w - 24.0).to_string()} height="24" rx="6" />
-                    <text x={(g.x + g.w / 2.0).to_string()} y={(g.y + g.h - 18.0).to_string()} text-anchor="middle">
+                    <rect x={px(g.x + 12.0)} y={px(g.y + g.h - 34.0)} width={px(g.w - 24.0)} height="24" rx="6" />
+                    <text x={px(g.x + g.w / 2.0)} y={px(g.y + g.h - 18.0)} text-anchor="middle">
                         { match (g.plain, g.hidden > 0) {
                             (false, true) => format!("+ {} more · {} members (show)", g.hidden, g.members),
                             (false, false) => format!("{} members (collapse)", g.members),
@@ -354,12 +377,12 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
         offset.is_some().then_some("node--dragging")
     );
     html! {
-        <g class={class} transform={format!("translate({},{})", n.x + dx, n.y + dy)} onpointerdown={on_down} onkeydown={on_key} data-client={n.id.clone()}
+        <g class={class} transform={format!("translate({},{})", px(n.x + dx), px(n.y + dy))} onpointerdown={on_down} onkeydown={on_key} data-client={n.id.clone()}
            tabindex="0" role="button" aria-pressed={selected.to_string()}>
             // The title is the node's name for assistive technology and its tooltip: kind,
             // id, state and error (an aria-label would not contain all the text drawn).
             <title>{ node_label(n) }</title>
-            <rect class="node__box" width={NODE_W.to_string()} height={n.h.to_string()} rx="8" />
+            <rect class="node__box" width={px(NODE_W)} height={px(n.h)} rx="8" />
             <text class="node__id" x="10" y="18">{ if n.listener { "listener " } else { "publisher " } }{ shown_name(&n.id, 22) }</text>
             <text class="node__status" x="10" y="34">{ status }</text>
             if let Some(s2) = &n.status2 { <text class="node__status node__status--2" x="10" y="48">{ s2.clone() }</text> }
@@ -368,10 +391,10 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
                     let y = top + 18.0 * k as f64;
                     html! {
                         <g class={classes!("node__sub", s.stalled.then_some("node__sub--stalled"), s.failing.then_some("node__sub--failing"))}>
-                            <text x="24" y={y.to_string()}>{ sub_line(s) }</text>
+                            <text x="24" y={px(y)}>{ sub_line(s) }</text>
                             if let Some(p) = s.ack_progress {
-                                <circle class="node__ring-bg" cx="12" cy={(y - 4.0).to_string()} r="6" />
-                                <circle class="node__ring" cx="12" cy={(y - 4.0).to_string()} r="6" pathLength="100" stroke-dasharray={format!("{:.1} 100", p * 100.0)} transform={format!("rotate(-90 12 {})", y - 4.0)} />
+                                <circle class="node__ring-bg" cx="12" cy={px(y - 4.0)} r="6" />
+                                <circle class="node__ring" cx="12" cy={px(y - 4.0)} r="6" pathLength="100" stroke-dasharray={format!("{:.1} 100", p * 100.0)} transform={format!("rotate(-90 12 {})", px(y - 4.0))} />
                             }
                         </g>
                     }
@@ -379,7 +402,7 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
             } else if let Some(err) = &n.error {
                 <text class="node__error" x="10" y="50">{ shown_name(err, ERROR_CHARS) }</text>
             }
-            if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={(n.h - 6.0).to_string()}>{ shown_name(err, ERROR_CHARS) }</text> } }
+            if n.listener { if let Some(err) = &n.error { <text class="node__error" x="10" y={px(n.h - 6.0)}>{ shown_name(err, ERROR_CHARS) }</text> } }
         </g>
     }
 }

@@ -7,7 +7,7 @@
 use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::{describe, visible, Lane, LaneKind, Mark, MarkKind, SpanKind, Timeline};
-use super::view_model::{full_name, seconds, shown_name};
+use super::view_model::{full_name, px, px_into, seconds, shown_name};
 use crate::engine::SimTime;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, PointerEvent, WheelEvent};
@@ -247,11 +247,11 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                      onpointerleave={{ let h = hover.clone(); Callback::from(move |_: PointerEvent| h.set(None)) }}
                      data-t0={v.t0.to_string()} data-t1={t1.to_string()}>
                     <style>{ STYLE }</style>
-                    <rect class="tl-bg" x="0" y="0" width={W.to_string()} height={height.to_string()} />
+                    <rect class="tl-bg" x="0" y="0" width={px(W)} height={px(height)} />
                     { for ticks.iter().map(|t| {
                         let x = x_of(*t, &v);
-                        html! { <g><line class="tl-grid" x1={x.to_string()} y1={AXIS_H.to_string()} x2={x.to_string()} y2={height.to_string()} />
-                                   <text class="tl-axis" x={x.to_string()} y="14" text-anchor="middle">{ seconds(*t) }</text></g> }
+                        html! { <g><line class="tl-grid" x1={px(x)} y1={px(AXIS_H)} x2={px(x)} y2={px(height)} />
+                                   <text class="tl-axis" x={px(x)} y="14" text-anchor="middle">{ seconds(*t) }</text></g> }
                     }) }
                     { for rows.iter().enumerate().map(|(row, &i)| {
                         let lane = &tl.lanes[i];
@@ -273,38 +273,38 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                         marks_drawn += drawn.count;
                         let dim = sel.is_some();
                         let marks: Vec<Html> = drawn.paths.into_iter().map(|(k, d)| html! {
-                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={(2.0 * mark_r(k, false)).to_string()} d={d} />
+                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={px(2.0 * mark_r(k, false))} d={d} />
                         }).chain(drawn.labels.into_iter().map(|(x, seq)| html! {
-                            <text class="tl-seq" x={format!("{x:.1}")} y={(mid - 5.0).to_string()} text-anchor="middle">{ seq }</text>
+                            <text class="tl-seq" x={px(x)} y={px(mid - 5.0)} text-anchor="middle">{ seq }</text>
                         })).chain(drawn.highlighted.into_iter().map(|(x, y, m)| html! { <>
-                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={x.to_string()} cy={y.to_string()} r={mark_r(m.kind, true).to_string()}>
+                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={px(x)} cy={px(y)} r={px(mark_r(m.kind, true))}>
                                 <title>{ label_of(&pg, &m).unwrap_or_default() }</title></circle>
-                            <text class="tl-seq" x={x.to_string()} y={(mid - 6.0).to_string()} text-anchor="middle">{ m.seq }</text>
+                            <text class="tl-seq" x={px(x)} y={px(mid - 6.0)} text-anchor="middle">{ m.seq }</text>
                         </> })).collect();
                         html! {
                             <g class="tl-lanes" data-lane={lane.label.clone()}>
-                                <rect class={if row % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={y.to_string()} width={W.to_string()} height={LANE_H.to_string()} />
+                                <rect class={if row % 2 == 1 { "tl-lane tl-lane--alt" } else { "tl-lane" }} x="0" y={px(y)} width={px(W)} height={px(LANE_H)} />
                                 { for spans }
                                 { for marks }
-                                <rect class="tl-hit" x={GUTTER.to_string()} y={y.to_string()} width={(W - GUTTER).to_string()} height={LANE_H.to_string()}
+                                <rect class="tl-hit" x={px(GUTTER)} y={px(y)} width={px(W - GUTTER)} height={px(LANE_H)}
                                       onpointerdown={lane_hit(i)} data-lane-hit={lane.label.clone()} />
                                 <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
-                                      x="6" y={(mid + 4.0).to_string()} onpointerdown={on_label} onkeydown={on_label_key}
+                                      x="6" y={px(mid + 4.0)} onpointerdown={on_label} onkeydown={on_label_key}
                                       tabindex={focusable.then_some("0")} role={focusable.then_some("button")} aria-pressed={focusable.then(|| is_sel.to_string())}><title>{ full_name(&lane.label) }</title>{ shown_name(&lane.label, LABEL_CHARS) }</text>
                             </g>
                         }
                     }) }
                     { for tl.restarts.iter().filter(|t| **t >= v.t0 && **t <= t1).map(|t| html! {
-                        <line class="tl-restart" x1={x_of(*t, &v).to_string()} y1={AXIS_H.to_string()} x2={x_of(*t, &v).to_string()} y2={height.to_string()}><title>{ format!("server restarted at {}", seconds(*t)) }</title></line>
+                        <line class="tl-restart" x1={px(x_of(*t, &v))} y1={px(AXIS_H)} x2={px(x_of(*t, &v))} y2={px(height)}><title>{ format!("server restarted at {}", seconds(*t)) }</title></line>
                     }) }
                     if let Some((hx, hy, label)) = &*hover {
                         <g class="tl-tip" pointer-events="none">
-                            <rect x={(hx.min(W - 330.0) - 2.0).to_string()} y={(hy - 17.0).max(0.0).to_string()} width="330" height="16" rx="3" />
-                            <text x={hx.min(W - 330.0).to_string()} y={(hy - 5.0).max(12.0).to_string()}>{ label.clone() }</text>
+                            <rect x={px(hx.min(W - 330.0) - 2.0)} y={px((hy - 17.0).max(0.0))} width="330" height="16" rx="3" />
+                            <text x={px(hx.min(W - 330.0))} y={px((hy - 5.0).max(12.0))}>{ label.clone() }</text>
                         </g>
                     }
                     if now >= v.t0 && now <= t1 {
-                        <line class="tl-cursor" x1={x_of(now, &v).to_string()} y1="0" x2={x_of(now, &v).to_string()} y2={height.to_string()} />
+                        <line class="tl-cursor" x1={px(x_of(now, &v))} y1="0" x2={px(x_of(now, &v))} y2={px(height)} />
                     }
                 </svg>
             </div>
@@ -397,9 +397,9 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
             SpanKind::AckWait if waits <= SPANS_EACH || (sel.is_some() && s.msg == sel) => {
                 let dim = sel.is_some() && s.msg != sel;
                 out.push(html! { <g class={classes!(dim.then_some("tl-dim"))}>
-                    <line class="tl-wait" x1={a.to_string()} y1={(mid + 5.0).to_string()} x2={b.to_string()} y2={(mid + 5.0).to_string()} />
+                    <line class="tl-wait" x1={px(a)} y1={px(mid + 5.0)} x2={px(b)} y2={px(mid + 5.0)} />
                     if let Some(x) = expiry {
-                        <line class="tl-expiry" x1={x_of(x, v).to_string()} y1={(mid + 1.0).to_string()} x2={x_of(x, v).to_string()} y2={(mid + 9.0).to_string()}>
+                        <line class="tl-expiry" x1={px(x_of(x, v))} y1={px(mid + 1.0)} x2={px(x_of(x, v))} y2={px(mid + 9.0)}>
                             <title>{ format!("ack wait of #{} expires at {}", s.msg.map_or(0, |m| m.1), seconds(x)) }</title></line>
                     }
                 </g> });
@@ -422,17 +422,25 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
                     SpanKind::Offline => "tl-span--offline",
                     _ => "tl-span--disconnected",
                 };
-                out.push(html! { <rect class={class} x={a.to_string()} y={(y + 2.0).to_string()} width={(b - a).max(1.0).to_string()} height={(LANE_H - 4.0).to_string()} /> });
+                out.push(html! { <rect class={class} x={px(a)} y={px(y + 2.0)} width={px((b - a).max(1.0))} height={px(LANE_H - 4.0)} /> });
             }
         }
     }
     if !merged.is_empty() {
-        let d: String = merged.iter().map(|(a, b)| format!("M{a:.1} {:.1}H{:.1}", mid + 5.0, b.max(a + 0.5))).collect();
+        let mut d = String::new();
+        for (a, b) in &merged {
+            path_to(&mut d, 'M', *a, mid + 5.0);
+            path_to(&mut d, 'H', b.max(a + 0.5), f64::NAN);
+        }
         let dim = sel.is_some();
         out.push(html! { <path class={classes!("tl-wait", dim.then_some("tl-dim"))} d={d} /> });
     }
     if !ticks.is_empty() {
-        let d: String = ticks.iter().map(|x| format!("M{x:.1} {:.1}V{:.1}", mid + 1.0, mid + 9.0)).collect();
+        let mut d = String::new();
+        for x in &ticks {
+            path_to(&mut d, 'M', *x, mid + 1.0);
+            path_to(&mut d, 'V', mid + 9.0, f64::NAN);
+        }
         out.push(html! { <path class={classes!("tl-expiry", sel.is_some().then_some("tl-dim"))} d={d} /> });
     }
     out
@@ -451,10 +459,25 @@ fn label_of(pg: &super::hooks::Playground, m: &Mark) -> Option<String> {
 
 /// Appends a run of marks (a dot when `a == b`) to its kind's path.
 fn segment(out: &mut Drawn, kind: MarkKind, a: f64, b: f64, mid: f64) {
-    let d = format!("M{a:.1} {:.1}H{b:.1}", mid + kind.dy());
-    match out.paths.iter_mut().find(|p| p.0 == kind) {
-        Some(p) => p.1.push_str(&d),
-        None => out.paths.push((kind, d)),
+    let k = match out.paths.iter().position(|p| p.0 == kind) {
+        Some(k) => k,
+        None => {
+            out.paths.push((kind, String::new()));
+            out.paths.len() - 1
+        }
+    };
+    let d = &mut out.paths[k].1;
+    path_to(d, 'M', a, mid + kind.dy());
+    path_to(d, 'H', b, f64::NAN);
+}
+
+/// One path command: `M x y`, or `H x` / `V y` when `second` is NaN.
+fn path_to(d: &mut String, cmd: char, first: f64, second: f64) {
+    d.push(cmd);
+    px_into(d, first);
+    if !second.is_nan() {
+        d.push(' ');
+        px_into(d, second);
     }
 }
 

@@ -832,9 +832,12 @@ impl PlaygroundState {
             s.now()
         };
         self.work = None;
-        // The first slice runs inside the gesture's own task, which also renders the board:
-        // a fifth of a slice keeps that task short; a near seek still ends in it.
-        self.slice_of(Work { target: t, from }, SLICE_EVENTS / 5);
+        // The first slice runs inside the gesture's own task, which also renders the board.
+        // A seek within the simulated run replays from a checkpoint at most
+        // SNAPSHOT_EVERY_EVENTS events before its target (~15 ms of wasm): that much ends in
+        // this task, so the board draws once, at the target, not once part way and again
+        // there. Only a seek past what was simulated goes on in slices, with the progress bar.
+        self.slice_of(Work { target: t, from }, crate::engine::session::SNAPSHOT_EVERY_EVENTS);
     }
 
     /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the

@@ -826,18 +826,20 @@ impl PlaygroundState {
     fn seek(&mut self, t: SimTime) {
         let t = t.min(MAX_UNTIL_MS);
         self.settled_at = None;
-        let from = {
+        let (from, known) = {
             let mut s = self.session.borrow_mut();
             s.rewind(t);
-            s.now()
+            (s.now(), t <= s.horizon())
         };
         self.work = None;
         // The first slice runs inside the gesture's own task, which also renders the board.
         // A seek within the simulated run replays from a checkpoint at most
         // SNAPSHOT_EVERY_EVENTS events before its target (~15 ms of wasm): that much ends in
         // this task, so the board draws once, at the target, not once part way and again
-        // there. Only a seek past what was simulated goes on in slices, with the progress bar.
-        self.slice_of(Work { target: t, from }, crate::engine::session::SNAPSHOT_EVERY_EVENTS);
+        // there. A seek past what was simulated starts with a fifth of a slice (the task
+        // stays short) and goes on in slices, with the progress bar.
+        let first = if known { crate::engine::session::SNAPSHOT_EVERY_EVENTS } else { SLICE_EVENTS / 5 };
+        self.slice_of(Work { target: t, from }, first);
     }
 
     /// Closes the subscription and subscribes again (new handle) with `opts`, keeping the
@@ -1165,6 +1167,33 @@ mod tests {
             drop(sess);
             assert_eq!(subs_at(&s).iter().filter(|(c, _)| c == "l2").count(), 1, "{v}");
             assert_eq!(node(&s, "l2").unwrap().health, crate::ui::board_model::Health::Running, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_seek_within_the_simulated_run_ends_in_one_task_and_one_past_it_goes_on_in_slices() {
+        // 4,000 publishes a millisecond apart to a listener: ~4 trace events each.
+        let text = r#"{"seed": 1, "until_ms": 10000, "actions": [
+            {"at_ms": 0, "do": "connect", "client": "pub"}, {"at_ms": 0, "do": "connect", "client": "l1"},
+            {"at_ms": 0, "do": "subscribe", "client": "l1", "sub": "s1", "channel": "c"},
+            {"at_ms": 1000, "do": "publish", "client": "pub", "channel": "c", "data": "x", "count": 4000, "every_ms": 1}]}"#;
+        let mut s = PlaygroundState::new(Scenario::parse(text).unwrap());
+        // Past the horizon: a fifth of a slice in the gesture's task, then slices.
+        s.apply(Msg::Seek(4_000));
+        assert!(s.work.is_some(), "{} events simulated in the first task", s.session.borrow().sim().trace().len());
+        let mut slices = 0;
+        while s.work.is_some() {
+            s.apply(Msg::Continue);
+            slices += 1;
+        }
+        assert_eq!(s.session.borrow().now(), 4_000);
+        let events = s.session.borrow().sim().trace().len();
+        assert!(events > 12_000 && slices >= 1, "{events} events in {slices} more slices");
+        // Back and forth within what was simulated: each seek ends at once (no slices).
+        for t in [1_500, 3_900, 2_000, 4_000] {
+            s.apply(Msg::Seek(t));
+            assert!(s.work.is_none(), "seek to {t} left work");
+            assert_eq!(s.session.borrow().now(), t);
         }
     }
 

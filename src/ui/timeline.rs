@@ -102,6 +102,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
     let kick = use_state(|| 0u32);
     let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let cached = use_mut_ref(|| (Html::default(), *view, pg.selected_msg.clone(), (*hover).clone(), 0u32));
+    let drawn_at = use_mut_ref(|| None::<f64>);
     {
         let c = cached.borrow();
         // While a long simulation runs in slices, the timeline waits (the progress banner
@@ -118,9 +119,19 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
             // Build on in the next macrotask, without waiting for a gesture.
             let kick = kick.clone();
             *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, move || kick.set(kick.wrapping_add(1))));
+            // Catching up with a long history (a heavy run just opened: ~17 slices) draws
+            // what is built at most four times a second, so that seeks meanwhile cost a
+            // seek, not a timeline too; what the user changed here (view, selection, hover)
+            // draws at once.
+            let c = cached.borrow();
+            let recent = drawn_at.borrow().is_some_and(|t| js_sys::Date::now() - t < 250.0);
+            if recent && c.1 == *view && c.2 == pg.selected_msg && c.3 == *hover {
+                return c.0.clone();
+            }
         }
         (s.now(), s.horizon())
     };
+    *drawn_at.borrow_mut() = Some(js_sys::Date::now());
     let v = if view.follow { View { t0: now.saturating_sub(view.span), ..*view } } else { *view };
     let t1 = v.t0 + v.span;
     let tl = model.borrow();

@@ -414,3 +414,23 @@ test("a listener with two subscriptions: the inspector has a tab per subscriptio
   await tabs.nth(0).click();
   await expect(page.locator('#opt-manual')).not.toBeChecked();
 });
+
+test('messages in flight: one shape per kind with readable labels, coloured like the legend', async ({ page }) => {
+  // At 6.2 s of the course: #6 was published at 6.0 s and l2 acked it the instant it got it,
+  // so its ack, going back, covers its delivery (which is not drawn).
+  await page.goto('/?t=6200');
+  await page.waitForFunction(() => (window as any).natsPlayground?.now() === 6200);
+  const board = page.locator('svg.board');
+  await expect(board.locator('g.dot')).toHaveCount(2);
+  await expect(board.locator('g.dot--publish path')).toHaveCount(1);
+  await expect(board.locator('g.dot--publish text')).toHaveText('6');
+  await expect(board.locator('g.dot--ack text')).toHaveText('6');
+  await expect(board.locator('g.dot--deliver')).toHaveCount(0);
+  const fill = (sel: string) => page.locator(sel).first().evaluate((e) => getComputedStyle(e).fill);
+  for (const kind of ['publish', 'ack']) {
+    const onBoard = await fill(`svg.board g.dot--${kind} path`);
+    expect(onBoard).not.toBe('rgb(0, 0, 0)');
+    expect(await fill(`.legend g.dot--${kind} circle`)).toBe(onBoard);
+  }
+  expect(await fill('.legend g.dot--deliver circle')).not.toBe('rgb(0, 0, 0)');
+});

@@ -31,8 +31,10 @@ fn next_generation() -> u64 {
 
 /// Most virtual time between checkpoints.
 pub const SNAPSHOT_EVERY_MS: u64 = 5_000;
-/// Most trace events between checkpoints (in a stretch busier than this per 5 s).
-pub const SNAPSHOT_EVERY_EVENTS: u64 = 50_000;
+/// Most trace events between checkpoints (in a stretch busier than this per 5 s): a seek
+/// replays at most about this many (~4 ms of wasm). A checkpoint is cheap, since the
+/// channels' stored messages are shared between checkpoints (`broker::channel::Msgs`).
+pub const SNAPSHOT_EVERY_EVENTS: u64 = 12_500;
 /// Fewest queue events between checkpoints on the 5 s grid: a quiet run (heartbeats only)
 /// replays cheaply, so it keeps few checkpoints and its memory follows its trace, not its
 /// duration.
@@ -482,11 +484,12 @@ mod tests {
         let mut quiet = Session::new(course());
         quiet.advance_to(40_000).unwrap();
         assert_eq!(quiet.snapshots.keys().copied().collect::<Vec<_>>(), vec![0]);
-        // With 25,000 more publishes, one per ms from 100 ms, every 5 s grid point is due.
+        // With 12,500 more publishes, one every 2 ms from 100 ms (~10,000 events per 5 s,
+        // fewer than SNAPSHOT_EVERY_EVENTS), every 5 s grid point is due.
         let mut sc = course();
         sc.actions.push(Action {
             at_ms: 100,
-            verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 25_000, every_ms: 1, template: false },
+            verb: Verb::Publish { client: "pub".into(), channel: "ticket:created".into(), data: "x".into(), count: 12_500, every_ms: 2, template: false },
         });
         let mut s = Session::new(sc);
         let mut slices = 0;

@@ -162,7 +162,7 @@ impl Broker {
             return;
         }
         let ch = self.channels.remove(name).expect("channel");
-        for m in &ch.store.msgs {
+        for m in ch.store.msgs.iter() {
             fx.trace(TraceKind::MsgDropped { channel: name.clone(), seq: m.seq, reason: DropReason::ChannelDeleted });
         }
         for id in ch.durables.values().copied().chain(ch.qsubs.values().filter_map(|q| q.shadow)) {

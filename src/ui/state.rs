@@ -834,7 +834,7 @@ impl PlaygroundState {
         self.work = None;
         // The first slice runs inside the gesture's own task, which also renders the board.
         // A seek within the simulated run replays from a checkpoint at most
-        // SNAPSHOT_EVERY_EVENTS events before its target (~15 ms of wasm): that much ends in
+        // SNAPSHOT_EVERY_EVENTS events before its target (~4 ms of wasm): that much ends in
         // this task, so the board draws once, at the target, not once part way and again
         // there. A seek past what was simulated starts with a fifth of a slice (the task
         // stays short) and goes on in slices, with the progress bar.

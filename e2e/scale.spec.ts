@@ -45,6 +45,12 @@ test('a 690,000-event run opens in slices with progress, stays responsive, and s
     await page.evaluate((t) => (window as any).natsPlayground.seek(t), t);
     await page.waitForFunction((t) => (window as any).natsPlayground.now() === t, t);
   }
+  // At 45 s every channel stores five-digit seqs: drawn smaller, each inside its 28 px box.
+  const box = page.locator('svg.board g.channel__msg--long').first();
+  await expect(box).toBeVisible();
+  const [rect, text] = [(await box.locator('rect').boundingBox())!, (await box.locator('text').boundingBox())!];
+  expect(text.width).toBeGreaterThan(0);
+  expect(text.width).toBeLessThanOrEqual(rect.width);
   // The timeline drew a bounded number of marks (one per pixel column and kind at most),
   // once it caught up with the history (in slices of its own, drawn four times a second).
   const marks = () => page.locator('.timeline__foot').getAttribute('data-marks').then(Number);

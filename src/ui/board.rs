@@ -266,11 +266,18 @@ fn server(vm: &BoardVm) -> Html {
                             <text class="channel__offline" x={px(sx + 14.0)} y={px(c.y + 72.0 + 14.0 * i as f64)}>
                                 <title>{ full_name(o) }</title>{ shown_name(o, ((sw - 28.0) / 6.2) as usize) }</text>
                         }) }
-                        { for c.recent.iter().enumerate().map(|(i, seq)| html! {
-                            <g class="channel__msg">
-                                <rect x={px(sx + 14.0 + i as f64 * 31.0)} y={px(c.y + 38.0)} width="28" height="20" rx="3" />
-                                <text x={px(sx + 28.0 + i as f64 * 31.0)} y={px(c.y + 52.0)} text-anchor="middle">{ seq }</text>
-                            </g>
+                        { for c.recent.iter().enumerate().map(|(i, seq)| {
+                            // A box is 28 px wide: five digits in a smaller font, more squeezed
+                            // into 26 px (a run of a million messages), never past the box.
+                            let digits = seq.checked_ilog10().unwrap_or(0) + 1;
+                            let class = match digits { 0..=4 => "channel__msg", 5 => "channel__msg channel__msg--long", _ => "channel__msg channel__msg--longer" };
+                            html! {
+                                <g {class}>
+                                    <rect x={px(sx + 14.0 + i as f64 * 31.0)} y={px(c.y + 38.0)} width="28" height="20" rx="3" />
+                                    <text x={px(sx + 28.0 + i as f64 * 31.0)} y={px(c.y + 52.0)} text-anchor="middle"
+                                          textLength={(digits > 5).then_some("26")} lengthAdjust={(digits > 5).then_some("spacingAndGlyphs")}>{ seq }</text>
+                                </g>
+                            }
                         }) }
                     </g>
                 }

@@ -6,7 +6,7 @@
 use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, NODE_W};
 use super::hooks::use_playground;
 use super::state::Msg;
-use super::view_model::{full_name, px, px_into, shown_name};
+use super::view_model::{digits, full_name, px, px_into, shown_name};
 use crate::embed::Control;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
@@ -269,13 +269,13 @@ fn server(vm: &BoardVm) -> Html {
                         { for c.recent.iter().enumerate().map(|(i, seq)| {
                             // A box is 28 px wide: five digits in a smaller font, more squeezed
                             // into 26 px (a run of a million messages), never past the box.
-                            let digits = seq.checked_ilog10().unwrap_or(0) + 1;
-                            let class = match digits { 0..=4 => "channel__msg", 5 => "channel__msg channel__msg--long", _ => "channel__msg channel__msg--longer" };
+                            let n = digits(*seq);
+                            let class = match n { 0..=4 => "channel__msg", 5 => "channel__msg channel__msg--long", _ => "channel__msg channel__msg--longer" };
                             html! {
                                 <g {class}>
                                     <rect x={px(sx + 14.0 + i as f64 * 31.0)} y={px(c.y + 38.0)} width="28" height="20" rx="3" />
                                     <text x={px(sx + 28.0 + i as f64 * 31.0)} y={px(c.y + 52.0)} text-anchor="middle"
-                                          textLength={(digits > 5).then_some("26")} lengthAdjust={(digits > 5).then_some("spacingAndGlyphs")}>{ seq }</text>
+                                          textLength={(n > 5).then_some("26")} lengthAdjust={(n > 5).then_some("spacingAndGlyphs")}>{ seq }</text>
                                 </g>
                             }
                         }) }

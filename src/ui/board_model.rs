@@ -845,8 +845,7 @@ pub fn cull_dots(dots: &mut Vec<DotVm>) {
     }
     for k in (0..dots.len()).rev() {
         let (d, above) = (&dots[k], &dots[k + 1..]);
-        let digits = d.seq.checked_ilog10().unwrap_or(0) as f64 + 1.0;
-        let half = (digits * 5.2 / 2.0).max(DOT_HIDDEN) + DOT_HIDDEN;
+        let half = (super::view_model::digits(d.seq) as f64 * 5.2 / 2.0).max(DOT_HIDDEN) + DOT_HIDDEN;
         let label = !above.iter().any(|a| (a.x - d.x).abs() < half && (a.y - d.y).abs() < 2.0 * DOT_HIDDEN);
         dots[k].label = label;
     }

@@ -440,8 +440,8 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
     if !merged.is_empty() {
         let mut d = String::new();
         for (a, b) in &merged {
-            path_to(&mut d, 'M', *a, mid + 5.0);
-            path_to(&mut d, 'H', b.max(a + 0.5), f64::NAN);
+            path_to(&mut d, 'M', *a, Some(mid + 5.0));
+            path_to(&mut d, 'H', b.max(a + 0.5), None);
         }
         let dim = sel.is_some();
         out.push(html! { <path class={classes!("tl-wait", dim.then_some("tl-dim"))} d={d} /> });
@@ -449,8 +449,8 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
     if !ticks.is_empty() {
         let mut d = String::new();
         for x in &ticks {
-            path_to(&mut d, 'M', *x, mid + 1.0);
-            path_to(&mut d, 'V', mid + 9.0, f64::NAN);
+            path_to(&mut d, 'M', *x, Some(mid + 1.0));
+            path_to(&mut d, 'V', mid + 9.0, None);
         }
         out.push(html! { <path class={classes!("tl-expiry", sel.is_some().then_some("tl-dim"))} d={d} /> });
     }
@@ -478,15 +478,15 @@ fn segment(out: &mut Drawn, kind: MarkKind, a: f64, b: f64, mid: f64) {
         }
     };
     let d = &mut out.paths[k].1;
-    path_to(d, 'M', a, mid + kind.dy());
-    path_to(d, 'H', b, f64::NAN);
+    path_to(d, 'M', a, Some(mid + kind.dy()));
+    path_to(d, 'H', b, None);
 }
 
-/// One path command: `M x y`, or `H x` / `V y` when `second` is NaN.
-fn path_to(d: &mut String, cmd: char, first: f64, second: f64) {
+/// One path command: `M x y`, or `H x` / `V y` without a second number.
+fn path_to(d: &mut String, cmd: char, first: f64, second: Option<f64>) {
     d.push(cmd);
     px_into(d, first);
-    if !second.is_nan() {
+    if let Some(second) = second {
         d.push(' ');
         px_into(d, second);
     }

@@ -341,7 +341,7 @@ pub struct Timeline {
 
 /// Width of a sequence label in the timeline's 8 px monospace (0.6 em a digit).
 pub fn label_width(seq: u64) -> f64 {
-    4.8 * (seq.checked_ilog10().unwrap_or(0) + 1) as f64
+    4.8 * super::view_model::digits(seq) as f64
 }
 
 /// Whether a label centred at `x` clears the lane's last one by a pixel: a dense lane labels

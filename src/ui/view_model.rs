@@ -34,6 +34,11 @@ pub fn px(v: f64) -> String {
     s
 }
 
+/// How many decimal digits `n` has (a seq label's width).
+pub fn digits(n: u64) -> u32 {
+    n.checked_ilog10().unwrap_or(0) + 1
+}
+
 /// [`px`] appended to `out` (path data, transforms).
 pub fn px_into(out: &mut String, v: f64) {
     use std::fmt::Write;
@@ -267,15 +272,15 @@ pub fn console(sim: &crate::engine::Sim, client: &str, now: u64, lines: usize, w
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::engine::TraceEvent;
 
     #[test]
     fn px_writes_a_tenth_of_a_unit_at_most() {
-        let got: Vec<String> = [0.0, 12.0, 12.04, 12.05, 123.456_789_012_34, -3.25, -0.04, 1e12, f64::NAN, f64::INFINITY].map(super::px).into();
+        let got: Vec<String> = [0.0, 12.0, 12.04, 12.05, 123.456_789_012_34, -3.25, -0.04, 1e12, f64::NAN, f64::INFINITY].map(px).into();
         assert_eq!(got, ["0", "12", "12", "12.1", "123.5", "-3.3", "0", "1000000000000", "0", "0"]);
+        assert_eq!([0, 9, 10, 10_967, u64::MAX].map(digits), [1, 1, 2, 5, 20]);
     }
-
-    use super::*;
-    use crate::engine::TraceEvent;
 
     #[test]
     fn the_live_region_names_the_latest_redelivery_or_drop() {

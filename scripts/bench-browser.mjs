@@ -2,10 +2,10 @@
 // "runs of any size" targets: wasm memory, seek + render time, frame times while playing,
 // long tasks while a long run simulates, and the initial download.
 // Usage: node scripts/bench-browser.mjs [--quick]
-import { chromium } from '@playwright/test';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { serve, launch, installSeek } from './browser.mjs';
 
 const quick = process.argv.includes('--quick');
 const dist = new URL('../dist/', import.meta.url).pathname;
@@ -13,10 +13,8 @@ let total = 0;
 for (const f of readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f))) total += gzipSync(readFileSync(dist + f), { level: 9 }).length;
 console.log(`initial download (wasm + js + css, gzip -9): ${total} bytes (${(total / 1024).toFixed(1)} KiB)`);
 
-const port = 8000 + Math.floor(Math.random() * 900) + 100;
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 700));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const server = await serve(dist);
+const browser = await launch();
 const mib = (b) => (b / 1048576).toFixed(0);
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -26,20 +24,11 @@ const stats = (xs) => {
 async function fresh() {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => console.log('page error:', e.message));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(server.url);
   await page.waitForFunction(() => window.natsPlayground && document.querySelectorAll('g.node').length > 0);
   await page.evaluate(() => {
     window.__long = [];
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: false });
-    // Seek and wait until the cursor is there (long seeks run in slices) and two frames drew.
-    window.__seek = async (t) => {
-      const p = window.natsPlayground;
-      const t0 = performance.now();
-      p.seek(t);
-      while (p.now() !== t) await new Promise((r) => setTimeout(r, 0));
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      return performance.now() - t0;
-    };
     window.__frames = async (ms) => {
       const d = [];
       let last = performance.now();
@@ -53,6 +42,7 @@ async function fresh() {
       return d;
     };
   });
+  await installSeek(page);
   return page;
 }
 
@@ -152,5 +142,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.close();
 }

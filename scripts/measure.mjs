@@ -1,10 +1,9 @@
 // Browser measurements of the release build (run `trunk build --release` first):
 // initial download (wasm + js + css, gzip -9), time to interactive, and how long scrubbing
 // across a 10-minute run takes. Usage: node scripts/measure.mjs
-import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { serve, launch } from './browser.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 let total = 0;
@@ -16,15 +15,13 @@ for (const f of readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f))) {
 }
 console.log(`initial download (gzip): ${total} bytes (${(total / 1024).toFixed(1)} KiB)`);
 
-const port = 8093;
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 700));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const server = await serve(dist);
+const browser = await launch();
 try {
   const tti = [];
   for (let i = 0; i < 5; i++) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(server.url);
     await page.waitForFunction(() => window.natsPlayground && document.querySelectorAll('g.node').length > 0);
     tti.push(await page.evaluate(() => performance.now()));
     await page.close();
@@ -33,7 +30,7 @@ try {
   console.log(`time to interactive (board drawn, API ready), median of 5: ${tti[2].toFixed(0)} ms (min ${tti[0].toFixed(0)}, max ${tti[4].toFixed(0)})`);
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(server.url);
   await page.waitForFunction(() => window.natsPlayground);
   // A 10-minute run: the course scenario with a publisher sending every 100 ms.
   const scenario = JSON.parse(readFileSync(new URL('../www/scenarios/course-queue-kill-0.17.json', import.meta.url)));
@@ -96,5 +93,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.close();
 }

@@ -1,41 +1,29 @@
 // Where a seek's time goes: opens a run in the release build, seeks 30 times at random (as
-// scripts/bench-browser.mjs does) under Chromium's tracing, and prints the seek times and the
+// scripts/bench-browser.mjs does, with the same helper) under Chromium's tracing, and prints the seek times and the
 // main thread's time per phase (script, style, layout, paint), with the largest layouts.
 // Usage: node scripts/seek-trace.mjs [DIST] [SCENARIO] [END_MS] [EXTRA_CSS]
 //   DIST      a built page (default dist/)
 //   SCENARIO  a scenario file (default benches/heavy-100k.json)
 //   END_MS    the run's end (default 60000)
 //   EXTRA_CSS a style sheet added first, e.g. '.app__board{display:none}' to see a panel's share
-import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { serve, launch, installSeek } from './browser.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.argv[2] || `${root}dist`;
 const file = process.argv[3] || `${root}benches/heavy-100k.json`;
 const end = Number(process.argv[4] || 60000);
 const css = process.argv[5];
-const port = 8700 + Math.floor(Math.random() * 200);
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 800));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const server = await serve(dist);
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => console.log('page error:', e.message));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(server.url);
   await page.waitForFunction(() => window.natsPlayground && document.querySelectorAll('g.node').length > 0);
   const err = await page.evaluate((t) => window.natsPlayground.load(t), readFileSync(file, 'utf8'));
   if (err) throw new Error(err);
-  await page.evaluate(() => {
-    window.__seek = async (t) => {
-      const p = window.natsPlayground;
-      const t0 = performance.now();
-      p.seek(t);
-      while (p.now() !== t) await new Promise((r) => setTimeout(r, 0));
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      return performance.now() - t0;
-    };
-  });
+  await installSeek(page);
   if (css) await page.addStyleTag({ content: css });
   // Reach the end and come back once, so the timeline has caught up before the measure.
   await page.evaluate((e) => window.__seek(e), end);
@@ -70,5 +58,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.close();
 }

@@ -18,6 +18,10 @@ mkdir -p "$out"
 cp www/jetstream.css "$out/jetstream.css"   # its styles, loaded with it
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name jetstream "$wasm"
 if [ "${TRUNK_PROFILE:-release}" = release ]; then
-  wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  wasm-opt -Oz --converge -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     "$out/jetstream_bg.wasm" -o "$out/jetstream_bg.wasm"
+  # Laid out for gzip, short import names, minified glue: as the page's own (pack-page.sh).
+  node scripts/pack-wasm.mjs "$out/jetstream_bg.wasm" "$out/jetstream.js"
+  esbuild "$out/jetstream.js" --minify --format=esm --target=es2020 --legal-comments=none \
+    --log-level=warning --outfile="$out/jetstream.js" --allow-overwrite
 fi

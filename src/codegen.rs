@@ -133,7 +133,7 @@ fn handler(s: &SubscribeSpec, var: &str) -> String {
         notes.push(format!("it fails on #{} ({times})", b.fail_seqs.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", #")));
     }
     if b.fail_rate > 0.0 {
-        notes.push(format!("it fails {:.0} % of the time", b.fail_rate * 100.0));
+        notes.push(format!("it fails {} % of the time", crate::fixed::fixed(b.fail_rate * 100.0, 0)));
     }
     if b.app != AppKind::None {
         let mut fixes = Vec::new();

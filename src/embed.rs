@@ -198,7 +198,11 @@ pub fn parse_time(v: &str) -> Option<u64> {
     } else {
         (v, 1.0)
     };
-    let x = crate::json::decimal(num.trim())? * scale;
+    ms_of(crate::json::decimal(num.trim())? * scale)
+}
+
+/// Milliseconds as a time: finite, not negative, rounded, at most the longest run.
+fn ms_of(x: f64) -> Option<u64> {
     (x.is_finite() && x >= 0.0).then(|| x.min(crate::engine::scenario::MAX_UNTIL_MS as f64).round() as u64)
 }
 
@@ -466,11 +470,7 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
         match obj.get(k).filter(|v| !v.is_null()) {
             None => Ok(None),
             Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| fail(format!("{k} must be a time in ms"))),
-            Some(x) => x
-                .as_f64()
-                .filter(|t| t.is_finite() && *t >= 0.0)
-                .map(|t| Some(parse_time(&t.to_string()).unwrap_or(0)))
-                .ok_or_else(|| fail(format!("{k} must be a time in ms"))),
+            Some(x) => x.as_f64().and_then(ms_of).map(Some).ok_or_else(|| fail(format!("{k} must be a time in ms"))),
         }
     };
     let cmd = match kind {

@@ -7,6 +7,7 @@ pub mod codegen;
 pub mod codegen_js;
 pub mod embed;
 pub mod engine;
+pub mod fixed;
 pub mod json;
 pub mod lesson;
 pub mod output;

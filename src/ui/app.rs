@@ -352,13 +352,13 @@ pub fn App() -> Html {
                     <div id="progress" class="banner banner--progress" role="status" aria-live="polite">
                         <span>{ format!("Simulating to {} s…", w.target / 1000) }</span>
                         <progress max="1000" value={((done * 1000.0) as u32).to_string()} aria-label="Simulation progress"></progress>
-                        <span>{ format!("{:.0}%", done * 100.0) }</span>
+                        <span>{ format!("{}%", crate::fixed::fixed(done * 100.0, 0)) }</span>
                         <button id="progress-cancel" class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::Cancel))}>{ "Cancel" }</button>
                     </div>
                 }
                 if let Some(at) = pg.settled_at.filter(|_| !pg.playing) {
                     <div id="settled" class="banner banner--info" role="status">
-                        <span>{ format!("The run settled at {:.1} s: after it nothing is scheduled but heartbeats, so the clock stopped there. Play goes on from here.", at as f64 / 1000.0) }</span>
+                        <span>{ format!("The run settled at {} s: after it nothing is scheduled but heartbeats, so the clock stopped there. Play goes on from here.", crate::fixed::fixed(at as f64 / 1000.0, 1)) }</span>
                         if let Some(others) = pg.lesson.as_ref().filter(|r| r.lesson.variants.len() > 1).map(|r| r.lesson.variants.iter().enumerate().filter(|(i, _)| *i != r.variant).map(|(_, v)| v.name.clone()).collect::<Vec<_>>().join(", ")) {
                             <span>{ format!(" This variant is over: compare it with {others} (the tabs above).") }</span>
                         }

@@ -8,6 +8,7 @@ use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::{digits, full_name, px, px_into, shown_name};
 use crate::embed::Control;
+use crate::fixed::fixed;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
 
@@ -192,11 +193,11 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
     let height = vm.height.max(zone.1 + zone.3 + 20.0);
     let zoom_style = match zoom {
         Zoom::Width => String::new(),
-        Zoom::Fit => format!("width: min(100%, calc((100vh - 150px) * {:.4})); min-width: 0; margin: 0 auto;", width / height.max(1.0)),
-        Zoom::Times(k) => format!("width: {:.0}%;", k * 100.0),
+        Zoom::Fit => format!("width: min(100%, calc((100vh - 150px) * {})); min-width: 0; margin: 0 auto;", fixed(width / height.max(1.0), 4)),
+        Zoom::Times(k) => format!("width: {}%;", fixed(k * 100.0, 0)),
     };
     html! {
-        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"), (vm.geo.layout == super::board_model::Layout::Tall).then_some("board--tall"))} viewBox={format!("0 0 {width} {height}")} style={zoom_style} role="group"
+        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"), (vm.geo.layout == super::board_model::Layout::Tall).then_some("board--tall"))} viewBox={format!("0 0 {} {}", px(width), px(height))} style={zoom_style} role="group"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
             <rect class="board__bg" x="0" y="0" width={px(width)} height={px(height)} />
@@ -215,7 +216,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
             }) }
             { for vm.pulses.iter().map(|p| html! {
                 <circle class={classes!("pulse", if p.ok { "pulse--ok" } else { "pulse--missed" })} cx={px(p.x)} cy={px(p.y)}
-                        r={px(6.0 + 22.0 * p.progress)} style={format!("opacity:{:.2}", (1.0 - p.progress).max(0.0))} />
+                        r={px(6.0 + 22.0 * p.progress)} style={format!("opacity:{}", fixed((1.0 - p.progress).max(0.0), 2))} />
             }) }
             { for dot_layers(&vm.dots) }
         </svg>
@@ -401,7 +402,7 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
                             <text x="24" y={px(y)}>{ sub_line(s) }</text>
                             if let Some(p) = s.ack_progress {
                                 <circle class="node__ring-bg" cx="12" cy={px(y - 4.0)} r="6" />
-                                <circle class="node__ring" cx="12" cy={px(y - 4.0)} r="6" pathLength="100" stroke-dasharray={format!("{:.1} 100", p * 100.0)} transform={format!("rotate(-90 12 {})", px(y - 4.0))} />
+                                <circle class="node__ring" cx="12" cy={px(y - 4.0)} r="6" pathLength="100" stroke-dasharray={format!("{} 100", fixed(p * 100.0, 1))} transform={format!("rotate(-90 12 {})", px(y - 4.0))} />
                             }
                         </g>
                     }

@@ -222,7 +222,7 @@ pub struct NodeVm {
 }
 
 fn secs(ms: SimTime) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
+    format!("{} s", crate::fixed::fixed(ms as f64 / 1000.0, 1))
 }
 
 /// Labels for a client's health at `now`.

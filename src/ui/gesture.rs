@@ -58,7 +58,9 @@ pub fn seconds_ms(v: &str, what: &str, min: f64, max: f64) -> Result<u64, String
     let t = v.trim();
     match crate::json::decimal(t) {
         Some(s) if (min..=max).contains(&s) => Ok((s * 1000.0).round() as u64),
-        _ => Err(format!("{what}: expected seconds from {min} to {max}, got '{}'", crate::json::clip_line(t, 40))),
+        _ => {
+            Err(format!("{what}: expected seconds from {} to {}, got '{}'", crate::fixed::short(min), crate::fixed::short(max), crate::json::clip_line(t, 40)))
+        }
     }
 }
 

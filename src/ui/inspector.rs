@@ -254,7 +254,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                 <label>{ "processing time (ms) " }<input id="opt-process" type="number" min="0" step="100" value={behaviour.process_ms.to_string()} onchange={beh(|v| Ok(BehaviourPatch { process_ms: Some(number(&v, "processing time (ms)", 0, MAX_UNTIL_MS)?), ..BehaviourPatch::default() }))} /></label>
                 <label>{ "failure rate " }
                     <select id="opt-failrate" onchange={beh(|v| Ok(BehaviourPatch { fail_rate: Some(crate::json::decimal(&v).unwrap_or(0.0)), ..BehaviourPatch::default() }))}>
-                        { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={r.to_string()} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{:.0} %", r * 100.0) }</option> }) }
+                        { for [0.0f64, 0.1, 0.5, 1.0].iter().map(|r| html! { <option value={crate::fixed::short(*r)} selected={(*r - behaviour.fail_rate).abs() < 1e-9}>{ format!("{} %", crate::fixed::fixed(r * 100.0, 0)) }</option> }) }
                     </select></label>
                 <label>{ "fail seqs " }<input id="opt-fail-seqs" type="text" placeholder="e.g. 3, 5" value={behaviour.fail_seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")}
                     onchange={beh(|v| {
@@ -459,7 +459,7 @@ fn ListenerConsole(ConsoleProps { client }: &ConsoleProps) -> Html {
             <ol id="listener-console" class="console__lines" tabindex="0" aria-label="Console lines, newest first">
                 if lines.is_empty() { <li class="console__empty">{ "nothing received yet" }</li> }
                 { for lines.iter().rev().map(|(t, l, tone)| html! {
-                    <li class={classes!("console__line", format!("console__line--{tone}"))}><span class="console__t">{ format!("{:.1}s", *t as f64 / 1000.0) }</span>{ " " }{ l.clone() }</li>
+                    <li class={classes!("console__line", format!("console__line--{tone}"))}><span class="console__t">{ format!("{}s", crate::fixed::fixed(*t as f64 / 1000.0, 1)) }</span>{ " " }{ l.clone() }</li>
                 }) }
             </ol>
             if older && lines.len() < CONSOLE_LINES { <p class="console__empty">{ "older lines are further back than the console reads" }</p> }

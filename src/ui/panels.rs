@@ -158,9 +158,9 @@ pub fn EventLog() -> Html {
                 <table id="trace" class="trace trace--virtual" aria-label="Trace up to the cursor, newest first" aria-rowcount={count.to_string()}>
                     <colgroup><col class="trace__c-time" /><col class="trace__c-event" /><col class="trace__c-client" /><col /></colgroup>
                     <tbody>
-                        if pad_top > 0.0 { <tr class="trace__pad" style={format!("height:{pad_top}px")} aria-hidden="true"></tr> }
+                        if pad_top > 0.0 { <tr class="trace__pad" style={format!("height:{}px", super::view_model::px(pad_top))} aria-hidden="true"></tr> }
                         { for rows }
-                        if pad_bottom > 0.0 { <tr class="trace__pad" style={format!("height:{pad_bottom}px")} aria-hidden="true"></tr> }
+                        if pad_bottom > 0.0 { <tr class="trace__pad" style={format!("height:{}px", super::view_model::px(pad_bottom))} aria-hidden="true"></tr> }
                     </tbody>
                 </table>
             </div>
@@ -269,7 +269,7 @@ pub fn ServerDock() -> Html {
     let cz = sim.monitor_view().channelsz(true);
     let out = html! {
         <section id="server-dock" class="dock" aria-label="The server's view: channelsz?subs=1">
-            <h2 class="dock__title">{ "The server's view " }<code>{ "channelsz?subs=1" }</code>{ format!(" at {:.1} s", s.now() as f64 / 1000.0) }</h2>
+            <h2 class="dock__title">{ "The server's view " }<code>{ "channelsz?subs=1" }</code>{ format!(" at {} s", crate::fixed::fixed(s.now() as f64 / 1000.0, 1)) }</h2>
             if cz.channels.is_empty() { <p class="dock__empty">{ "No channels yet: the server makes one at the first publish or subscribe." }</p> }
             { for cz.channels.iter().map(|c| {
                 let n = c.subscriptions.len();

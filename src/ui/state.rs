@@ -405,7 +405,7 @@ impl PlaygroundState {
             }
             Ok(fork) => self.fork_notice(&fork),
         };
-        self.notice = later.as_ref().map(|l| format!("Changed at {:.1} s. {l}", now as f64 / 1000.0));
+        self.notice = later.as_ref().map(|l| format!("Changed at {} s. {l}", crate::fixed::fixed(now as f64 / 1000.0, 1)));
         Some(later)
     }
 
@@ -417,7 +417,8 @@ impl PlaygroundState {
         }
         const SHOWN: usize = 4;
         let list = |acts: &[crate::engine::Action]| {
-            let mut parts: Vec<String> = acts.iter().take(SHOWN).map(|a| format!("{} at {:.1} s", self.describe(&a.verb), a.at_ms as f64 / 1000.0)).collect();
+            let mut parts: Vec<String> =
+                acts.iter().take(SHOWN).map(|a| format!("{} at {} s", self.describe(&a.verb), crate::fixed::fixed(a.at_ms as f64 / 1000.0, 1))).collect();
             if acts.len() > SHOWN {
                 parts.push(format!("{} more", acts.len() - SHOWN));
             }
@@ -850,8 +851,8 @@ impl PlaygroundState {
         let Some(later) = self.act_all(vec![Verb::CloseSub { sub: handle.into() }, subscribe_verb(client, &new, &opts, behaviour)]) else { return };
         // Real code changes a subscription's options by subscribing again: say so.
         let applied = format!(
-            "Applied at {:.1} s: {}'s subscription {handle} on {} was closed and {new} made {what}, as restarting the listener's code would.",
-            self.session.borrow().now() as f64 / 1000.0,
+            "Applied at {} s: {}'s subscription {handle} on {} was closed and {new} made {what}, as restarting the listener's code would.",
+            crate::fixed::fixed(self.session.borrow().now() as f64 / 1000.0, 1),
             crate::ui::view_model::shown_name(client, 24),
             crate::ui::view_model::shown_name(&opts.channel, 24)
         );

@@ -253,7 +253,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                 <button id="tl-png" class="btn" onclick={export(true)}>{ "PNG" }</button>
             </header>
             <div class="panel__body timeline__body" tabindex="0" aria-label="Timeline lanes">
-                <svg ref={svg.clone()} class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {W} {height}")}
+                <svg ref={svg.clone()} class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {} {}", px(W), px(height))}
                      onwheel={on_wheel} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up}
                      onpointerleave={{ let h = hover.clone(); Callback::from(move |_: PointerEvent| h.set(None)) }}
                      data-t0={v.t0.to_string()} data-t1={t1.to_string()}>

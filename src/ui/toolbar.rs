@@ -6,6 +6,7 @@ use super::lessons::LessonPicker;
 use super::state::{Msg, SPEED_MAX_LOG, SPEED_MIN_LOG};
 use super::view_model::seconds;
 use crate::embed::Control;
+use crate::fixed::short;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -29,9 +30,9 @@ pub struct ToolbarProps {
 pub fn speed_label(log: f64) -> String {
     let s = 10f64.powf(log);
     if s < 1.0 {
-        format!("{s:.1}×")
+        format!("{}×", crate::fixed::fixed(s, 1))
     } else {
-        format!("{:.0}×", s)
+        format!("{}×", crate::fixed::fixed(s, 0))
     }
 }
 
@@ -87,7 +88,7 @@ pub fn Toolbar(ToolbarProps { examples, on_example, on_import, on_export, on_sha
             if show(Control::Reset) { <button id="reset" disabled={lock(Control::Reset)} onclick={d(Msg::Seek(0))} title="Back to the start (the recording is kept)">{ "⟲ Reset" }</button> }
             if show(Control::Speed) {
                 <label class="toolbar__speed">{ "Speed " }
-                    <input id="speed" type="range" disabled={lock(Control::Speed)} min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1" value={pg.speed_log.to_string()} oninput={on_speed} aria-label="Speed, log scale" />
+                    <input id="speed" type="range" disabled={lock(Control::Speed)} min={short(SPEED_MIN_LOG)} max={short(SPEED_MAX_LOG)} step="0.1" value={short(pg.speed_log)} oninput={on_speed} aria-label="Speed, log scale" />
                     <output>{ speed_label(pg.speed_log) }</output>
                 </label>
             }

@@ -24,7 +24,7 @@ fn friendly_bytes(b: u64) -> String {
         v /= 1024.0;
         i += 1;
     }
-    format!("{v:.2} {}", UNITS[i - 1])
+    format!("{} {}", crate::fixed::fixed(v, 2), UNITS[i - 1])
 }
 
 impl Broker {

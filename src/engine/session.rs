@@ -58,7 +58,12 @@ impl Session {
         recorded.until_ms = MAX_UNTIL_MS;
         // In time order (stable: same-time actions keep their order), so that "everything up
         // to the cursor" is a prefix of the recording.
-        recorded.actions.sort_by_key(|a| a.at_ms);
+        // (Sorted as (time, index) pairs: the type the broker sorts its pending messages as,
+        // so the page carries one sort, not two.)
+        let mut order: Vec<(i64, u64)> = recorded.actions.iter().enumerate().map(|(i, a)| (a.at_ms as i64, i as u64)).collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Action>> = std::mem::take(&mut recorded.actions).into_iter().map(Some).collect();
+        recorded.actions = order.iter().filter_map(|&(_, i)| slots[i as usize].take()).collect();
         let mut sim = Sim::new(recorded.clone());
         let mut snapshots = VecMap::new();
         snapshots.insert(0, Checkpoint::of(&mut sim));

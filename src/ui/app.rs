@@ -13,6 +13,7 @@ use super::panels::{EventLog, MonitorPanel, ServerDock};
 use super::state::{Msg, PlaygroundState};
 use super::timeline::TimelineView;
 use super::toolbar::Toolbar;
+use super::view_model::{class, when};
 use crate::embed::{Control, Panel};
 use crate::embed::{EmbedCode, Source, View};
 use crate::engine::Scenario;
@@ -325,7 +326,7 @@ pub fn App() -> Html {
     let side = v.has_panel(Panel::Lab) || v.has_panel(Panel::Inspector);
     html! {
         <ContextProvider<Playground> context={pg.clone()}>
-            <main class={classes!("app", v.embed.then_some("app--embed"), v.compact.then_some("app--compact"), v.height.map(|_| "app--fixed"))}
+            <main class={class(&["app", when(v.embed, "app--embed"), when(v.compact, "app--compact"), when(v.height.is_some(), "app--fixed")])}
                   style={v.height.map(|h| format!("--h:{h}px"))}>
                 if v.embed {
                     <header class="app__embedbar">
@@ -377,19 +378,19 @@ pub fn App() -> Html {
                         <button class="btn" onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::DismissError))}>{ "Dismiss" }</button>
                     </div>
                 }
-                <div class={classes!("app__main", (!side).then_some("app__main--wide"))}>
+                <div class={class(&["app__main", when(!side, "app__main--wide")])}>
                     <div class="app__left">
                     if v.has_panel(Panel::Board) {
                         <div class="app__board">
                             <div class="board-tools" role="toolbar" aria-label="Board size">
                                 { for [("Fit", Zoom::Fit, "The whole board in view", "board-fit"), ("Width", Zoom::Width, "As wide as this box", "board-width")].into_iter().map(|(label, z, title, id)| {
                                     let zoom = zoom.clone();
-                                    html! { <button {id} class={classes!("btn", "btn--small", (*zoom == z).then_some("btn--on"))} aria-pressed={(*zoom == z).to_string()} {title}
+                                    html! { <button {id} class={class(&["btn", "btn--small", when(*zoom == z, "btn--on")])} aria-pressed={(*zoom == z).to_string()} {title}
                                                     onclick={Callback::from(move |_| zoom.set(z))}>{ label }</button> }
                                 }) }
                                 <button class="btn btn--small" id="zoom-out" aria-label="Zoom out" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, -1)))}>{ "−" }</button>
                                 <button class="btn btn--small" id="zoom-in" aria-label="Zoom in" onclick={let zoom = zoom.clone(); Callback::from(move |_| zoom.set(zoomed(*zoom, 1)))}>{ "+" }</button>
-                                <button id="beside-toggle" class={classes!("btn", "btn--small", pg.beside.is_some().then_some("btn--on"))} aria-pressed={pg.beside.is_some().to_string()}
+                                <button id="beside-toggle" class={class(&["btn", "btn--small", when(pg.beside.is_some(), "btn--on")])} aria-pressed={pg.beside.is_some().to_string()}
                                         title="The same run translated into JetStream (as nats-io/stan2js migrates), under this board on the same clock"
                                         onclick={let pg = pg.clone(); Callback::from(move |_| pg.dispatch(Msg::ToggleBeside))}>{ "JetStream beside" }</button>
                                 <span class="board-tools__hint">{ if narrow { "swipe to scroll · drag a listener onto a group" } else { "drag a listener onto a group · ctrl+wheel zooms" } }</span>
@@ -397,7 +398,7 @@ pub fn App() -> Html {
                             <div class="board-scroll" onwheel={on_wheel}>
                                 <Board vm={vm.clone()} selected={pg.selected.clone()} zoom={*zoom} />
                             </div>
-                            <Legend />
+                            { markup(LEGEND) }
                         </div>
                     }
                     if let Some(text) = pg.beside.clone() {
@@ -597,41 +598,43 @@ fn zoomed(z: Zoom, dir: i32) -> Zoom {
     }
 }
 
-/// What every colour and mark on the board means.
-#[function_component]
-fn Legend() -> Html {
-    let dot = |class: &'static str, label: &'static str| {
-        html! {
-            <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class={class}><circle cx="8" cy="8" r="6" /></g></svg>{ label }</li>
-        }
-    };
-    let swatch = |class: &'static str, label: &'static str| {
-        html! {
-            <li><span class={classes!("legend__swatch", class)} aria-hidden="true"></span>{ label }</li>
-        }
-    };
-    html! {
-        <details class="legend" open=true>
-            <summary>{ "Legend" }</summary>
-            <ul>
-                { dot("dot dot--publish", "publish") }
-                { dot("dot dot--deliver", "delivery") }
-                { dot("dot dot--redeliver", "redelivery (ack wait ran out)") }
-                { dot("dot dot--ack", "ack") }
-                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--ok" cx="8" cy="8" r="6" /></svg>{ "heartbeat answered" }</li>
-                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--missed" cx="8" cy="8" r="6" /></svg>{ "heartbeat missed" }</li>
-                <li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="node__ring-bg" cx="8" cy="8" r="5" /><circle class="node__ring" cx="8" cy="8" r="5" pathLength="100" stroke-dasharray="60 100" transform="rotate(-90 8 8)" /></svg>{ "ack wait used by the oldest unacked message" }</li>
-                { swatch("legend__swatch--ok", "running") }
-                { swatch("legend__swatch--warn", "blocked or paused: heartbeats missed") }
-                { swatch("legend__swatch--bad", "killed: the server still holds it (zombie)") }
-                { swatch("legend__swatch--gone", "dropped or closed: the server forgot it") }
-                { swatch("legend__swatch--group", "queue group") }
-                <li><span class="legend__text legend__text--failing">{ "s1 · 1 pending" }</span>{ " handler set to fail" }</li>
-                <li><span class="legend__text legend__text--stalled">{ "STALLED" }</span>{ " at max in flight" }</li>
-                <li><span class="legend__text legend__text--offline">{ "durable … offline" }</span>{ " kept by the server, no client" }</li>
-            </ul>
-        </details>
-    }
+/// What every colour and mark on the board means: static markup, so one string rather than a
+/// component (the page's code is what its first download pays for, text compresses).
+const LEGEND: &str = concat!(
+    r#"<details class="legend" open><summary>Legend</summary><ul>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class="dot dot--publish"><circle cx="8" cy="8" r="6"/></g></svg>publish</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class="dot dot--deliver"><circle cx="8" cy="8" r="6"/></g></svg>delivery</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class="dot dot--redeliver"><circle cx="8" cy="8" r="6"/></g></svg>redelivery (ack wait ran out)</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><g class="dot dot--ack"><circle cx="8" cy="8" r="6"/></g></svg>ack</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--ok" cx="8" cy="8" r="6"/></svg>heartbeat answered</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="pulse pulse--missed" cx="8" cy="8" r="6"/></svg>heartbeat missed</li>"#,
+    r#"<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="node__ring-bg" cx="8" cy="8" r="5"/><circle class="node__ring" cx="8" cy="8" r="5" pathLength="100" stroke-dasharray="60 100" transform="rotate(-90 8 8)"/></svg>ack wait used by the oldest unacked message</li>"#,
+    r#"<li><span class="legend__swatch legend__swatch--ok" aria-hidden="true"></span>running</li>"#,
+    r#"<li><span class="legend__swatch legend__swatch--warn" aria-hidden="true"></span>blocked or paused: heartbeats missed</li>"#,
+    r#"<li><span class="legend__swatch legend__swatch--bad" aria-hidden="true"></span>killed: the server still holds it (zombie)</li>"#,
+    r#"<li><span class="legend__swatch legend__swatch--gone" aria-hidden="true"></span>dropped or closed: the server forgot it</li>"#,
+    r#"<li><span class="legend__swatch legend__swatch--group" aria-hidden="true"></span>queue group</li>"#,
+    r#"<li><span class="legend__text legend__text--failing">s1 · 1 pending</span> handler set to fail</li>"#,
+    r#"<li><span class="legend__text legend__text--stalled">STALLED</span> at max in flight</li>"#,
+    r#"<li><span class="legend__text legend__text--offline">durable … offline</span> kept by the server, no client</li>"#,
+    "</ul></details>"
+);
+
+/// The keys and gestures (static markup, like [`LEGEND`]).
+const HELP: &str = concat!(
+    r#"<h2>Keys and gestures</h2><ul class="help">"#,
+    r#"<li><kbd>space</kbd> play / pause · <kbd>→</kbd> next event · <kbd>←</kbd> one second back · <kbd>?</kbd> this help · <kbd>Esc</kbd> deselect or close</li>"#,
+    r#"<li>On a focused board node: <kbd>Enter</kbd> opens its inspector · arrow keys move to the next node · <kbd>k</kbd> kill · <kbd>c</kbd> close · <kbd>r</kbd> restart. Tab reaches the timeline's lane names too.</li>"#,
+    r#"<li>Drag a listener onto a queue group to join it, onto the dashed zone to start a new group, anywhere else to leave its group (its subscription is closed and a new one made, as a real restart would). By touch too; or type the group into the inspector's queue group field and Apply.</li>"#,
+    r#"<li>Scrub back in time and act there: the run forks from that moment; later scripted actions stay unless they name a client or subscription the change ended (a notice lists both).</li>"#,
+    r#"<li>Click a node for its options (named like the stan.js calls; a subscription's are applied together as one re-subscribe), its handler's console and its actions: close gracefully, kill, pause, restart.</li>"#,
+    r#"<li>Fit shows the whole board, Width fits its width, − / + and ctrl+wheel zoom. A big queue group shows three members and a count: click it to open the group.</li>"#,
+    "</ul>"
+);
+
+/// Our own static markup (never text from a run, a file or a URL) as nodes.
+fn markup(html: &'static str) -> Html {
+    Html::from_html_unchecked(AttrValue::Static(html))
 }
 
 fn dialog_view(dialog: &UseStateHandle<Dialog>, pg: &Playground) -> Html {
@@ -808,15 +811,7 @@ fn help(pg: &Playground) -> Html {
     html! {
         <div class="modal" role="dialog" aria-label="Help">
             <div class="modal__box">
-                <h2>{ "Keys and gestures" }</h2>
-                <ul class="help">
-                    <li><kbd>{ "space" }</kbd>{ " play / pause · " }<kbd>{ "→" }</kbd>{ " next event · " }<kbd>{ "←" }</kbd>{ " one second back · " }<kbd>{ "?" }</kbd>{ " this help · " }<kbd>{ "Esc" }</kbd>{ " deselect or close" }</li>
-                    <li>{ "On a focused board node: " }<kbd>{ "Enter" }</kbd>{ " opens its inspector · arrow keys move to the next node · " }<kbd>{ "k" }</kbd>{ " kill · " }<kbd>{ "c" }</kbd>{ " close · " }<kbd>{ "r" }</kbd>{ " restart. Tab reaches the timeline's lane names too." }</li>
-                    <li>{ "Drag a listener onto a queue group to join it, onto the dashed zone to start a new group, anywhere else to leave its group (its subscription is closed and a new one made, as a real restart would). By touch too; or type the group into the inspector's queue group field and Apply." }</li>
-                    <li>{ "Scrub back in time and act there: the run forks from that moment; later scripted actions stay unless they name a client or subscription the change ended (a notice lists both)." }</li>
-                    <li>{ "Click a node for its options (named like the stan.js calls; a subscription's are applied together as one re-subscribe), its handler's console and its actions: close gracefully, kill, pause, restart." }</li>
-                    <li>{ "Fit shows the whole board, Width fits its width, − / + and ctrl+wheel zoom. A big queue group shows three members and a count: click it to open the group." }</li>
-                </ul>
+                { markup(HELP) }
                 <button class="btn" onclick={close}>{ "Close" }</button>
             </div>
         </div>

@@ -6,7 +6,7 @@
 use super::board_model::{subs_top, BoardVm, DotKind, GroupVm, NodeVm, SubVm, NODE_W};
 use super::hooks::use_playground;
 use super::state::Msg;
-use super::view_model::{digits, full_name, px, px_into, shown_name};
+use super::view_model::{class, digits, full_name, px, px_into, shown_name, when};
 use crate::embed::Control;
 use crate::fixed::fixed;
 use web_sys::{Element, PointerEvent};
@@ -197,7 +197,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
         Zoom::Times(k) => format!("width: {}%;", fixed(k * 100.0, 0)),
     };
     html! {
-        <svg ref={svg.clone()} class={classes!("board", pg.view.locks(Control::Board).then_some("board--locked"), (vm.geo.layout == super::board_model::Layout::Tall).then_some("board--tall"))} viewBox={format!("0 0 {} {}", px(width), px(height))} style={zoom_style} role="group"
+        <svg ref={svg.clone()} class={class(&["board", when(pg.view.locks(Control::Board), "board--locked"), when(vm.geo.layout == super::board_model::Layout::Tall, "board--tall")])} viewBox={format!("0 0 {} {}", px(width), px(height))} style={zoom_style} role="group"
              aria-label="Publishers, the NATS Streaming server and listeners"
              onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel} onclick={on_background}>
             <rect class="board__bg" x="0" y="0" width={px(width)} height={px(height)} />
@@ -205,7 +205,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
             { server(vm) }
             { for vm.groups.iter().map(|g| group(g, !g.plain && dragging.as_ref().is_some_and(|d| inside(d.at, (g.x, g.y, g.w, g.h))), toggle(g))) }
             if !pg.view.locks(Control::Board) && (dragging.is_some() || vm.nodes.iter().any(|n| n.listener)) {
-                <g class={classes!("board__zone", dragging.as_ref().is_some_and(|d| inside(d.at, zone)).then_some("board__zone--hot"))}>
+                <g class={class(&["board__zone", when(dragging.as_ref().is_some_and(|d| inside(d.at, zone)), "board__zone--hot")])}>
                     <rect x={px(zone.0)} y={px(zone.1)} width={px(zone.2)} height={px(zone.3)} rx="8" />
                     <text x={px(zone.0 + zone.2 / 2.0)} y={px(zone.1 + 26.0)} text-anchor="middle">{ "drop here: new queue group" }</text>
                 </g>
@@ -215,7 +215,7 @@ pub fn Board(BoardProps { vm, selected, zoom }: &BoardProps) -> Html {
                 node(n, selected.as_deref() == Some(n.id.as_str()), offset, start_drag(n), on_key(n))
             }) }
             { for vm.pulses.iter().map(|p| html! {
-                <circle class={classes!("pulse", if p.ok { "pulse--ok" } else { "pulse--missed" })} cx={px(p.x)} cy={px(p.y)}
+                <circle class={class(&["pulse", if p.ok { "pulse--ok" } else { "pulse--missed" }])} cx={px(p.x)} cy={px(p.y)}
                         r={px(6.0 + 22.0 * p.progress)} style={format!("opacity:{}", fixed((1.0 - p.progress).max(0.0), 2))} />
             }) }
             { for dot_layers(&vm.dots) }
@@ -302,7 +302,7 @@ fn group(g: &GroupVm, hot: bool, toggle: Callback<()>) -> Html {
         }
     });
     html! {
-        <g class={classes!("group", hot.then_some("group--hot"), g.plain.then_some("group--plain"))}>
+        <g class={class(&["group", when(hot, "group--hot"), when(g.plain, "group--plain")])}>
             <rect class="group__box" x={px(g.x)} y={px(g.y)} width={px(g.w)} height={px(g.h)} rx="10" />
             <text x={px(g.x + 10.0)} y={px(g.y + 17.0)}><title>{ g.title.clone() }</title>{ g.label.clone() }</text>
             if let Some(d) = &g.durable {
@@ -377,15 +377,15 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
     let (status, tone) = (n.status.clone(), n.tone);
     let top = subs_top(n);
     let (dx, dy) = offset.unwrap_or((0.0, 0.0));
-    let class = classes!(
+    let node_class = class(&[
         "node",
         if n.listener { "node--listener" } else { "node--publisher" },
-        format!("node--{tone}"),
-        selected.then_some("node--selected"),
-        offset.is_some().then_some("node--dragging")
-    );
+        &format!("node--{tone}"),
+        when(selected, "node--selected"),
+        when(offset.is_some(), "node--dragging"),
+    ]);
     html! {
-        <g class={class} transform={format!("translate({},{})", px(n.x + dx), px(n.y + dy))} onpointerdown={on_down} onkeydown={on_key} data-client={n.id.clone()}
+        <g class={node_class} transform={format!("translate({},{})", px(n.x + dx), px(n.y + dy))} onpointerdown={on_down} onkeydown={on_key} data-client={n.id.clone()}
            tabindex="0" role="button" aria-pressed={selected.to_string()}>
             // The title is the node's name for assistive technology and its tooltip: kind,
             // id, state and error (an aria-label would not contain all the text drawn).
@@ -398,7 +398,7 @@ fn node(n: &NodeVm, selected: bool, offset: Option<(f64, f64)>, on_down: Callbac
                 { for n.subs.iter().enumerate().map(|(k, s)| {
                     let y = top + 18.0 * k as f64;
                     html! {
-                        <g class={classes!("node__sub", s.stalled.then_some("node__sub--stalled"), s.failing.then_some("node__sub--failing"))}>
+                        <g class={class(&["node__sub", when(s.stalled, "node__sub--stalled"), when(s.failing, "node__sub--failing")])}>
                             <text x="24" y={px(y)}>{ sub_line(s) }</text>
                             if let Some(p) = s.ack_progress {
                                 <circle class="node__ring-bg" cx="12" cy={px(y - 4.0)} r="6" />

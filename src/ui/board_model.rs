@@ -581,9 +581,9 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
             publishers.push(node);
         }
     }
-    publishers.sort_by(|a, b| a.id.cmp(&b.id));
+    insertion_sort(&mut publishers, |a, b| a.id < b.id);
     // Queue groups first, then plain subscribers (by id within each).
-    listeners.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1.id).cmp(&(b.0.is_none(), &b.0, &b.1.id)));
+    insertion_sort(&mut listeners, |a, b| (a.0.is_none(), &a.0, &a.1.id) < (b.0.is_none(), &b.0, &b.1.id));
     let mut y = if geo.layout == Layout::Tall { 16.0 } else { TOP };
     for n in publishers.iter_mut() {
         n.x = geo.pub_x;
@@ -848,6 +848,19 @@ pub fn cull_dots(dots: &mut Vec<DotVm>) {
         let half = (super::view_model::digits(d.seq) as f64 * 5.2 / 2.0).max(DOT_HIDDEN) + DOT_HIDDEN;
         let label = !above.iter().any(|a| (a.x - d.x).abs() < half && (a.y - d.y).abs() < 2.0 * DOT_HIDDEN);
         dots[k].label = label;
+    }
+}
+
+/// Sorts a board's nodes (stable). They come from the server's client list, mostly in order
+/// already, and are a few hundred at most; the standard library's sort would add ~5 KB of
+/// wasm for each element type.
+fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use super::board_model::NodeVm;
 use super::gesture::{number, seconds_ms};
 use super::hooks::{mark_field, use_playground, value_of};
 use super::state::{behave, handler_from, opts_of, publish_verb, ListenerOpts, Msg, DEFAULT_CHANNEL};
+use super::view_model::{class, when};
 use crate::embed::Control;
 use crate::engine::scenario::{BehaviourPatch, MAX_ACTIONS, MAX_UNTIL_MS};
 use crate::engine::AppKind;
@@ -194,7 +195,7 @@ fn ListenerPanel(InspectorProps { node }: &InspectorProps) -> Html {
                     { for n.subs.iter().map(|x| {
                         let on = x.handle == s.handle;
                         let (picked, channel) = (picked.clone(), x.channel.clone());
-                        html! { <button role="tab" aria-selected={on.to_string()} class={classes!("btn", on.then_some("btn--on"))}
+                        html! { <button role="tab" aria-selected={on.to_string()} class={class(&["btn", when(on, "btn--on")])}
                                         onclick={Callback::from(move |_: MouseEvent| picked.set(Some(channel.clone())))}>{ x.channel.clone() }</button> }
                     }) }
                 </div>
@@ -459,7 +460,7 @@ fn ListenerConsole(ConsoleProps { client }: &ConsoleProps) -> Html {
             <ol id="listener-console" class="console__lines" tabindex="0" aria-label="Console lines, newest first">
                 if lines.is_empty() { <li class="console__empty">{ "nothing received yet" }</li> }
                 { for lines.iter().rev().map(|(t, l, tone)| html! {
-                    <li class={classes!("console__line", format!("console__line--{tone}"))}><span class="console__t">{ format!("{}s", crate::fixed::fixed(*t as f64 / 1000.0, 1)) }</span>{ " " }{ l.clone() }</li>
+                    <li class={class(&["console__line", &format!("console__line--{tone}")])}><span class="console__t">{ format!("{}s", crate::fixed::fixed(*t as f64 / 1000.0, 1)) }</span>{ " " }{ l.clone() }</li>
                 }) }
             </ol>
             if older && lines.len() < CONSOLE_LINES { <p class="console__empty">{ "older lines are further back than the console reads" }</p> }

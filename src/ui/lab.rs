@@ -5,6 +5,7 @@
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
+use super::view_model::{class, when};
 use crate::embed::Control;
 use crate::engine::app::{Anomaly, Outcome};
 use crate::engine::{AppKind, TraceKind, Verb};
@@ -139,7 +140,7 @@ pub fn LabPanel() -> Html {
                 <tbody>
                     if rows.is_empty() { <tr><td colspan="4" class="lab__empty">{ "nothing written yet" }</td></tr> }
                     { for rows.iter().map(|(k, name, v, ver, n)| html! {
-                        <tr class={classes!((*k == AppKind::Account && *v < 0).then_some("lab__bad"))}>
+                        <tr class={class(&[when(*k == AppKind::Account && *v < 0, "lab__bad")])}>
                             <td>{ format!("{} {}", k.as_str(), name) }</td><td>{ money(*k, *v) }</td><td>{ ver }</td><td>{ n }</td>
                         </tr>
                     }) }

@@ -6,6 +6,7 @@
 use super::hooks::use_playground;
 use super::state::Msg;
 use super::view_model::seconds;
+use super::view_model::{class, when};
 use crate::embed::Control;
 use crate::engine::vecmap::VecMap;
 use crate::lesson::Lesson;
@@ -224,7 +225,7 @@ pub fn LessonPanel() -> Html {
             if l.variants.len() > 1 {
                 <div class="lesson__variants" role="tablist">
                     { for l.variants.iter().enumerate().map(|(i, v)| html! {
-                        <button role="tab" disabled={locked} aria-selected={(i == run.variant).to_string()} class={classes!("btn", (i == run.variant).then_some("btn--on"))} onclick={d(Msg::LessonVariant(i))}>{ v.name.clone() }</button>
+                        <button role="tab" disabled={locked} aria-selected={(i == run.variant).to_string()} class={class(&["btn", when(i == run.variant, "btn--on")])} onclick={d(Msg::LessonVariant(i))}>{ v.name.clone() }</button>
                     }) }
                 </div>
             }
@@ -273,7 +274,7 @@ fn checkpoint_box(pg: &super::hooks::Playground, run: &super::state::LessonRun, 
             </div>
         },
         Some(a) => html! {
-            <div id="checkpoint" class={classes!("checkpoint", if *a == c.answer { "checkpoint--right" } else { "checkpoint--wrong" })} role="status">
+            <div id="checkpoint" class={class(&["checkpoint", if *a == c.answer { "checkpoint--right" } else { "checkpoint--wrong" }])} role="status">
                 <h3>{ if *a == c.answer { "Right." } else { "Not quite." } }{ format!(" The answer: {}", c.choices[c.answer]) }</h3>
                 <p>{ c.explain.clone() }</p>
                 <button id="checkpoint-continue" class="btn btn--primary" onclick={d(Msg::ContinueLesson)}>{ "Continue ▶ and see it happen" }</button>

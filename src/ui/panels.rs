@@ -7,6 +7,7 @@ use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::msg_of;
 use super::view_model::row;
+use super::view_model::{class, when};
 use crate::engine::time::log_timestamp;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -135,7 +136,7 @@ pub fn EventLog() -> Html {
             };
             let title = format!("{} {} {} {}", r.time, r.event, r.client, r.detail);
             html! {
-                <tr class={classes!("trace__row", format!("trace__row--{}", r.tone), hl.then_some("trace__row--hl"), msg.is_some().then_some("trace__row--msg"))} {onclick} {title}>
+                <tr class={class(&["trace__row", &format!("trace__row--{}", r.tone), when(hl, "trace__row--hl"), when(msg.is_some(), "trace__row--msg")])} {onclick} {title}>
                     <td class="trace__time">{ r.time }</td>
                     <td class="trace__event">{ r.event }</td>
                     <td>{ r.client }</td>
@@ -233,7 +234,7 @@ pub fn MonitorPanel() -> Html {
                 <div class="tabs" role="tablist">
                     { for TABS.iter().enumerate().map(|(i, t)| {
                         let tab = tab.clone();
-                        html! { <button role="tab" aria-selected={(i == *tab).to_string()} class={classes!("tabs__tab", (i == *tab).then_some("tabs__tab--on"))} onclick={Callback::from(move |_| tab.set(i))}>{ *t }</button> }
+                        html! { <button role="tab" aria-selected={(i == *tab).to_string()} class={class(&["tabs__tab", when(i == *tab, "tabs__tab--on")])} onclick={Callback::from(move |_| tab.set(i))}>{ *t }</button> }
                     }) }
                 </div>
                 if !names.is_empty() {
@@ -243,7 +244,7 @@ pub fn MonitorPanel() -> Html {
                 }
                 <button id="monitor-copy" class="btn" onclick={copy} title="Copy the response">{ "Copy" }</button>
             </header>
-            <pre id="monitor" tabindex="0" class={classes!("panel__body", "monitor", (*tab == 6).then_some("monitor--log"))}>{ text }</pre>
+            <pre id="monitor" tabindex="0" class={class(&["panel__body", "monitor", when(*tab == 6, "monitor--log")])}>{ text }</pre>
         </section>
     };
     *cached.borrow_mut() = (out.clone(), *tab, (*pick).clone());
@@ -292,7 +293,7 @@ pub fn ServerDock() -> Html {
                                         _ => "",
                                     };
                                     html! {
-                                        <tr class={classes!((!state.is_empty()).then(|| format!("dock__sub--{state}")))}>
+                                        <tr class={(!state.is_empty()).then(|| format!("dock__sub--{state}"))}>
                                             <td title={super::view_model::full_name(&z.client_id)}>{ super::view_model::shown_name(&z.client_id, 14) }</td>
                                             <td title={super::view_model::full_name(&group)}>{ if group.is_empty() { "—".to_string() } else { super::view_model::shown_name(&group, 44) } }</td>
                                             <td>{ z.pending_count }</td>

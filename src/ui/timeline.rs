@@ -7,7 +7,7 @@
 use super::hooks::{use_playground, use_refresh_gate};
 use super::state::Msg;
 use super::timeline_model::{describe, visible, Lane, LaneKind, Mark, MarkKind, SpanKind, Timeline};
-use super::view_model::{full_name, px, px_into, seconds, shown_name};
+use super::view_model::{class, full_name, px, px_into, seconds, shown_name, when};
 use crate::engine::SimTime;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, PointerEvent, WheelEvent};
@@ -245,7 +245,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                 <h2>{ "Timeline" }</h2>
                 <span class="panel__hint">{ "wheel: zoom · drag: pan · click: move the cursor · click a message: its journey" }</span>
                 <span class="toolbar__spacer" />
-                <button id="tl-follow" class={classes!("btn", v.follow.then_some("btn--on"))} onclick={set_view(View { follow: !view.follow, ..v })} aria-pressed={v.follow.to_string()}>{ "Follow" }</button>
+                <button id="tl-follow" class={class(&["btn", when(v.follow, "btn--on")])} onclick={set_view(View { follow: !view.follow, ..v })} aria-pressed={v.follow.to_string()}>{ "Follow" }</button>
                 <button id="tl-zoom-in" class="btn" onclick={set_view(View { span: (v.span / 2).max(MIN_SPAN), t0: v.t0 + v.span / 4, follow: view.follow })}>{ "+" }</button>
                 <button id="tl-zoom-out" class="btn" onclick={set_view(View { span: (v.span * 2).min(MAX_SPAN), t0: v.t0.saturating_sub(v.span / 2), follow: view.follow })}>{ "−" }</button>
                 <button id="tl-fit" class="btn" onclick={set_view(View { t0: 0, span: horizon.max(now).max(MIN_SPAN) + 500, follow: false })}>{ "Fit all" }</button>
@@ -284,11 +284,11 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                         marks_drawn += drawn.count;
                         let dim = sel.is_some();
                         let marks: Vec<Html> = drawn.paths.into_iter().map(|(k, d)| html! {
-                            <path class={classes!("tl-r", format!("tl-r--{}", k.class()), dim.then_some("tl-dim"))} stroke-width={px(2.0 * mark_r(k, false))} d={d} />
+                            <path class={class(&["tl-r", &format!("tl-r--{}", k.class()), when(dim, "tl-dim")])} stroke-width={px(2.0 * mark_r(k, false))} d={d} />
                         }).chain(drawn.labels.into_iter().map(|(x, seq)| html! {
                             <text class="tl-seq" x={px(x)} y={px(mid - 5.0)} text-anchor="middle">{ seq }</text>
                         })).chain(drawn.highlighted.into_iter().map(|(x, y, m)| html! { <>
-                            <circle class={classes!("tl-m", format!("tl-m--{}", m.kind.class()), "tl-hl")} cx={px(x)} cy={px(y)} r={px(mark_r(m.kind, true))}>
+                            <circle class={class(&["tl-m", &format!("tl-m--{}", m.kind.class()), "tl-hl"])} cx={px(x)} cy={px(y)} r={px(mark_r(m.kind, true))}>
                                 <title>{ label_of(&pg, &m).unwrap_or_default() }</title></circle>
                             <text class="tl-seq" x={px(x)} y={px(mid - 6.0)} text-anchor="middle">{ m.seq }</text>
                         </> })).collect();
@@ -299,7 +299,7 @@ pub fn TimelineView(TimelineProps { selected }: &TimelineProps) -> Html {
                                 { for marks }
                                 <rect class="tl-hit" x={px(GUTTER)} y={px(y)} width={px(W - GUTTER)} height={px(LANE_H)}
                                       onpointerdown={lane_hit(i)} data-lane-hit={lane.label.clone()} />
-                                <text class={classes!("tl-label", (lane.kind == LaneKind::Channel).then_some("tl-label--channel"), is_sel.then_some("tl-label--sel"))}
+                                <text class={class(&["tl-label", when(lane.kind == LaneKind::Channel, "tl-label--channel"), when(is_sel, "tl-label--sel")])}
                                       x="6" y={px(mid + 4.0)} onpointerdown={on_label} onkeydown={on_label_key}
                                       tabindex={focusable.then_some("0")} role={focusable.then_some("button")} aria-pressed={focusable.then(|| is_sel.to_string())}><title>{ full_name(&lane.label) }</title>{ shown_name(&lane.label, LABEL_CHARS) }</text>
                             </g>
@@ -407,7 +407,7 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
         match s.kind {
             SpanKind::AckWait if waits <= SPANS_EACH || (sel.is_some() && s.msg == sel) => {
                 let dim = sel.is_some() && s.msg != sel;
-                out.push(html! { <g class={classes!(dim.then_some("tl-dim"))}>
+                out.push(html! { <g class={class(&[when(dim, "tl-dim")])}>
                     <line class="tl-wait" x1={px(a)} y1={px(mid + 5.0)} x2={px(b)} y2={px(mid + 5.0)} />
                     if let Some(x) = expiry {
                         <line class="tl-expiry" x1={px(x_of(x, v))} y1={px(mid + 1.0)} x2={px(x_of(x, v))} y2={px(mid + 9.0)}>
@@ -444,7 +444,7 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
             path_to(&mut d, 'H', b.max(a + 0.5), None);
         }
         let dim = sel.is_some();
-        out.push(html! { <path class={classes!("tl-wait", dim.then_some("tl-dim"))} d={d} /> });
+        out.push(html! { <path class={class(&["tl-wait", when(dim, "tl-dim")])} d={d} /> });
     }
     if !ticks.is_empty() {
         let mut d = String::new();
@@ -452,7 +452,7 @@ fn lane_spans(lane: &Lane, v: &View, now: SimTime, y: f64, mid: f64, sel: Option
             path_to(&mut d, 'M', *x, Some(mid + 1.0));
             path_to(&mut d, 'V', mid + 9.0, None);
         }
-        out.push(html! { <path class={classes!("tl-expiry", sel.is_some().then_some("tl-dim"))} d={d} /> });
+        out.push(html! { <path class={class(&["tl-expiry", when(sel.is_some(), "tl-dim")])} d={d} /> });
     }
     out
 }

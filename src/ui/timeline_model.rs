@@ -219,13 +219,10 @@ impl Lane {
         let end = t1.min(now);
         let a = self.spans.partition_point(|s| s.t0 < t0.saturating_sub(self.longest));
         let b = self.spans.partition_point(|s| s.t0 <= end);
-        let mut out: Vec<usize> = (a..b).filter(|i| self.spans[*i].t1.is_none_or(|x| x >= t0)).collect();
-        for &o in &self.open {
-            if o < a && self.spans[o].t0 <= end {
-                out.push(o);
-            }
-        }
-        out.sort_unstable();
+        // Spans still open from before `a` (`open` is in index order), then those from `a`:
+        // in index order without a sort.
+        let mut out: Vec<usize> = self.open.iter().copied().filter(|&o| o < a && self.spans[o].t0 <= end).collect();
+        out.extend((a..b).filter(|i| self.spans[*i].t1.is_none_or(|x| x >= t0)));
         out
     }
 

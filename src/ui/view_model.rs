@@ -34,6 +34,28 @@ pub fn px(v: f64) -> String {
     s
 }
 
+/// Class names joined by spaces, the empty ones left out, or `None` when all are (then no
+/// `class` attribute): what Yew's `classes!` gives, without the `IndexSet` it builds.
+pub fn class(names: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    for n in names.iter().filter(|n| !n.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(n);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `name` when `on`, else nothing (for [`class`]).
+pub fn when(on: bool, name: &str) -> &str {
+    if on {
+        name
+    } else {
+        ""
+    }
+}
+
 /// How many decimal digits `n` has (a seq label's width).
 pub fn digits(n: u64) -> u32 {
     n.checked_ilog10().unwrap_or(0) + 1

@@ -44,6 +44,12 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
     })
 }
 
+/// A JSON object from (key, value) pairs, in their order: what `json!({…})` builds, without
+/// passing each value through serde's `to_value` (and its `unwrap`).
+pub fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// A value as an error message shows it: short strings and numbers as they are, the rest
 /// by kind.
 pub fn describe(v: &Value) -> String {
@@ -52,7 +58,7 @@ pub fn describe(v: &Value) -> String {
         Value::Bool(b) => format!("{b}"),
         Value::Number(n) => format!("{n}"),
         Value::String(s) if s.len() > 40 => "a string".into(),
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => crate::text::quote(s),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
     }
@@ -202,7 +208,11 @@ impl<'a> Fields<'a> {
 /// Up to `max` characters of untrusted `s` for a one-line message: control characters
 /// (newlines, escapes) are written as Rust-style escapes (`\n`, `\u{1b}`).
 pub fn clip_line(s: &str, max: usize) -> String {
-    s.chars().take(max).flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] }).collect()
+    let mut out = String::new();
+    for c in s.chars().take(max) {
+        crate::text::push_escaped(&mut out, c);
+    }
+    out
 }
 
 /// A decimal number as people type it into a field or a URL (`2.4`, `-3`, `.5`, `1e3`): its

@@ -140,7 +140,7 @@ impl Lesson {
 
     /// The scenario of variant `i` (a NATS Streaming one: see [`Lesson::is_jetstream`]).
     pub fn scenario(&self, i: usize) -> Scenario {
-        Scenario::from_value(&self.variants[i].scenario).expect("checked by parse")
+        Scenario::from_value(&self.variants[i].scenario).unwrap_or_else(|e| panic!("checked by parse: {e}"))
     }
 
     /// What JetStream mode needs to follow variant `i` (a JetStream one) as a lesson: the
@@ -152,18 +152,43 @@ impl Lesson {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.variant == i)
-            .map(|(k, c)| serde_json::json!({"index": k, "at_ms": c.at_ms, "question": c.question, "choices": c.choices, "answer": c.answer, "explain": c.explain}))
+            .map(|(k, c)| {
+                json::obj([
+                    ("index", k.into()),
+                    ("at_ms", c.at_ms.into()),
+                    ("question", c.question.as_str().into()),
+                    ("choices", c.choices.clone().into()),
+                    ("answer", c.answer.into()),
+                    ("explain", c.explain.as_str().into()),
+                ])
+            })
             .collect();
-        serde_json::json!({
-            "id": self.id,
-            "section": self.section,
-            "title": self.title,
-            "variant": i,
-            "variants": self.variants.iter().enumerate().map(|(k, v)| serde_json::json!({"name": v.name, "jetstream": self.is_jetstream(k)})).collect::<Vec<_>>(),
-            "text": self.variants.get(i).map_or("", |v| v.text.as_str()),
-            "checkpoints": checkpoints,
-            "answers": answers.iter().filter(|(k, _)| self.checkpoints.get(*k).is_some_and(|c| c.variant == i)).map(|(k, a)| [*k, *a]).collect::<Vec<_>>(),
-        })
+        json::obj([
+            ("id", self.id.as_str().into()),
+            ("section", self.section.clone().into()),
+            ("title", self.title.as_str().into()),
+            ("variant", i.into()),
+            (
+                "variants",
+                self.variants
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| json::obj([("name", v.name.as_str().into()), ("jetstream", self.is_jetstream(k).into())]))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            ("text", self.variants.get(i).map_or("", |v| v.text.as_str()).into()),
+            ("checkpoints", checkpoints.into()),
+            (
+                "answers",
+                answers
+                    .iter()
+                    .filter(|(k, _)| self.checkpoints.get(*k).is_some_and(|c| c.variant == i))
+                    .map(|(k, a)| Value::from(vec![Value::from(*k), Value::from(*a)]))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+        ])
     }
 
     /// Variant `i` runs on JetStream (`server.kind`): JetStream mode opens it, with the

@@ -41,9 +41,68 @@ pub fn lower(s: &str) -> String {
     s.chars().map(lower_char).collect()
 }
 
+/// A control character as Rust writes it in `{:?}` (`\n`, `\t`, `\u{1b}`), other characters
+/// as they are.
+pub fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\0' => out.push_str("\\0"),
+        c if c.is_control() => {
+            out.push_str("\\u{");
+            let v = c as u32;
+            let digits = (32 - v.leading_zeros()).div_ceil(4).max(1);
+            for i in (0..digits).rev() {
+                out.push(char::from_digit((v >> (4 * i)) & 0xf, 16).unwrap_or('0'));
+            }
+            out.push('}');
+        }
+        c => out.push(c),
+    }
+}
+
+/// `s` in double quotes, as `{:?}` writes it for the names and values messages and the
+/// server's log quote (`"orders"`, `"a\"b"`, `"line\n"`), without `{:?}`'s Unicode tables
+/// (1.5 KB of the page): characters that are not control characters stay as they are.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => push_escaped(&mut out, c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_writes_what_debug_writes_for_names_and_control_characters() {
+        for s in [
+            "orders",
+            "ticket:created",
+            "a\"b",
+            "back\\slash",
+            "line\nbreak",
+            "tab\there",
+            "nul\0",
+            "esc\u{1b}[0m",
+            "del\u{7f}",
+            "c1\u{85}",
+            "émoji 🎫 Σ",
+            "",
+            "it's",
+        ] {
+            assert_eq!(quote(s), format!("{s:?}"), "{s}");
+        }
+    }
 
     #[test]
     fn lower_folds_like_go_for_latin_greek_and_cyrillic() {

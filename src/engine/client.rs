@@ -54,17 +54,17 @@ impl Sim {
             }
             Verb::Close { client } => match self.live_or_newest(&client) {
                 Some(p) => self.route_app(p, idx, k),
-                None => self.action_failed(idx, format!("client {client:?} has not connected")),
+                None => self.action_failed(idx, format!("client {} has not connected", crate::text::quote(&client))),
             },
             Verb::Publish { client, .. } | Verb::Subscribe(super::scenario::SubscribeSpec { client, .. }) => match self.current.get(&client) {
                 Some(&p) => self.route_app(p, idx, k),
-                None => self.action_failed(idx, format!("client {client:?} has not connected")),
+                None => self.action_failed(idx, format!("client {} has not connected", crate::text::quote(&client))),
             },
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
                 let h = self.handle_ids[&sub];
                 match self.handles[h.0 as usize].proc {
                     Some(p) => self.route_app(p, idx, k),
-                    None => self.action_failed(idx, format!("subscription {sub:?} has not subscribed")),
+                    None => self.action_failed(idx, format!("subscription {} has not subscribed", crate::text::quote(&sub))),
                 }
             }
         }
@@ -74,12 +74,12 @@ impl Sim {
     pub(crate) fn signal_target(&mut self, idx: usize, client: &Name) -> Option<ProcId> {
         match self.live_or_newest(client) {
             None => {
-                self.action_failed(idx, format!("client {client:?} has not connected"));
+                self.action_failed(idx, format!("client {} has not connected", crate::text::quote(&client)));
                 None
             }
             Some(p) if !self.procs[p.0 as usize].alive() => {
                 let why = if self.procs[p.0 as usize].state == ProcState::Killed { "killed" } else { "closed" };
-                self.action_failed(idx, format!("client {client:?} is not running ({why})"));
+                self.action_failed(idx, format!("client {} is not running ({why})", crate::text::quote(&client)));
                 None
             }
             Some(p) => Some(p),
@@ -94,7 +94,7 @@ impl Sim {
             ProcState::Connecting => pr.waiting_connect.push((idx, k)),
             ProcState::Killed => {
                 let c = pr.client.clone();
-                self.action_failed(idx, format!("client {c:?} is not running (killed)"));
+                self.action_failed(idx, format!("client {} is not running (killed)", crate::text::quote(&c)));
             }
             _ if pr.loop_blocked() => pr.held_timers.push_back(ProcTimer::Action { idx, k }),
             _ => self.exec_app(p, idx, k),

@@ -58,7 +58,7 @@ pub const ASSERTION_FAILED: &str = "Assertion failed";
 
 /// ≥0.25: a channel name equal, ignoring case, to an existing one (the typo is the server's).
 pub fn case_clash(name: &str, existing: &str) -> String {
-    format!("rejecting channel {name:?} because channel {existing:?} alreay exists (different cases not allowed)")
+    format!("rejecting channel {} because channel {} alreay exists (different cases not allowed)", crate::text::quote(name), crate::text::quote(existing))
 }
 
 /// The server's client id rule: `^[a-zA-Z0-9_-]+$`.

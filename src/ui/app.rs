@@ -44,7 +44,7 @@ fn initial() -> PlaygroundState {
     let (view, mut problems) = View::from_query(&loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default());
     let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
     let example = |name: &str| EXAMPLES.iter().find(|e| e.0 == name).map(|e| e.2);
-    let parse = |body: &str| Scenario::parse(body).expect("built-in example is valid");
+    let parse = |body: &str| Scenario::parse(body).unwrap_or_else(|e| panic!("a built-in example is invalid: {e}"));
     let js_link = match crate::share::fragment_text(&hash) {
         Some(Ok((text, t))) if crate::json::parse(&text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) => Some((text, t)),
         _ => None,
@@ -134,113 +134,97 @@ pub fn App() -> Html {
             move || drop(next)
         });
     }
-    // Keyboard: space play/pause, arrows step, ? help (not while typing in a field); Esc
-    // closes whatever dialog is open (even from a field in it) and deselects.
+    // What lives as long as the page, installed on mount and removed on unmount (one effect:
+    // each `use_effect_with` costs ~1 KB of the first download).
+    let bridge = use_state(|| Bridge::new(&pg.view));
     {
-        let (pg, dialog) = (pg.clone(), dialog.clone());
+        let (pg, dialog, bridge) = (pg.clone(), dialog.clone(), (*bridge).clone());
         use_effect_with((), move |_| {
-            let keys = DocumentListener::new("keydown", move |e| {
-                let Ok(e) = e.dyn_into::<KeyboardEvent>() else { return };
-                if e.key() == "Escape" {
-                    dialog.set(Dialog::None);
-                    pg.dispatch(Msg::CloseHelp);
-                    pg.dispatch(Msg::Select(None));
-                    return;
-                }
-                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
-                    "TEXTAREA" | "SELECT" => true,
-                    // The speed slider's arrows change the speed; on the scrub bar they step
-                    // through events (a native step would be 1 ms).
-                    "INPUT" => {
-                        (el.id() == "speed" && e.key().starts_with("Arrow"))
-                            || !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button"))
+            // Keyboard: space play/pause, arrows step, ? help (not while typing in a field);
+            // Esc closes whatever dialog is open (even from a field in it) and deselects.
+            let keys = {
+                let pg = pg.clone();
+                DocumentListener::new("keydown", move |e| {
+                    let Ok(e) = e.dyn_into::<KeyboardEvent>() else { return };
+                    if e.key() == "Escape" {
+                        dialog.set(Dialog::None);
+                        pg.dispatch(Msg::CloseHelp);
+                        pg.dispatch(Msg::Select(None));
+                        return;
                     }
-                    _ => false,
-                });
-                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return;
-                }
-                let v = &pg.view;
-                let msg = match e.key().as_str() {
-                    " " if !v.locks(Control::Play) => Msg::TogglePlay,
-                    "ArrowRight" if !v.locks(Control::Step) => Msg::Step,
-                    "ArrowLeft" if !v.locks(Control::Step) => Msg::StepBack,
-                    "?" => Msg::ToggleHelp,
-                    _ => return,
-                };
-                e.prevent_default();
-                pg.dispatch(msg);
-            });
-            move || drop(keys)
-        });
-    }
-    // A hidden tab pauses the clock (it would otherwise jump ahead when it is shown again).
-    {
-        let pg = pg.clone();
-        use_effect_with((), move |_| {
-            let hidden = DocumentListener::new("visibilitychange", move |_| {
-                if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
-                    pg.dispatch(Msg::Pause);
-                }
-            });
-            move || drop(hidden)
-        });
-    }
-    // A share link pasted into this tab changes only the fragment: open it.
-    {
-        let pg = pg.clone();
-        use_effect_with((), move |_| {
-            let hash = DocumentListener::window("hashchange", move |_| {
-                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-                if let Some(Ok((text, t))) = crate::share::fragment_text(&hash) {
-                    if crate::json::parse(&text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) {
-                        return pg.dispatch(Msg::OpenJetStream(Rc::from(text.as_str()), t));
+                    let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| match el.tag_name().as_str() {
+                        "TEXTAREA" | "SELECT" => true,
+                        // The speed slider's arrows change the speed; on the scrub bar they
+                        // step through events (a native step would be 1 ms).
+                        "INPUT" => {
+                            (el.id() == "speed" && e.key().starts_with("Arrow"))
+                                || !matches!(el.get_attribute("type").as_deref(), Some("range" | "checkbox" | "button"))
+                        }
+                        _ => false,
+                    });
+                    if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
                     }
-                }
-                match crate::share::from_fragment(&hash) {
-                    None => {}
-                    Some(Ok((scenario, t))) => {
-                        pg.dispatch(Msg::Open(std::rc::Rc::new(scenario)));
-                        pg.dispatch(Msg::Seek(t));
+                    let v = &pg.view;
+                    let msg = match e.key().as_str() {
+                        " " if !v.locks(Control::Play) => Msg::TogglePlay,
+                        "ArrowRight" if !v.locks(Control::Step) => Msg::Step,
+                        "ArrowLeft" if !v.locks(Control::Step) => Msg::StepBack,
+                        "?" => Msg::ToggleHelp,
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    pg.dispatch(msg);
+                })
+            };
+            // A hidden tab pauses the clock (it would otherwise jump ahead when it is shown
+            // again).
+            let hidden = {
+                let pg = pg.clone();
+                DocumentListener::new("visibilitychange", move |_| {
+                    if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
+                        pg.dispatch(Msg::Pause);
                     }
-                    Some(Err(e)) => pg.dispatch(Msg::Error(format!("This share link could not be opened: {e}. The current run is kept."))),
-                }
-            });
-            move || drop(hash)
-        });
-    }
-    // window.natsPlayground: installed on mount, removed on unmount.
-    {
-        let pg = pg.clone();
-        use_effect_with((), move |_| {
-            let api = install_api(pg);
-            move || drop(api)
-        });
-    }
-    // The URL's lesson is fetched after the first render, then moved to its time.
-    {
-        let pg = pg.clone();
-        use_effect_with((), move |_| {
+                })
+            };
+            // A share link pasted into this tab changes only the fragment: open it.
+            let hash = {
+                let pg = pg.clone();
+                DocumentListener::window("hashchange", move |_| {
+                    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                    if let Some(Ok((text, t))) = crate::share::fragment_text(&hash) {
+                        if crate::json::parse(&text).is_ok_and(|v| crate::engine::jetstream::is_jetstream(&v)) {
+                            return pg.dispatch(Msg::OpenJetStream(Rc::from(text.as_str()), t));
+                        }
+                    }
+                    match crate::share::from_fragment(&hash) {
+                        None => {}
+                        Some(Ok((scenario, t))) => {
+                            pg.dispatch(Msg::Open(std::rc::Rc::new(scenario)));
+                            pg.dispatch(Msg::Seek(t));
+                        }
+                        Some(Err(e)) => pg.dispatch(Msg::Error(format!("This share link could not be opened: {e}. The current run is kept."))),
+                    }
+                })
+            };
+            // window.natsPlayground.
+            let api = install_api(pg.clone());
+            // The URL's lesson is fetched after the first render, then moved to its time.
             let start = pg.view.start.clone();
             if let Some(name) = start.lesson {
+                let pg = pg.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Err(e) = super::embed::open(&pg, Source::Lesson(name, start.variant), start.t, start.play).await {
                         pg.dispatch(Msg::Error(format!("lesson: {e}")));
                     }
                 });
             }
-        });
-    }
-    // Embedded: the host page's commands in, and after every change, events out.
-    let bridge = use_state(|| Bridge::new(&pg.view));
-    {
-        let (pg, bridge) = (pg.clone(), (*bridge).clone());
-        use_effect_with((), move |_| {
+            // Embedded: the host page's commands in (events go out after every change, below).
             super::crash::watch(&pg.session, bridge.borrow().target().map(str::to_string));
             // In a frame (the embedding page's origin may be unknown when its referrer is
             // withheld: then only `origin=` lets a page drive it).
-            let l = super::embed::framed().then(|| listen(pg.clone(), pg.view.clone(), bridge));
-            move || drop(l)
+            let host = super::embed::framed().then(|| listen(pg.clone(), pg.view.clone(), bridge));
+            move || drop((keys, hidden, hash, api, host))
         });
     }
     {

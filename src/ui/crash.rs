@@ -157,7 +157,12 @@ fn show(what: &str) {
         let _ = a.focus();
     }
     if let (Some(target), Ok(Some(parent))) = (host(), w.parent()) {
-        let msg = serde_json::json!({"type": "error", "source": "nats-playground", "fatal": true, "message": format!("the playground stopped: {what}")});
+        let msg = crate::json::obj([
+            ("type", "error".into()),
+            ("source", "nats-playground".into()),
+            ("fatal", true.into()),
+            ("message", format!("the playground stopped: {what}").into()),
+        ]);
         if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
             let _ = parent.post_message(&v, &target);
         }

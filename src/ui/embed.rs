@@ -8,8 +8,9 @@ use super::state::Msg;
 use crate::embed::{parse_command, Command, Source, View, Watch};
 use crate::engine::vecmap::VecMap;
 use crate::engine::{Scenario, Session, SimTime, TraceEvent};
+use crate::json::obj;
 use crate::lesson::Lesson;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -73,14 +74,18 @@ fn post_text(target: &Option<String>, text: &str) {
 
 fn post(target: &Option<String>, msg: Value) {
     let mut msg = msg;
-    msg["source"] = json!("nats-playground");
+    if let Value::Object(m) = &mut msg {
+        m.insert("source".into(), "nats-playground".into());
+    }
     post_text(target, &msg.to_string());
 }
 
 /// A message with a large JSON payload, written as text (no intermediate `Value`).
 fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
     let mut head = head;
-    head["source"] = json!("nats-playground");
+    if let Value::Object(m) = &mut head {
+        m.insert("source".into(), "nats-playground".into());
+    }
     let head = head.to_string();
     post_text(target, &format!("{},\"{key}\":{payload}}}", &head[..head.len() - 1]));
 }
@@ -89,7 +94,7 @@ fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
 /// reports it here).
 pub fn post_time(view: &View, t: SimTime, playing: bool) {
     if framed() {
-        post(&view.target(parent_origin().as_deref()), json!({"type": "time", "t": t, "playing": playing}));
+        post(&view.target(parent_origin().as_deref()), obj([("type", "time".into()), ("t", t.into()), ("playing", playing.into())]));
     }
 }
 
@@ -135,12 +140,12 @@ impl Bridge {
             let h = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()).map_or(0, |b| b.scroll_height());
             if h != self.sent_height {
                 self.sent_height = h;
-                post(&self.target, json!({"type": "resize", "height": h}));
+                post(&self.target, obj([("type", "resize".into()), ("height", h.into())]));
             }
         }
         if stan && self.sent_t != Some((t, playing)) {
             self.sent_t = Some((t, playing));
-            post(&self.target, json!({"type": "time", "t": t, "playing": playing}));
+            post(&self.target, obj([("type", "time".into()), ("t", t.into()), ("playing", playing.into())]));
         }
         if stan && self.watch != Watch::Off {
             let trace = s.sim().trace();
@@ -152,7 +157,7 @@ impl Bridge {
                 for (i, c) in chunks.iter().enumerate() {
                     let evs = events(c, &self.watch);
                     if (reset && i == 0) || evs != "[]" {
-                        post_raw(&self.target, json!({"type": "trace", "reset": reset && i == 0, "t": t}), "events", &evs);
+                        post_raw(&self.target, obj([("type", "trace".into()), ("reset", (reset && i == 0).into()), ("t", t.into())]), "events", &evs);
                     }
                 }
             }
@@ -170,9 +175,18 @@ impl Bridge {
                         let Some(c) = run.lesson.checkpoints.get(*i) else { continue };
                         post(
                             &self.target,
-                            json!({"type": "checkpoint", "lesson": run.lesson.id, "variant": c.variant, "checkpoint": i, "at_ms": c.at_ms,
-                                   "question": c.question, "choice": choice, "chosen": c.choices.get(*choice), "answer": c.choices.get(c.answer),
-                                   "correct": *choice == c.answer}),
+                            obj([
+                                ("type", "checkpoint".into()),
+                                ("lesson", run.lesson.id.as_str().into()),
+                                ("variant", c.variant.into()),
+                                ("checkpoint", (*i).into()),
+                                ("at_ms", c.at_ms.into()),
+                                ("question", c.question.as_str().into()),
+                                ("choice", (*choice).into()),
+                                ("chosen", c.choices.get(*choice).cloned().into()),
+                                ("answer", c.choices.get(c.answer).cloned().into()),
+                                ("correct", (*choice == c.answer).into()),
+                            ]),
                         );
                     }
                 }
@@ -183,8 +197,9 @@ impl Bridge {
 
     /// `get state`: the cursor and the horizon from the session, the rest as last rendered.
     fn state(&self, s: &Session) -> Value {
-        let lesson = self.lesson.as_ref().map(|(l, variant, asking)| json!({"id": l.id, "variant": variant, "asking": asking}));
-        json!({"t": s.now(), "playing": self.playing, "speed": self.speed, "horizon": s.horizon(), "lesson": lesson})
+        let lesson =
+            self.lesson.as_ref().map(|(l, variant, asking)| obj([("id", l.id.as_str().into()), ("variant", (*variant).into()), ("asking", (*asking).into())]));
+        obj([("t", s.now().into()), ("playing", self.playing.into()), ("speed", self.speed.into()), ("horizon", s.horizon().into()), ("lesson", lesson.into())])
     }
 
     fn reply(&self, id: &Option<Value>, msg: Value) {
@@ -205,7 +220,7 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
     // The `ready` message: the host may send commands from now on.
     {
         let b = bridge.borrow();
-        post(&b.target, json!({"type": "ready", "version": 1, "t": pg.session.borrow().now()}));
+        post(&b.target, obj([("type", "ready".into()), ("version", 1.into()), ("t", pg.session.borrow().now().into())]));
     }
     DocumentListener::window("message", move |e| {
         let Ok(e) = e.dyn_into::<web_sys::MessageEvent>() else { return };
@@ -222,7 +237,7 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
             Ok(x) => x,
             Err(message) => {
                 let id = data.get("id").cloned();
-                bridge.borrow().reply(&id, json!({"type": "error", "message": message.to_string()}));
+                bridge.borrow().reply(&id, obj([("type", "error".into()), ("message", message.to_string().into())]));
                 return;
             }
         };
@@ -234,11 +249,11 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
     // JetStream mode: its player takes the commands about the run shown.
     if pg.jetstream.is_some() {
         let forward = match &cmd {
-            Command::Play => Some(json!({"type": "play"})),
-            Command::Pause => Some(json!({"type": "pause"})),
-            Command::Seek(t) => Some(json!({"type": "seek", "t": t})),
-            Command::Speed(f) => Some(json!({"type": "speed", "factor": f})),
-            Command::Get(what) => Some(json!({"type": "get", "what": what})),
+            Command::Play => Some(obj([("type", "play".into())])),
+            Command::Pause => Some(obj([("type", "pause".into())])),
+            Command::Seek(t) => Some(obj([("type", "seek".into()), ("t", (*t).into())])),
+            Command::Speed(f) => Some(obj([("type", "speed".into()), ("factor", (*f).into())])),
+            Command::Get(what) => Some(obj([("type", "get".into()), ("what", what.as_str().into())])),
             Command::Watch(_) | Command::Load { .. } => None,
         };
         if let Some(c) = forward {
@@ -246,10 +261,13 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
             if let Command::Get(what) = &cmd {
                 let b = bridge.borrow();
                 match got {
-                    Some(value) => {
-                        post_raw(&b.target, with_id(json!({"type": "reply", "what": what}), &id), "value", if value.is_empty() { "null" } else { &value })
-                    }
-                    None => b.reply(&id, json!({"type": "error", "message": "JetStream mode is still loading; ask again"})),
+                    Some(value) => post_raw(
+                        &b.target,
+                        with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id),
+                        "value",
+                        if value.is_empty() { "null" } else { &value },
+                    ),
+                    None => b.reply(&id, obj([("type", "error".into()), ("message", "JetStream mode is still loading; ask again".into())])),
                 }
             }
             return;
@@ -279,7 +297,7 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 _ => Ok(bridge.borrow().state(&s).to_string()),
             };
             drop(s);
-            let head = with_id(json!({"type": "reply", "what": what}), &id);
+            let head = with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id);
             post_raw(&bridge.borrow().target, head, "value", &value.unwrap_or_else(|_| "null".into()));
         }
         Command::Load { source, t, play } => {
@@ -288,8 +306,8 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 let r = open(&pg, source, t, play).await;
                 let b = bridge.borrow();
                 match r {
-                    Ok(()) => b.reply(&id, json!({"type": "loaded"})),
-                    Err(message) => b.reply(&id, json!({"type": "error", "message": message})),
+                    Ok(()) => b.reply(&id, obj([("type", "loaded".into())])),
+                    Err(message) => b.reply(&id, obj([("type", "error".into()), ("message", message.into())])),
                 }
             });
         }

@@ -638,7 +638,9 @@ impl PlaygroundState {
                     // Replace the run inside the shared cell: every holder (the JS API too)
                     // sees the new one.
                     let fresh = PlaygroundState::new(Rc::unwrap_or_clone(s));
-                    let session = fresh.session.replace(Session::new(Scenario::parse("{\"until_ms\":0,\"actions\":[]}").expect("empty")));
+                    let session = fresh
+                        .session
+                        .replace(Session::new(Scenario::parse("{\"until_ms\":0,\"actions\":[]}").unwrap_or_else(|e| panic!("the empty scenario: {e}"))));
                     *self.session.borrow_mut() = session;
                     self.selected = None;
                     self.selected_msg = None;

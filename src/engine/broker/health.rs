@@ -144,7 +144,7 @@ impl Broker {
     /// process closing late closes whoever holds that id now, as the real server does.
     pub fn close_request(&mut self, fx: &mut Fx, client: &Name) -> Result<(), Name> {
         if !self.clients.contains_key(client) {
-            fx.log(format!("[ERR] STREAM: Unknown client {client:?} in close request"));
+            fx.log(format!("[ERR] STREAM: Unknown client {} in close request", crate::text::quote(client)));
             return Err(e::UNKNOWN_CLIENT.into());
         }
         self.close_client(fx, client, CloseReason::Close);

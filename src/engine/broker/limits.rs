@@ -48,8 +48,8 @@ impl Broker {
         if !dropped.is_empty() && !ch.store.hit_limit {
             ch.store.hit_limit = true;
             fx.log(format!(
-                "[WRN] STREAM: Reached limits for store {:?} (msgs={}/{} bytes={}/{}), dropping old messages to make room for new ones",
-                &**channel,
+                "[WRN] STREAM: Reached limits for store {} (msgs={}/{} bytes={}/{}), dropping old messages to make room for new ones",
+                crate::text::quote(channel),
                 ch.store.msgs.len(),
                 max_msgs,
                 friendly_bytes(ch.store.bytes),
@@ -112,7 +112,7 @@ impl Broker {
             return Err(e::TOO_MANY_CHANNELS.into());
         }
         self.channels.insert(name.clone(), Channel::new(name.clone(), fx.now, self.cfg.max_inactivity_ms));
-        fx.log(format!("[INF] STREAM: Channel {:?} has been created", &**name));
+        fx.log(format!("[INF] STREAM: Channel {} has been created", crate::text::quote(name)));
         fx.trace(TraceKind::ChannelCreated { channel: name.clone() });
         self.start_delete_timer(fx, name);
         Ok(())
@@ -168,7 +168,7 @@ impl Broker {
         for id in ch.durables.values().copied().chain(ch.qsubs.values().filter_map(|q| q.shadow)) {
             self.subs.remove(id);
         }
-        fx.log(format!("[INF] STREAM: Channel {:?} has been deleted", &**name));
+        fx.log(format!("[INF] STREAM: Channel {} has been deleted", crate::text::quote(name)));
         fx.trace(TraceKind::ChannelDeleted { channel: name.clone() });
     }
 

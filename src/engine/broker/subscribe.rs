@@ -87,7 +87,7 @@ impl Broker {
         if err == e::DUP_DURABLE {
             fx.log(format!("[ERR] STREAM: [Client:{}] Duplicate durable subscription registration", r.client));
         }
-        fx.log(format!("[ERR] STREAM: Unable to create subscription on {:?}: {err}", &*r.channel));
+        fx.log(format!("[ERR] STREAM: Unable to create subscription on {}: {err}", crate::text::quote(&r.channel)));
     }
 
     /// `processSub`, then the response and `processSubscriptionsStart`.

@@ -48,7 +48,7 @@ impl Scenario {
         for (i, a) in self.actions.iter().enumerate() {
             match &a.verb {
                 Verb::Subscribe(s) if !handles.insert(s.sub.clone()) => {
-                    return err(format!("actions[{i}].sub"), format!("handle {:?} is already used by an earlier subscribe", &*s.sub));
+                    return err(format!("actions[{i}].sub"), format!("handle {} is already used by an earlier subscribe", crate::text::quote(&s.sub)));
                 }
                 Verb::Publish { count, .. } => {
                     total = total.saturating_add(*count);
@@ -62,7 +62,7 @@ impl Scenario {
         for (i, a) in self.actions.iter().enumerate() {
             if let Verb::Behave { sub, .. } | Verb::Unsubscribe { sub } | Verb::CloseSub { sub } = &a.verb {
                 if !handles.contains(sub) {
-                    return err(format!("actions[{i}].sub"), format!("unknown handle {:?}: no subscribe action defines it", &**sub));
+                    return err(format!("actions[{i}].sub"), format!("unknown handle {}: no subscribe action defines it", crate::text::quote(sub)));
                 }
             }
         }
@@ -101,10 +101,11 @@ fn parse_server(v: &Value) -> Result<ServerConfig, ScenarioError> {
         Some("jetstream") => {
             return err(f.at("kind"), "a JetStream scenario, not a NATS Streaming one (the page opens it in JetStream mode; natsim run runs it)")
         }
-        Some(k) => return err(f.at("kind"), format!("expected \"stan\" or \"jetstream\", found {k:?}")),
+        Some(k) => return err(f.at("kind"), format!("expected \"stan\" or \"jetstream\", found {}", crate::text::quote(k))),
     }
     if let Some(s) = f.string("server_version")? {
-        c.version = ServerVersion::parse(s).map_or_else(|| err(f.at("server_version"), format!("expected \"0.17\" or \"0.25\", found {s:?}")), Ok)?;
+        c.version = ServerVersion::parse(s)
+            .map_or_else(|| err(f.at("server_version"), format!("expected \"0.17\" or \"0.25\", found {}", crate::text::quote(s))), Ok)?;
     }
     if let Some(id) = f.string("cluster_id")?.map(Name::from) {
         c.cluster_id = id;
@@ -127,7 +128,7 @@ fn parse_handler(f: &Fields, k: &str) -> Result<Option<Handler>, ScenarioError> 
         None => Ok(None),
         Some("async") => Ok(Some(Handler::Async)),
         Some("sync") => Ok(Some(Handler::Sync)),
-        Some(s) => err(f.at(k), format!("expected \"async\" or \"sync\", found {s:?}")),
+        Some(s) => err(f.at(k), format!("expected \"async\" or \"sync\", found {}", crate::text::quote(s))),
     }
 }
 
@@ -151,7 +152,7 @@ fn parse_app(f: &Fields) -> Result<Option<AppKind>, ScenarioError> {
         Some("none") => Some(AppKind::None),
         Some("account") => Some(AppKind::Account),
         Some("tickets") => Some(AppKind::Tickets),
-        Some(other) => return err(f.at("app"), format!("expected \"none\", \"account\" or \"tickets\", found {other:?}")),
+        Some(other) => return err(f.at("app"), format!("expected \"none\", \"account\" or \"tickets\", found {}", crate::text::quote(other))),
     })
 }
 
@@ -163,7 +164,10 @@ fn parse_start(f: &Fields) -> Result<StartPosition, ScenarioError> {
             "new_only" => Ok(StartPosition::NewOnly),
             "last_received" => Ok(StartPosition::LastReceived),
             "all" => Ok(StartPosition::All),
-            _ => err(p, format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {s:?}")),
+            _ => err(
+                p,
+                format!("expected \"new_only\", \"last_received\", \"all\", {{\"seq\": N}} or {{\"time_delta_ms\": N}}, found {}", crate::text::quote(s)),
+            ),
         },
         Value::Object(m) if m.len() == 1 && m.contains_key("seq") => {
             let g = Fields::new(v, &p, &["seq"])?;
@@ -184,7 +188,9 @@ fn parse_action(v: &Value, path: &str) -> Result<Action, ScenarioError> {
         Some(other) => return err(format!("{path}.do"), format!("expected a verb ({VERBS}), found {}", json::describe(other))),
         None => return err(format!("{path}.do"), "missing required field"),
     };
-    let Some(allowed) = verb_fields(verb) else { return err(format!("{path}.do"), format!("unknown verb {verb:?} (expected one of: {VERBS})")) };
+    let Some(allowed) = verb_fields(verb) else {
+        return err(format!("{path}.do"), format!("unknown verb {} (expected one of: {VERBS})", crate::text::quote(verb)));
+    };
     let f = Fields::new(v, path, allowed)?;
     let at_ms = f.req_u64("at_ms", 0, MAX_UNTIL_MS)?;
     let verb = match verb {

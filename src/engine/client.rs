@@ -74,7 +74,7 @@ impl Sim {
     pub(crate) fn signal_target(&mut self, idx: usize, client: &Name) -> Option<ProcId> {
         match self.live_or_newest(client) {
             None => {
-                self.action_failed(idx, format!("client {} has not connected", crate::text::quote(&client)));
+                self.action_failed(idx, format!("client {} has not connected", crate::text::quote(client)));
                 None
             }
             Some(p) if !self.procs[p.0 as usize].alive() => {

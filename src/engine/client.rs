@@ -79,7 +79,7 @@ impl Sim {
             }
             Some(p) if !self.procs[p.0 as usize].alive() => {
                 let why = if self.procs[p.0 as usize].state == ProcState::Killed { "killed" } else { "closed" };
-                self.action_failed(idx, format!("client {} is not running ({why})", crate::text::quote(&client)));
+                self.action_failed(idx, format!("client {} is not running ({why})", crate::text::quote(client)));
                 None
             }
             Some(p) => Some(p),

@@ -81,6 +81,23 @@ test('JetStream examples are in the menu, and a broken JetStream scenario is ref
   await expect(page.locator('#js-log')).toContainText("k's pull request ends: 409 Consumer Deleted");
 });
 
+test('a JetStream example is fetched when opened: one that cannot be fetched is named in the error and the run stays', async ({ page }) => {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(new URL(r.url()).pathname));
+  await page.route('**/jetstream/scenarios/nak-wpi-term.json', (r) => r.fulfill({ status: 404, body: 'gone' }));
+  await page.goto('/');
+  await page.waitForFunction(() => (window as any).natsPlayground);
+  await page.evaluate(() => (window as any).natsPlayground.seek(2000));
+  await page.locator('#example').selectOption({ label: 'JetStream: nak, nak with delay, in progress and term' });
+  await expect(page.locator('#error')).toContainText('load: jetstream/scenarios/nak-wpi-term.json: HTTP 404');
+  await expect(page.locator('#jetstream')).toHaveCount(0);
+  await expect(page.locator('#clock')).toHaveText('2.000 s');
+  // The others are there: the file, then JetStream mode's module, load on the pick.
+  await page.locator('#example').selectOption({ label: 'JetStream: max_deliver gives up on a message, silently' });
+  await expect(page.locator('#jetstream')).toHaveCount(1);
+  expect(urls).toContain('/jetstream/scenarios/maxdeliver-push.json');
+});
+
 test('the run names the JetStream trap it shows, when it shows it', async ({ page }) => {
   await page.goto('/?scenario=jetstream-max-deliver');
   await expect(page.locator('#js-board')).toBeVisible();

@@ -16,6 +16,10 @@ else
 fi
 mkdir -p "$out"
 cp www/jetstream.css "$out/jetstream.css"   # its styles, loaded with it
+# The JetStream examples the page fetches when one is opened (src/ui/examples.rs): the set
+# checked against the real nats-server.
+mkdir -p "$out/scenarios"
+cp tests/jetstream/scenarios/*.json "$out/scenarios/"
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name jetstream "$wasm"
 if [ "${TRUNK_PROFILE:-release}" = release ]; then
   wasm-opt -Oz --converge -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \

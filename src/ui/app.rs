@@ -61,12 +61,8 @@ fn initial() -> PlaygroundState {
             problems.push(format!("This share link could not be opened: {e}. Showing the default scenario instead."));
             PlaygroundState::new(parse(EXAMPLES[0].2))
         }
-        None if view.start.example.as_deref().is_some_and(|n| JS_EXAMPLES.iter().any(|e| e.0 == n)) => {
-            let body = JS_EXAMPLES.iter().find(|e| Some(e.0) == view.start.example.as_deref()).map_or("", |e| e.2);
-            let mut s = PlaygroundState::new(parse(EXAMPLES[0].2));
-            s.apply(Msg::open_text(body));
-            s
-        }
+        // A JetStream example is fetched once the page is up (with JetStream mode's module).
+        None if view.start.example.as_deref().is_some_and(|n| JS_EXAMPLES.iter().any(|e| e.0 == n)) => PlaygroundState::new(parse(EXAMPLES[0].2)),
         None => {
             let named = view.start.example.as_deref().map(|n| example(n).ok_or(n));
             if let Some(Err(n)) = named {
@@ -95,6 +91,17 @@ fn initial() -> PlaygroundState {
     }
     s.view = Rc::new(view);
     s
+}
+
+/// Opens a built-in example that has to be fetched (a JetStream one); a failure is the page's
+/// error and the current run stays.
+fn open_example(pg: &Playground, name: String) {
+    let pg = pg.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = super::embed::open(&pg, Source::Example(name), None, false).await {
+            pg.dispatch(Msg::Error(e));
+        }
+    });
 }
 
 /// This run up to the cursor as a share fragment (`#s=…&t=…`).
@@ -209,7 +216,8 @@ pub fn App() -> Html {
             };
             // window.natsPlayground.
             let api = install_api(pg.clone());
-            // The URL's lesson is fetched after the first render, then moved to its time.
+            // The URL's lesson is fetched after the first render, then moved to its time; so
+            // is a JetStream example.
             let start = pg.view.start.clone();
             if let Some(name) = start.lesson {
                 let pg = pg.clone();
@@ -218,6 +226,12 @@ pub fn App() -> Html {
                         pg.dispatch(Msg::Error(format!("lesson: {e}")));
                     }
                 });
+            } else if let Some(name) = start.example.filter(|n| JS_EXAMPLES.iter().any(|e| e.0 == n)) {
+                // (A share link in the fragment comes first, as in `initial`.)
+                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                if hash.strip_prefix("#s=").is_none() {
+                    open_example(&pg, name);
+                }
             }
             // Embedded: the host page's commands in (events go out after every change, below).
             super::crash::watch(&pg.session, bridge.borrow().target().map(str::to_string));
@@ -263,9 +277,12 @@ pub fn App() -> Html {
     let selected_node = pg.selected.as_ref().and_then(|id| vm.nodes.iter().find(|n| &n.id == id).cloned());
     let on_example = {
         let pg = pg.clone();
-        Callback::from(move |i: usize| {
-            if let Some((_, _, body)) = EXAMPLES.iter().chain(JS_EXAMPLES).nth(i) {
-                pg.dispatch(Msg::open_text(body));
+        Callback::from(move |i: usize| match EXAMPLES.get(i) {
+            Some((_, _, body)) => pg.dispatch(Msg::open_text(body)),
+            None => {
+                if let Some(e) = JS_EXAMPLES.get(i - EXAMPLES.len()) {
+                    open_example(&pg, e.0.to_string());
+                }
             }
         })
     };

@@ -316,6 +316,17 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
 
 /// Opens a scenario, a built-in example or a lesson (fetched), then moves to `t` and plays
 /// if asked. An error leaves the current run as it is.
+/// A built-in example's scenario text: NATS Streaming ones are in the page, JetStream ones
+/// are fetched (see [`super::examples::JS_EXAMPLES`]).
+pub async fn example_text(name: &str) -> Result<String, String> {
+    use super::examples::{js_example_url, EXAMPLES, JS_EXAMPLES};
+    if let Some(e) = EXAMPLES.iter().find(|e| e.0 == name) {
+        return Ok(e.2.to_string());
+    }
+    let e = JS_EXAMPLES.iter().find(|e| e.0 == name).ok_or_else(|| format!("no example '{name}'"))?;
+    super::lessons::fetch_text(&js_example_url(e.2)).await
+}
+
 pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: bool) -> Result<(), String> {
     match source {
         Source::Scenario(text) => match Msg::open_text(&text) {
@@ -326,14 +337,7 @@ pub async fn open(pg: &Playground, source: Source, t: Option<SimTime>, play: boo
                 pg.dispatch(Msg::Open(std::rc::Rc::new(s)));
             }
         },
-        Source::Example(name) => {
-            let (_, _, body) = super::examples::EXAMPLES
-                .iter()
-                .chain(super::examples::JS_EXAMPLES)
-                .find(|e| e.0 == name)
-                .ok_or_else(|| format!("load: no example '{name}'"))?;
-            pg.dispatch(Msg::open_text(body));
-        }
+        Source::Example(name) => pg.dispatch(Msg::open_text(&example_text(&name).await.map_err(|e| format!("load: {e}"))?)),
         Source::Lesson(name, variant) => super::lessons::start_lesson(pg, &name, variant).await?,
     }
     if let Some(t) = t.filter(|t| *t > 0) {

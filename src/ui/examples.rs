@@ -14,21 +14,20 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
 /// A JetStream board with nothing on it yet (the server switch's JetStream choice).
 pub const JS_BLANK: &str = r#"{"name": "A new JetStream board", "seed": 1, "until_ms": 30000, "server": {"kind": "jetstream"}, "actions": []}"#;
 
-/// JetStream examples (JetStream mode): (name, title, body). They are scenarios of the set
-/// checked against the real nats-server (`tests/jetstream/scenarios`).
+/// JetStream examples (JetStream mode): (name, title, file). They are scenarios of the set
+/// checked against the real nats-server (`tests/jetstream/scenarios/FILE.json`), served under
+/// `jetstream/scenarios/` (scripts/build-jetstream.sh copies them there) and fetched when one
+/// is opened, like JetStream mode's module: the first download carries neither.
 pub const JS_EXAMPLES: &[(&str, &str, &str)] = &[
-    (
-        "jetstream-group-kill",
-        "JetStream: a deliver group member killed while holding messages",
-        include_str!("../../tests/jetstream/scenarios/group-kill.json"),
-    ),
-    (
-        "jetstream-live",
-        "JetStream: a deliver group to run live (kill l1 while it holds seq 1)",
-        include_str!("../../tests/jetstream/scenarios/live-group.json"),
-    ),
-    ("jetstream-max-deliver", "JetStream: max_deliver gives up on a message, silently", include_str!("../../tests/jetstream/scenarios/maxdeliver-push.json")),
-    ("jetstream-nak", "JetStream: nak, nak with delay, in progress and term", include_str!("../../tests/jetstream/scenarios/nak-wpi-term.json")),
-    ("jetstream-pull", "JetStream: pull requests, their batches and statuses", include_str!("../../tests/jetstream/scenarios/pull-statuses.json")),
-    ("jetstream-work-queue", "JetStream: a work queue drained by two pull workers", include_str!("../../tests/jetstream/scenarios/workqueue-pull.json")),
+    ("jetstream-group-kill", "JetStream: a deliver group member killed while holding messages", "group-kill"),
+    ("jetstream-live", "JetStream: a deliver group to run live (kill l1 while it holds seq 1)", "live-group"),
+    ("jetstream-max-deliver", "JetStream: max_deliver gives up on a message, silently", "maxdeliver-push"),
+    ("jetstream-nak", "JetStream: nak, nak with delay, in progress and term", "nak-wpi-term"),
+    ("jetstream-pull", "JetStream: pull requests, their batches and statuses", "pull-statuses"),
+    ("jetstream-work-queue", "JetStream: a work queue drained by two pull workers", "workqueue-pull"),
 ];
+
+/// Where the page fetches a JetStream example's file from (relative to the page).
+pub fn js_example_url(file: &str) -> String {
+    format!("jetstream/scenarios/{file}.json")
+}

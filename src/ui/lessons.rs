@@ -75,7 +75,7 @@ fn parse_index(text: &str) -> Vec<LessonEntry> {
     v.as_array().map(|a| a.iter().filter_map(entry).collect()).unwrap_or_default()
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
     let w = web_sys::window().ok_or("no window")?;
     let resp = JsFuture::from(w.fetch_with_str(url)).await.map_err(|_| format!("{url}: network error"))?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;

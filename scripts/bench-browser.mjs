@@ -1,14 +1,17 @@
 // Browser benchmark of the release build (run `trunk build --release` first), for the
 // "runs of any size" targets: wasm memory, seek + render time, frame times while playing,
 // long tasks while a long run simulates, and the initial download.
-// Usage: node scripts/bench-browser.mjs [--quick]
+// Usage: node scripts/bench-browser.mjs [--quick] [--dist=DIR]
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { serve, launch, installSeek } from './browser.mjs';
 
 const quick = process.argv.includes('--quick');
-const dist = new URL('../dist/', import.meta.url).pathname;
+// The build to measure: dist/, or the directory given with --dist=DIR (a build of another
+// commit, measured side by side in the same session).
+const distArg = process.argv.find((a) => a.startsWith('--dist='));
+const dist = distArg ? distArg.slice(7).replace(/\/?$/, '/') : new URL('../dist/', import.meta.url).pathname;
 let total = 0;
 for (const f of readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f))) total += gzipSync(readFileSync(dist + f), { level: 9 }).length;
 console.log(`initial download (wasm + js + css, gzip -9): ${total} bytes (${(total / 1024).toFixed(1)} KiB)`);

@@ -2,7 +2,7 @@
 //! (`tests/jetstream/recorded/`, made by `scripts/jetstream/check.sh --bless`): runs without
 //! the server. CI also records afresh and compares (`scripts/jetstream/check.sh`).
 
-use natsim::engine::jetstream::compare::{compare, Tolerance};
+use natsim::engine::jetstream::compare::{compare, compare_worst, Tolerance};
 use natsim::engine::jetstream::{JsScenario, JsSim};
 use natsim::output::run_js_to_string;
 use std::path::Path;
@@ -26,6 +26,21 @@ fn every_scenario_agrees_with_its_recording_of_the_real_server() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_agreeing_run_names_its_worst_time_difference_and_the_room_it_had() {
+    // The restart: the client's reconnect is the furthest from the real server's (simulated
+    // at 7,535 ms, real at 7,620), within 100 ms + 10 ms/s.
+    let (scenario, sim, real) = fixture("server-restart");
+    let w = compare_worst(&scenario, &sim, &real, Tolerance::default()).expect("agrees").expect("events were matched");
+    assert_eq!((w.diff_ms, w.allowed_ms, w.real_ms), (85, 177, 7_620));
+    assert_eq!(w.event, r#"event {"client":"abc","event":"reconnected"}"#);
+    // A run that does not agree gives its differences instead.
+    let mut late = real.clone();
+    late["trace"].as_array_mut().unwrap().retain(|e| e["event"] != "reconnected");
+    let diffs = compare_worst(&scenario, &sim, &late, Tolerance::default()).expect_err("the reconnect is missing");
+    assert!(diffs.iter().any(|d| d.contains(r#"{"client":"abc","event":"reconnected"}: simulated 1 time(s) at [7535] ms, real 0 at [] ms"#)), "{diffs:?}");
 }
 
 /// A scenario of the recorded set, its simulated run and its recording of the real server.

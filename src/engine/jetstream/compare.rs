@@ -76,7 +76,28 @@ fn by_key(trace: &[Value], keep: impl Fn(&Value) -> bool, drop: &[&str]) -> BTre
     m
 }
 
-fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<String, Vec<u64>>, tol: Tolerance, out: &mut Vec<Difference>) {
+/// The largest time difference between a simulated event and the real one it was matched
+/// with, of a run that agrees: how close the simulation came, and how much room it had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Worst {
+    /// |simulated − real|, ms.
+    pub diff_ms: u64,
+    /// When the real server did it, ms.
+    pub real_ms: u64,
+    /// The tolerance there, ms.
+    pub allowed_ms: u64,
+    /// The event (its fields but `t`).
+    pub event: String,
+}
+
+/// What a comparison found: its differences, and the worst matched pair.
+#[derive(Default)]
+struct Found {
+    out: Vec<Difference>,
+    worst: Option<Worst>,
+}
+
+fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<String, Vec<u64>>, tol: Tolerance, found: &mut Found) {
     let keys: BTreeSet<&String> = sim.keys().chain(real.keys()).collect();
     for k in keys {
         let (s, r) = (sim.get(k).map_or(&[][..], |v| v), real.get(k).map_or(&[][..], |v| v));
@@ -85,12 +106,14 @@ fn compare_keys(what: &str, sim: BTreeMap<String, Vec<u64>>, real: BTreeMap<Stri
             let n = s.len().min(r.len());
             let first = s.iter().zip(r).position(|(a, b)| !tol.ok(*a, *b)).unwrap_or(n);
             let at = [s.get(first), r.get(first)].into_iter().flatten().min().copied();
-            out.push(Difference { at_ms: at, text: format!("{what} {k}: simulated {} time(s) at {s:?} ms, real {} at {r:?} ms", s.len(), r.len()) });
+            found.out.push(Difference { at_ms: at, text: format!("{what} {k}: simulated {} time(s) at {s:?} ms, real {} at {r:?} ms", s.len(), r.len()) });
             continue;
         }
         for (a, b) in s.iter().zip(r) {
             if !tol.ok(*a, *b) {
-                out.push(Difference { at_ms: Some(*a.min(b)), text: format!("{what} {k}: simulated at {a} ms, real at {b} ms") });
+                found.out.push(Difference { at_ms: Some(*a.min(b)), text: format!("{what} {k}: simulated at {a} ms, real at {b} ms") });
+            } else if found.worst.as_ref().is_none_or(|w| a.abs_diff(*b) > w.diff_ms) {
+                found.worst = Some(Worst { diff_ms: a.abs_diff(*b), real_ms: *b, allowed_ms: tol.margin(*b), event: format!("{what} {k}") });
             }
         }
     }
@@ -139,9 +162,24 @@ pub fn compare(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance)
 
 /// [`compare`], each difference with the time it starts at.
 pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Vec<Difference> {
-    let mut out = Vec::new();
+    compare_found(scenario, sim, real, tol).out
+}
+
+/// [`compare`], and for a run that agrees, its worst matched time difference (`Ok`).
+pub fn compare_worst(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Result<Option<Worst>, Vec<String>> {
+    let found = compare_found(scenario, sim, real, tol);
+    if found.out.is_empty() {
+        Ok(found.worst)
+    } else {
+        Err(found.out.into_iter().map(|d| d.text).collect())
+    }
+}
+
+fn compare_found(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tolerance) -> Found {
+    let mut found = Found::default();
     let (Some(st), Some(rt)) = (sim["trace"].as_array(), real["trace"].as_array()) else {
-        return vec![Difference { at_ms: None, text: "no trace array in one of the documents".into() }];
+        found.out.push(Difference { at_ms: None, text: "no trace array in one of the documents".into() });
+        return found;
     };
     let g = grouped(scenario);
     let plain = |e: &Value| e["event"] != "msg_dropped" && !is_grouped(e, &g);
@@ -154,10 +192,10 @@ pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tole
     };
     let restored = |e: &Value| restart.is_some_and(|r| t(e) >= r && e.get("seq").is_some() && e.get("consumer").is_some() && held_over.contains(&msg(e)));
     let (plain_now, plain_restored) = (|e: &Value| plain(e) && !restored(e), |e: &Value| plain(e) && restored(e));
-    compare_keys("event", by_key(st, plain_now, &["num_pending"]), by_key(rt, plain_now, &["num_pending"]), tol, &mut out);
+    compare_keys("event", by_key(st, plain_now, &["num_pending"]), by_key(rt, plain_now, &["num_pending"]), tol, &mut found);
     let wide = Tolerance { base_ms: tol.base_ms + RESTORED_SLACK_MS, ..tol };
-    compare_keys("event", by_key(st, plain_restored, &["num_pending"]), by_key(rt, plain_restored, &["num_pending"]), wide, &mut out);
-    compare_pending(st, rt, &plain, tol, &mut out);
+    compare_keys("event", by_key(st, plain_restored, &["num_pending"]), by_key(rt, plain_restored, &["num_pending"]), wide, &mut found);
+    compare_pending(st, rt, &plain, tol, &mut found.out);
     // Grouped consumers: first deliveries by seq (whoever got them), and the redelivery gaps.
     let first = |e: &Value| is_grouped(e, &g) && e["event"] == "delivered" && e["num_delivered"] == 1;
     compare_keys(
@@ -165,20 +203,20 @@ pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tole
         by_key(st, first, &["client", "sub", "consumer_seq", "num_pending"]),
         by_key(rt, first, &["client", "sub", "consumer_seq", "num_pending"]),
         tol,
-        &mut out,
+        &mut found,
     );
     let others = |e: &Value| is_grouped(e, &g) && !ACK_EVENTS.contains(&e["event"].as_str().unwrap_or("")) && e["event"] != "delivered";
-    compare_keys("event", by_key(st, others, &["client", "sub"]), by_key(rt, others, &["client", "sub"]), tol, &mut out);
+    compare_keys("event", by_key(st, others, &["client", "sub"]), by_key(rt, others, &["client", "sub"]), tol, &mut found);
     for (s, c) in &g {
         let (gs, gr) = (gaps(st, s, c), gaps(rt, s, c));
         for x in &gs {
             if !gr.iter().any(|y| tol.ok(*x, *y)) {
-                out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: simulated {x} ms, real gaps {gr:?}") });
+                found.out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: simulated {x} ms, real gaps {gr:?}") });
             }
         }
         for y in &gr {
             if !gs.iter().any(|x| tol.ok(*x, *y)) {
-                out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: real {y} ms, simulated gaps {gs:?}") });
+                found.out.push(Difference { at_ms: None, text: format!("redelivery gap on {s} > {c}: real {y} ms, simulated gaps {gs:?}") });
             }
         }
     }
@@ -189,8 +227,8 @@ pub fn compare_dated(scenario: &JsScenario, sim: &Value, real: &Value, tol: Tole
             stored.insert((st.to_string(), seq), subj.to_string());
         }
     }
-    compare_monitor(&sim["monitor"]["jsz"], &real["monitor"]["jsz"], &g, &stored, &mut out);
-    out
+    compare_monitor(&sim["monitor"]["jsz"], &real["monitor"]["jsz"], &g, &stored, &mut found.out);
+    found
 }
 
 /// A delivery's `num_pending` counts the stream's later messages stored when the server

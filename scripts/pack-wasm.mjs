@@ -201,7 +201,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pack-wasm-'));
 try {
   const named = join(dir, 'named.wasm'), laid = join(dir, 'laid.wasm');
   writeFileSync(named, writeOrderNames(readFileSync(wasmPath)));
-  execFileSync('wasm-opt', [...FEATURES, '--reorder-functions-by-name', '--strip-debug', '--strip-producers', named, '-o', laid], { stdio: 'inherit' });
+  execFileSync('wasm-opt', [...FEATURES, '--reorder-functions-by-name', '--strip-debug', '--strip-producers', '--strip-target-features', named, '-o', laid], { stdio: 'inherit' });
   const { buf, modules, fields } = shortenImports(readFileSync(laid));
   const js = rewriteGlue(readFileSync(jsPath, 'utf8'), modules, fields);
   writeFileSync(wasmPath, buf);

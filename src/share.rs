@@ -12,6 +12,8 @@ use crate::engine::vecmap::VecSet;
 use crate::engine::{Scenario, SimTime};
 use std::fmt;
 
+/// How a share link's URL fragment starts.
+const PREFIX: &str = "#s=";
 /// Longest fragment a share link may have (characters); longer ones are refused unread.
 pub const MAX_LINK_CHARS: usize = 200_000;
 /// Largest scenario text a link may expand to (characters).
@@ -20,7 +22,7 @@ pub const MAX_SCENARIO_CHARS: usize = 2_000_000;
 /// A share link's fragment for `scenario` with the cursor at `t`: `#s=…&t=…`.
 pub fn fragment(scenario: &Scenario, t: SimTime) -> String {
     let text = scenario.to_value().to_string();
-    format!("#s={}&t={t}", compress_to_uri(&text))
+    format!("{PREFIX}{}&t={t}", compress_to_uri(&text))
 }
 
 /// A share link's fragment for `scenario` at `t`, or why the page would refuse to open it
@@ -38,13 +40,19 @@ pub fn try_fragment(scenario: &Scenario, t: SimTime) -> Result<String, String> {
             "this run is too large to share as a link: it compresses to more than {MAX_LINK_CHARS} characters, the most a link may hold (use Export for a file instead)"
         ));
     };
-    Ok(format!("#s={link}&t={t}"))
+    Ok(format!("{PREFIX}{link}&t={t}"))
+}
+
+/// Whether a URL fragment is a share link's (`#s=…`), read or not: a share link comes before
+/// what the query asks to open.
+pub fn is_link(hash: &str) -> bool {
+    hash.starts_with(PREFIX)
 }
 
 /// What a share link holds: its scenario text (either server) and time, or why it cannot be
 /// read.
 pub fn fragment_text(hash: &str) -> Option<Result<(String, SimTime), String>> {
-    let body = hash.strip_prefix("#s=")?;
+    let body = hash.strip_prefix(PREFIX)?;
     if body.len() > MAX_LINK_CHARS {
         return Some(Err(format!("the link is too long ({} characters; at most {MAX_LINK_CHARS})", body.len())));
     }
@@ -68,7 +76,7 @@ pub fn try_text_fragment(text: &str, t: SimTime) -> Result<String, String> {
         ));
     }
     compress_to_uri_within(text, MAX_LINK_CHARS)
-        .map(|link| format!("#s={link}&t={t}"))
+        .map(|link| format!("{PREFIX}{link}&t={t}"))
         .ok_or_else(|| format!("this run is too large to share as a link: it compresses to more than {MAX_LINK_CHARS} characters, the most a link may hold"))
 }
 
@@ -400,6 +408,7 @@ mod tests {
         assert_eq!(e(&format!("#s={ok}&t=1\n2")), "the time in the link (1\\n2) is not a number of milliseconds up to 1000000000");
         let bad = compress_to_uri("{\"until_ms\": \"soon\"}");
         assert!(e(&format!("#s={bad}")).starts_with("the scenario in it is invalid: until_ms"), "{}", e(&format!("#s={bad}")));
+        assert!(is_link("#s=N4Ig!bg") && !is_link("") && !is_link("#lesson") && !is_link("s=abc"), "a link is a link before it is read");
         let long = format!("#s={}", "A".repeat(MAX_LINK_CHARS + 1));
         assert_eq!(e(&long), "the link is too long (200001 characters; at most 200000)");
     }

@@ -63,8 +63,9 @@ pub fn push_escaped(out: &mut String, c: char) {
 }
 
 /// `s` in double quotes, as `{:?}` writes it for the names and values messages and the
-/// server's log quote (`"orders"`, `"a\"b"`, `"line\n"`), without `{:?}`'s Unicode tables
-/// (1.5 KB of the page): characters that are not control characters stay as they are.
+/// server's log quote (`"orders"`, `"a\"b"`, `"line\n"`), without `{:?}`'s Unicode tables:
+/// characters that are not control characters stay as they are. (The tables stay in the
+/// page for core's own panic messages; this keeps each message's formatting code small.)
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

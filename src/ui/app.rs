@@ -229,7 +229,7 @@ pub fn App() -> Html {
             } else if let Some(name) = start.example.filter(|n| JS_EXAMPLES.iter().any(|e| e.0 == n)) {
                 // (A share link in the fragment comes first, as in `initial`.)
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-                if hash.strip_prefix("#s=").is_none() {
+                if !crate::share::is_link(&hash) {
                     open_example(&pg, name);
                 }
             }

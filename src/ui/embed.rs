@@ -72,21 +72,21 @@ fn post_text(target: &Option<String>, text: &str) {
     }
 }
 
-fn post(target: &Option<String>, msg: Value) {
-    let mut msg = msg;
+/// A message as the embedding page receives it: marked as the playground's.
+fn sourced(mut msg: Value) -> Value {
     if let Value::Object(m) = &mut msg {
         m.insert("source".into(), "nats-playground".into());
     }
-    post_text(target, &msg.to_string());
+    msg
+}
+
+fn post(target: &Option<String>, msg: Value) {
+    post_text(target, &sourced(msg).to_string());
 }
 
 /// A message with a large JSON payload, written as text (no intermediate `Value`).
 fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
-    let mut head = head;
-    if let Value::Object(m) = &mut head {
-        m.insert("source".into(), "nats-playground".into());
-    }
-    let head = head.to_string();
+    let head = sourced(head).to_string();
     post_text(target, &format!("{},\"{key}\":{payload}}}", &head[..head.len() - 1]));
 }
 

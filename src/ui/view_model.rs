@@ -35,7 +35,8 @@ pub fn px(v: f64) -> String {
 }
 
 /// Class names joined by spaces, the empty ones left out, or `None` when all are (then no
-/// `class` attribute): what Yew's `classes!` gives, without the `IndexSet` it builds.
+/// `class` attribute): what Yew's `classes!` gives, built as one string rather than by a
+/// push per name at every call site. (Yew still reads a dynamic `class` into `Classes`.)
 pub fn class(names: &[&str]) -> Option<String> {
     let mut out = String::new();
     for n in names.iter().filter(|n| !n.is_empty()) {

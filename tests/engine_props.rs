@@ -135,7 +135,7 @@ fn check_state(sim: &Sim) {
             let mut seen = BTreeSet::new();
             for id in &g.members {
                 for seq in b.sub(*id).unwrap().pending.keys() {
-                    assert!(seen.insert(*seq), "always_queue_delivery_exclusive: {key} seq {seq} pending twice");
+                    assert!(seen.insert(seq), "always_queue_delivery_exclusive: {key} seq {seq} pending twice");
                 }
             }
         }

@@ -26,7 +26,7 @@
 use super::ids::Name;
 use crate::engine::vecmap::{VecMap, VecSet};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 /// The small application a listener runs on top of the events (the concurrency lab, an
 /// extension of the contract): it writes to one database shared by every listener that runs
@@ -136,8 +136,8 @@ pub struct Record {
     pub applied: u64,
     /// Highest channel sequence written.
     pub last_seq: u64,
-    /// Event ids written.
-    pub ids: BTreeSet<String>,
+    /// Event ids written (only looked up, never listed).
+    pub ids: HashSet<Name>,
     /// With per-resource ordering: (channel, seq) of the events an instance has started on
     /// and not yet written.
     pub in_progress: VecSet<(Name, u64)>,
@@ -278,7 +278,7 @@ impl AppDb {
             }
             return Some(res);
         }
-        let twice = row.ids.contains(&id);
+        let twice = row.ids.contains(&*id);
         if fixes.idempotent && twice {
             res.outcome = Outcome::Skipped;
             row.in_progress.remove(&(Name::from(channel), seq));
@@ -312,7 +312,7 @@ impl AppDb {
         }
         row.applied += 1;
         row.last_seq = row.last_seq.max(seq);
-        row.ids.insert(id);
+        row.ids.insert(Name::from(id));
         row.in_progress.remove(&(Name::from(channel), seq));
         res.after = row.value;
         Some(res)

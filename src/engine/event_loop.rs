@@ -205,12 +205,12 @@ impl Sim {
     pub(crate) fn decide_failure(&mut self, handle: HandleId, seq: u64) -> bool {
         let h = &self.handles[handle.0 as usize];
         let b = &h.behaviour;
-        let failed_before = h.fail_counts.get(&seq).copied().unwrap_or(0);
+        let failed_before = h.fail_counts.get(seq).copied().unwrap_or(0);
         let by_seq = b.fail_seqs.contains(&seq) && (b.fail_times == 0 || failed_before < b.fail_times);
         let by_rate = b.fail_rate > 0.0 && self.fail_rng.unit() < b.fail_rate;
         let fail = by_seq || by_rate;
         if fail {
-            *self.handles[handle.0 as usize].fail_counts.entry(seq).or_insert(0) += 1;
+            *self.handles[handle.0 as usize].fail_counts.get_or_default(seq) += 1;
         }
         fail
     }

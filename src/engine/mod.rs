@@ -42,6 +42,7 @@ pub mod proto;
 mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod seqmap;
 pub mod session;
 pub mod sim;
 pub mod stanjs;

@@ -6,7 +6,8 @@ use super::broker::{Delivery, SubAccepted};
 use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::scenario::Behaviour;
 use super::time::SimTime;
-use std::collections::{BTreeMap, VecDeque};
+use super::seqmap::SeqMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Lifecycle of a process.
@@ -186,7 +187,7 @@ pub struct HandleState {
     /// Application behaviour.
     pub behaviour: Behaviour,
     /// Failures so far per sequence.
-    pub fail_counts: BTreeMap<u64, u32>,
+    pub fail_counts: SeqMap<u32>,
     /// Subscribed and not yet unsubscribed/closed by the client.
     pub open: bool,
     /// Index of its `subscribe` action in the scenario.

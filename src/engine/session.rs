@@ -19,7 +19,9 @@ use super::history::Checkpoint;
 use super::scenario::{Action, Scenario, Verb, MAX_UNTIL_MS};
 use super::sim::{RunError, Sim};
 use super::time::SimTime;
+use crate::engine::ids::Name;
 use crate::engine::vecmap::VecMap;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes runs: a new session or a fork gets a new number (views cache by it).
@@ -258,7 +260,6 @@ pub struct Fork {
 /// other clients, the server's restart) keeps its time: the run goes on as scripted, with
 /// the change.
 pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'a [Verb], later: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
-    use std::collections::BTreeSet;
     // Subscription handles by client, up to the fork (a client's handles die with it).
     let mut handles: Vec<(&str, &str)> = Vec::new();
     for v in past.into_iter().chain(new) {
@@ -266,18 +267,18 @@ pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'
             handles.push((&s.client, &s.sub));
         }
     }
-    let (mut ended_clients, mut ended_subs): (BTreeSet<String>, BTreeSet<String>) = Default::default();
+    let (mut ended_clients, mut ended_subs): (HashSet<Name>, HashSet<Name>) = Default::default();
     for v in new {
         match v {
             Verb::Kill { client } | Verb::Close { client } => {
-                ended_clients.insert(client.to_string());
-                ended_subs.extend(handles.iter().filter(|(c, _)| *c == &**client).map(|(_, h)| h.to_string()));
+                ended_clients.insert(client.clone());
+                ended_subs.extend(handles.iter().filter(|(c, _)| *c == &**client).map(|(_, h)| Name::from(*h)));
             }
             Verb::Connect { client, .. } => {
                 ended_clients.remove(&**client);
             }
             Verb::Unsubscribe { sub } | Verb::CloseSub { sub } => {
-                ended_subs.insert(sub.to_string());
+                ended_subs.insert(sub.clone());
             }
             _ => {}
         }
@@ -294,7 +295,7 @@ pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'
             Verb::Subscribe(s) => {
                 let gone = ended_clients.contains(&*s.client);
                 if gone {
-                    ended_subs.insert(s.sub.to_string());
+                    ended_subs.insert(s.sub.clone());
                 }
                 gone
             }

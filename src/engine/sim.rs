@@ -34,11 +34,12 @@ use super::ids::{HandleId, Name, Nuid, ProcId};
 use super::process::{HandleState, ProcState, ProcTimer, Process};
 use super::rng::Rng;
 use super::scenario::{Action, Scenario, Verb};
+use super::seqmap::SeqMap;
 use super::time::SimTime;
 use super::trace::{TraceEvent, TraceKind};
 use crate::engine::vecmap::{VecMap, VecSet};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 
 /// Running summaries of the trace that views need every frame, kept as events are appended
@@ -288,7 +289,7 @@ impl Sim {
             channel: s.channel.clone(),
             manual_ack: s.manual_ack,
             behaviour: s.behaviour.clone(),
-            fail_counts: BTreeMap::new(),
+            fail_counts: SeqMap::new(),
             open: false,
             action,
         });

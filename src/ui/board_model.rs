@@ -540,9 +540,9 @@ pub fn board_with(sim: &Sim, anim_ms: u64, opts: &BoardOpts) -> BoardVm {
     // that it can be restarted.
     let mut publishers: Vec<NodeVm> = Vec::new();
     let mut listeners: Vec<(Option<GroupKey>, NodeVm)> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     for newest in sim.processes().iter().rev() {
-        if !seen.insert(newest.client.to_string()) {
+        if !seen.insert(newest.client.clone()) {
             continue;
         }
         let Some(p) = sim.live_process_of(&newest.client) else { continue };

@@ -12,9 +12,11 @@
 
 use crate::engine::app::Anomaly;
 use crate::engine::trace::CloseReason;
+use crate::engine::seqmap::SeqMap;
+use crate::engine::ids::Name;
 use crate::engine::vecmap::VecMap;
+use std::collections::HashSet;
 use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// What a lane shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -296,6 +298,9 @@ struct HandleInfo {
 /// An open ack wait: (handle number, lane, span index).
 type OpenWait = (u32, usize, usize);
 
+/// Maps by scope (a handle's or a queue group's number), then seq.
+type BySeq<V> = VecMap<u32, SeqMap<V>>;
+
 /// What the builder needs of a handle for each event (copied, no allocation).
 #[derive(Clone, Copy)]
 struct Handle {
@@ -322,18 +327,18 @@ pub struct Timeline {
     handles: VecMap<String, HandleInfo>,
     /// Lane index by kind (channel, client, sub) and key.
     lane_of: [VecMap<String, usize>; 3],
-    /// Ack-wait spans still open, by (scope, seq) → (handle, lane, span index).
-    open_waits: BTreeMap<(u32, u64), Vec<OpenWait>>,
-    /// Processed-ok count per (scope, seq), and the highest processed seq per scope.
-    processed_ok: BTreeMap<(u32, u64), u32>,
-    max_processed: BTreeMap<u32, u64>,
-    /// Seqs acked by an auto-ack handle (to spot "acked, then failed").
-    auto_acked: BTreeSet<(u32, u64)>,
+    /// Ack-wait spans still open, by scope and seq → (handle, lane, span index).
+    open_waits: BySeq<Vec<OpenWait>>,
+    /// Processed-ok count per scope and seq, and the highest processed seq per scope.
+    processed_ok: BySeq<u32>,
+    max_processed: VecMap<u32, u64>,
+    /// Seqs acked by an auto-ack handle, by handle (to spot "acked, then failed").
+    auto_acked: BySeq<()>,
     /// The selected message's events (trace indices) and how far the trace was searched.
     journey: Option<(MsgKey, Vec<u32>, usize)>,
     /// Open offline spans by durable identity.
     offline: VecMap<String, (usize, usize)>,
-    warned_stalled: BTreeSet<String>,
+    warned_stalled: HashSet<Name>,
 }
 
 /// Width of a sequence label in the timeline's 8 px monospace (0.6 em a digit).
@@ -460,7 +465,7 @@ impl Timeline {
                 *v += 1;
             }
         }
-        for w in self.open_waits.values_mut().flatten() {
+        for w in self.open_waits.values_mut().flat_map(SeqMap::values_mut).flatten() {
             if w.1 >= pos {
                 w.1 += 1;
             }
@@ -504,7 +509,7 @@ impl Timeline {
 
     /// Ends the ack wait of `seq` wherever it is open in `scope`.
     fn end_wait(&mut self, scope: u32, seq: u64, t: SimTime) {
-        for (_, l, i) in self.open_waits.remove(&(scope, seq)).unwrap_or_default() {
+        for (_, l, i) in self.open_waits.get_mut(&scope).and_then(|m| m.remove(seq)).unwrap_or_default() {
             self.lanes[l].end_span(i, t);
         }
     }
@@ -604,17 +609,19 @@ impl Timeline {
                 self.mark(l, i, e, MarkKind::SubClosed);
                 let id = self.info(sub).id;
                 let mut ended = Vec::new();
-                self.open_waits.retain(|_, ws| {
-                    ws.retain(|w| {
-                        if w.0 == id {
-                            ended.push((w.1, w.2));
-                            false
-                        } else {
-                            true
-                        }
+                for m in self.open_waits.values_mut() {
+                    m.retain(|_, ws| {
+                        ws.retain(|w| {
+                            if w.0 == id {
+                                ended.push((w.1, w.2));
+                                false
+                            } else {
+                                true
+                            }
+                        });
+                        !ws.is_empty()
                     });
-                    !ws.is_empty()
-                });
+                }
                 for (wl, wi) in ended {
                     self.lanes[wl].end_span(wi, t);
                 }
@@ -634,7 +641,7 @@ impl Timeline {
                 let chan = self.chan(channel);
                 let expires = (info.ack_wait_ms > 0).then_some(t + info.ack_wait_ms);
                 let span = self.lanes[l].push_span(Span { t0: t, t1: None, kind: SpanKind::AckWait, msg: Some((chan, *seq)), expires });
-                self.open_waits.entry((info.scope, *seq)).or_default().push((info.id, l, span));
+                self.open_waits.entry(info.scope).or_default().get_or_default(*seq).push((info.id, l, span));
             }
             Acked { client, sub, seq, .. } => {
                 let l = self.sub_lane(client, sub, t);
@@ -642,7 +649,7 @@ impl Timeline {
                 let info = self.info(sub);
                 self.end_wait(info.scope, *seq, t);
                 if !info.manual_ack {
-                    self.auto_acked.insert((info.id, *seq));
+                    self.auto_acked.entry(info.id).or_default().insert(*seq, ());
                 }
             }
             Processed { client, sub, seq, ok, channel } => {
@@ -679,12 +686,12 @@ impl Timeline {
         let sub = format!("{client} ({handle})");
         let msg = Some((channel.to_string(), seq));
         if !ok {
-            if self.auto_acked.contains(&(info.id, seq)) {
+            if self.auto_acked.get(&info.id).is_some_and(|m| m.contains_key(seq)) {
                 self.warn(e.t, msg, format!("#{seq} on {channel} is lost: {sub} auto-acked it when the handler returned, then its work failed"));
             }
             return;
         }
-        let n = self.processed_ok.entry((info.scope, seq)).or_insert(0);
+        let n = self.processed_ok.entry(info.scope).or_default().get_or_default(seq);
         *n += 1;
         if *n == 2 {
             self.warn(e.t, msg.clone(), format!("#{seq} on {channel} was processed twice (the second time by {sub})"));
@@ -703,10 +710,10 @@ impl Timeline {
             for (key, g) in &ch.qsubs {
                 let id = format!("{name}/{key}");
                 let stalled = !g.members.is_empty() && g.stalled_count >= g.members.len();
-                if stalled && self.warned_stalled.insert(id.clone()) {
+                if stalled && self.warned_stalled.insert(Name::from(&*id)) {
                     self.warn(sim.now(), None, format!("queue {key} on {name} is stalled: every member is at its max in flight"));
                 } else if !stalled {
-                    self.warned_stalled.remove(&id);
+                    self.warned_stalled.remove(&*id);
                 }
             }
         }

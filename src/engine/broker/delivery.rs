@@ -11,7 +11,7 @@ use crate::engine::ids::{Name, SubId};
 use crate::engine::proto::msg_proto_size;
 use crate::engine::time::timestamp_ns;
 use crate::engine::trace::TraceKind;
-use std::collections::BTreeMap;
+use crate::engine::seqmap::SeqMap;
 
 /// The mutable server state a delivery touches besides the channel.
 pub(super) struct Ctx<'a> {
@@ -57,7 +57,7 @@ pub(super) fn send_msg_to_sub(
     fx: &mut Fx,
     stats: &mut Stats,
     sub: &mut Sub,
-    rdlv: Option<&mut BTreeMap<u64, u32>>,
+    rdlv: Option<&mut SeqMap<u32>>,
     m: &StoredMsg,
     channel: &Name,
     redelivery: bool,
@@ -77,7 +77,7 @@ pub(super) fn send_msg_to_sub(
             Some(map) => map,
             None => &mut sub.rdlv,
         };
-        let c = map.entry(m.seq).or_insert(0);
+        let c = map.get_or_default(m.seq);
         *c = c.wrapping_add(1).max(1);
         count = *c;
     }
@@ -94,7 +94,7 @@ pub(super) fn send_msg_to_sub(
         arm_ack_timer(fx, sub, sub.ack_wait_ms());
     }
     let ack_wait = sub.ack_wait_ms() as i64;
-    if let Some(exp) = sub.pending.get_mut(&m.seq) {
+    if let Some(exp) = sub.pending.get_mut(m.seq) {
         // A redelivery of a pending message: the next expiry is one ack wait after the last.
         *exp += ack_wait;
         return (true, true);
@@ -200,24 +200,24 @@ pub(super) fn process_msg(cx: &mut Ctx, ch: &mut Channel) {
 pub(super) fn process_ack(cx: &mut Ctx, ch: &mut Channel, id: SubId, seq: u64, from_user: bool) {
     let Some(sub) = cx.subs.get_mut(id) else { return };
     let qkey = sub.queue_key().cloned();
-    if sub.pending.remove(&seq).is_some() {
+    if sub.pending.remove(seq).is_some() {
         if from_user {
             match &qkey {
                 Some(k) => {
                     if let Some(g) = ch.qsubs.get_mut(k) {
-                        g.rdlv.remove(&seq);
+                        g.rdlv.remove(seq);
                     }
                 }
                 None => {
-                    sub.rdlv.remove(&seq);
+                    sub.rdlv.remove(seq);
                 }
             }
         }
     } else if let (Some(k), true) = (&qkey, from_user) {
         if let Some(g) = ch.qsubs.get_mut(k) {
             for &m in g.members.iter().filter(|&&m| m != id) {
-                if cx.subs.get_mut(m).is_some_and(|s| s.pending.remove(&seq).is_some()) {
-                    g.rdlv.remove(&seq);
+                if cx.subs.get_mut(m).is_some_and(|s| s.pending.remove(seq).is_some()) {
+                    g.rdlv.remove(seq);
                     break;
                 }
             }
@@ -266,7 +266,7 @@ pub(super) fn ack_expiry(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
         }
         return;
     }
-    let mut sorted: Vec<(i64, u64)> = sub.pending.iter().map(|(&s, &e)| (e, s)).collect();
+    let mut sorted: Vec<(i64, u64)> = sub.pending.iter().map(|(s, &e)| (e, s)).collect();
     sorted.sort_unstable();
     let limit = cx.fx.now as i64 + ServerConfig::ACK_EXPIRY_WINDOW_MS as i64;
     let mut next_expiry = None;
@@ -276,7 +276,7 @@ pub(super) fn ack_expiry(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
             next_expiry = Some(exp);
             break;
         }
-        let still_pending = cx.subs.get(id).is_some_and(|s| s.pending.contains_key(&seq));
+        let still_pending = cx.subs.get(id).is_some_and(|s| s.pending.contains_key(seq));
         match &qkey {
             Some(k) => {
                 if !still_pending {
@@ -306,7 +306,7 @@ pub(super) fn ack_expiry(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
 /// redelivered.
 pub(super) fn durable_redelivery(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
     let Some(sub) = cx.subs.get(id) else { return };
-    let seqs: Vec<u64> = sub.pending.keys().copied().collect();
+    let seqs: Vec<u64> = sub.pending.keys().collect();
     let qkey = sub.queue_key().cloned();
     if let Some(c) = &sub.client {
         if !seqs.is_empty() {
@@ -316,7 +316,7 @@ pub(super) fn durable_redelivery(cx: &mut Ctx, ch: &mut Channel, id: SubId) {
     }
     for seq in seqs {
         let Some(m) = msg_for_redelivery(cx, ch, id, seq) else { continue };
-        if !cx.subs.get(id).is_some_and(|s| s.pending.contains_key(&seq)) {
+        if !cx.subs.get(id).is_some_and(|s| s.pending.contains_key(seq)) {
             continue;
         }
         let sub = cx.subs.get_mut(id).expect("sub");

@@ -3,7 +3,7 @@
 
 use super::subscription::SubSlab;
 use crate::engine::ids::SubId;
-use std::collections::BTreeMap;
+use crate::engine::seqmap::SeqMap;
 
 /// `queueState`: members in their current (rotated) order, the group's `lastSent`, the
 /// group-wide redelivery counts, the stalled-member count and, for durable groups whose
@@ -15,7 +15,7 @@ pub struct QueueGroup {
     /// Highest sequence sent to any member.
     pub last_sent: u64,
     /// Redelivery count per sequence, shared by the group.
-    pub rdlv: BTreeMap<u64, u32>,
+    pub rdlv: SeqMap<u32>,
     /// Members at max in flight.
     pub stalled_count: usize,
     /// The offline durable group's stand-in.

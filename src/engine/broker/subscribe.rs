@@ -10,8 +10,8 @@ use super::{Broker, Fx, StartPosition, SubAccepted, SubRequest};
 use crate::engine::config::ServerConfig;
 use crate::engine::errors as e;
 use crate::engine::ids::{Name, SubId};
+use crate::engine::seqmap::SeqMap;
 use crate::engine::trace::{SubCloseReason, TraceKind};
-use std::collections::BTreeMap;
 
 /// What `setSubStartSequence` decided: `lastSent` and the `-SD` text.
 fn start_sequence(ch: &Channel, start: &StartPosition, now: u64) -> (u64, String) {
@@ -203,8 +203,8 @@ impl Broker {
             max_inflight: r.max_inflight as u64,
             ack_wait_s: r.ack_wait_s as u64,
             last_sent,
-            pending: BTreeMap::new(),
-            rdlv: BTreeMap::new(),
+            pending: SeqMap::new(),
+            rdlv: SeqMap::new(),
             stalled: false,
             has_failed_hb: false,
             new_on_hold: false,
@@ -333,7 +333,7 @@ impl Broker {
                     g.stalled_count -= 1;
                 }
                 let mut storage_update = sub.last_sent == g.last_sent;
-                let mut pend: Vec<(i64, u64)> = sub.pending.iter().map(|(&s, &x)| (x, s)).collect();
+                let mut pend: Vec<(i64, u64)> = sub.pending.iter().map(|(s, &x)| (x, s)).collect();
                 pend.sort_unstable();
                 let expiry = now - 1000;
                 for (i, (_, seq)) in pend.into_iter().enumerate() {

@@ -2,7 +2,7 @@
 //! per-subscription ack timer bookkeeping; the delivery rules live in `delivery.rs`.
 
 use crate::engine::ids::{HandleId, Name, ProcId, SubId};
-use std::collections::BTreeMap;
+use crate::engine::seqmap::SeqMap;
 
 /// `subState`: one plain subscription, durable, queue member, or offline durable/shadow.
 #[derive(Clone, Debug)]
@@ -42,9 +42,9 @@ pub struct Sub {
     /// Highest sequence sent.
     pub last_sent: u64,
     /// Pending (unacked) sequences and their expiry (virtual ms; may be negative).
-    pub pending: BTreeMap<u64, i64>,
+    pub pending: SeqMap<i64>,
     /// Redelivery counts (plain subs; queue members use the group's).
-    pub rdlv: BTreeMap<u64, u32>,
+    pub rdlv: SeqMap<u32>,
     /// At max in flight.
     pub stalled: bool,
     /// Its client has failed heartbeats.

@@ -6,7 +6,7 @@ use super::*;
 use crate::engine::stanjs;
 use crate::json::{self, err, Fields};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 /// The sequence-number lists of `fail_seqs`: at most [`MAX_ACTIONS`] of them.
 fn seqs(f: &Fields, k: &str) -> Result<Option<Vec<u64>>, ScenarioError> {
@@ -43,7 +43,7 @@ impl Scenario {
 
     /// Checks what spans actions: handles unique and known, publishes bounded.
     fn check_references(&self) -> Result<(), ScenarioError> {
-        let mut handles = BTreeSet::new();
+        let mut handles = HashSet::new();
         let mut total: u64 = 0;
         for (i, a) in self.actions.iter().enumerate() {
             match &a.verb {

@@ -187,7 +187,7 @@ struct Parsed {
 }
 
 fn parse(kind: AppKind, data: &str) -> Option<Parsed> {
-    let v: Value = serde_json::from_str(data).ok()?;
+    let v = crate::json::parse(data).ok()?;
     let o = v.as_object()?;
     let (key, num) = match kind {
         AppKind::Account => ("account", "amount"),

@@ -5,8 +5,8 @@
 use super::broker::{Delivery, SubAccepted};
 use super::ids::{HandleId, Name, Nuid, ProcId, SubId};
 use super::scenario::Behaviour;
-use super::time::SimTime;
 use super::seqmap::SeqMap;
+use super::time::SimTime;
 use std::collections::VecDeque;
 use std::sync::Arc;
 

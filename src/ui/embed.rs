@@ -231,8 +231,7 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
             web_sys::console::warn_1(&format!("nats-playground: ignored a message from {origin} (not the embedding page, or not an allowed origin)").into());
             return;
         }
-        let data: Value =
-            js_sys::JSON::stringify(&e.data()).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
+        let data: Value = js_sys::JSON::stringify(&e.data()).ok().and_then(|s| s.as_string()).and_then(|s| crate::json::parse(&s).ok()).unwrap_or(Value::Null);
         let (id, cmd) = match parse_command(&data) {
             Ok(x) => x,
             Err(message) => {

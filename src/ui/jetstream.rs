@@ -119,7 +119,7 @@ thread_local! {
 /// "state" | "trace" | "monitor" | "scenario"}` (its value, JSON text; "" for the others).
 /// `None` when no player is shown.
 pub fn host_command(text: &str) -> Option<String> {
-    let cmd: Value = serde_json::from_str(text).ok()?;
+    let cmd = crate::json::parse(text).ok()?;
     let f = HOST.with(|h| h.borrow().clone())?;
     Some(f(&cmd))
 }

@@ -45,7 +45,7 @@ pub struct JsLesson {
 impl JsLesson {
     /// Reads a brief; `None` when it is not one (the run then opens without a lesson).
     pub fn parse(text: &str) -> Option<JsLesson> {
-        let v: Value = serde_json::from_str(text).ok()?;
+        let v = crate::json::parse(text).ok()?;
         let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
         let mut checkpoints = v

@@ -102,7 +102,7 @@ pub struct Hello {
 impl Hello {
     /// Reads the client's JSON.
     pub fn parse(text: &str) -> Hello {
-        let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let v = crate::json::parse(text).unwrap_or(Value::Null);
         let s = |k: &str| v[k].as_str().unwrap_or("").chars().take(120).collect::<String>();
         Hello {
             server: s("server"),
@@ -196,7 +196,7 @@ pub struct Recording {
 impl Recording {
     /// Takes one event as the client sent it (JSON text). Events stay in time order.
     pub fn push_json(&mut self, text: &str) {
-        let Ok(v) = serde_json::from_str::<Value>(text) else {
+        let Ok(v) = crate::json::parse(text) else {
             self.unreadable += 1;
             return;
         };
@@ -638,7 +638,7 @@ impl LiveCtl {
             let on_gone = {
                 let me = me.clone();
                 move |text: String| {
-                    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    let v = crate::json::parse(&text).unwrap_or(Value::Null);
                     let why = v["error"].as_str().unwrap_or("the connection closed").chars().take(200).collect::<String>();
                     let at = me.running_now();
                     me.set(|s| {
@@ -829,7 +829,7 @@ impl LiveCtl {
                 me.set(|s| {
                     s.polling = false;
                     if let Ok(text) = r {
-                        s.info = info_rows(&serde_json::from_str(&text).unwrap_or(Value::Null));
+                        s.info = info_rows(&crate::json::parse(&text).unwrap_or(Value::Null));
                     }
                 });
             });

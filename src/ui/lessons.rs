@@ -27,7 +27,7 @@ fn storage() -> Option<web_sys::Storage> {
 /// The ids of the lessons finished in this browser.
 pub fn load_done() -> Vec<String> {
     let text = storage().and_then(|s| s.get_item(DONE_KEY).ok().flatten()).unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let v = crate::json::parse(&text).unwrap_or_default();
     v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
@@ -66,7 +66,7 @@ pub struct LessonEntry {
 
 /// Reads `lessons/index.json` (entries that are not complete are left out).
 fn parse_index(text: &str) -> Vec<LessonEntry> {
-    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let v = crate::json::parse(text).unwrap_or_default();
     let s = |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(str::to_string);
     let entry = |e: &serde_json::Value| {
         let variants = e.get("variants")?.as_array()?.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
@@ -107,7 +107,7 @@ pub async fn start_lesson(pg: &super::hooks::Playground, name: &str, variant: us
 /// What is stored: `{"manual-ack": {"0": 1}}`; anything else stored there reads as nothing.
 pub fn load_progress() -> VecMap<String, VecMap<usize, usize>> {
     let text = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten()).unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let v = crate::json::parse(&text).unwrap_or_default();
     let answers = |a: &serde_json::Value| {
         a.as_object().map(|a| a.iter().filter_map(|(k, c)| Some((k.parse().ok()?, c.as_u64()? as usize))).collect()).unwrap_or_default()
     };

@@ -11,12 +11,12 @@
 //! on screen (one entry per pixel column and kind) however many events the run has.
 
 use crate::engine::app::Anomaly;
-use crate::engine::trace::CloseReason;
-use crate::engine::seqmap::SeqMap;
 use crate::engine::ids::Name;
+use crate::engine::seqmap::SeqMap;
+use crate::engine::trace::CloseReason;
 use crate::engine::vecmap::VecMap;
-use std::collections::HashSet;
 use crate::engine::{Sim, SimTime, TraceEvent, TraceKind, Verb};
+use std::collections::HashSet;
 
 /// What a lane shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

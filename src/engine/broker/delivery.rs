@@ -9,9 +9,9 @@ use super::{Broker, Delivery, Effect, Fx, ServerTimer, Stats};
 use crate::engine::config::ServerConfig;
 use crate::engine::ids::{Name, SubId};
 use crate::engine::proto::msg_proto_size;
+use crate::engine::seqmap::SeqMap;
 use crate::engine::time::timestamp_ns;
 use crate::engine::trace::TraceKind;
-use crate::engine::seqmap::SeqMap;
 
 /// The mutable server state a delivery touches besides the channel.
 pub(super) struct Ctx<'a> {

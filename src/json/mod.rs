@@ -7,6 +7,8 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+mod read;
+
 /// Why a JSON document was refused, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonError {
@@ -37,11 +39,7 @@ pub fn err<T>(place: impl Into<String>, message: impl Into<String>) -> Result<T,
 /// Parses JSON text; a syntax error (or nesting past serde_json's 128 levels) names its
 /// `line:column`.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
-    serde_json::from_str(text).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        JsonError { place: format!("{}:{}", e.line(), e.column()), message: msg }
-    })
+    read::parse(text).map_err(|e| JsonError { place: format!("{}:{}", e.line, e.column), message: e.message.to_string() })
 }
 
 /// A JSON object from (key, value) pairs, in their order: what `json!({…})` builds, without

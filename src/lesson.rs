@@ -233,7 +233,7 @@ impl Claim {
         }
         let mut sim = Sim::new(scenario.clone());
         sim.run().map_err(|e| e.to_string())?;
-        self.check_trace(sim.trace().iter().map(|e| serde_json::to_value(e).expect("json")))
+        self.check_trace(sim.trace().iter().map(|e| crate::json::parse(&e.to_json()).unwrap_or_default()))
     }
 
     /// Checks an `event` claim against a trace (JSON events: a NATS Streaming or a JetStream

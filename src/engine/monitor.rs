@@ -147,6 +147,15 @@ pub struct Monitor {
     pub channelsz: Channelsz,
 }
 
+impl Monitor {
+    /// Compact JSON, byte for byte what `serde_json::to_string` writes: the pretty text read
+    /// back and written compact, so that the page carries one writer of the monitoring types
+    /// (the panels' pretty one), not two.
+    pub fn to_json_compact(&self) -> String {
+        serde_json::to_string_pretty(self).ok().and_then(|t| crate::json::parse(&t).ok()).map_or_else(|| "null".into(), |v| v.to_string())
+    }
+}
+
 const LIMIT: usize = 1024;
 
 /// Monitoring views of one broker at time `now`.

@@ -426,6 +426,21 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_json_writers_write_what_serde_json_writes() {
+        let mut s = Session::new(course());
+        s.advance_to(40_000).unwrap();
+        let m = s.sim().monitor();
+        let compact = m.to_json_compact();
+        assert_eq!(compact, serde_json::to_string(&m).unwrap());
+        assert!(compact.starts_with("{\"serverz\":{") && compact.len() > 1000, "{compact}");
+        let trace = s.sim().trace();
+        assert!(trace.len() > 100, "{} events", trace.len());
+        assert_eq!(crate::engine::trace::events_json(trace), serde_json::to_string(trace).unwrap());
+        assert_eq!(crate::engine::trace::events_json(&trace[..0]), "[]");
+        assert_eq!(trace[3].to_json(), serde_json::to_string(&trace[3]).unwrap());
+    }
+
+    #[test]
     fn acting_in_the_past_discards_the_future_and_the_export_reproduces_the_run() {
         let mut s = Session::new(course());
         s.advance_to(30_000).unwrap();

@@ -296,6 +296,37 @@ impl TraceKind {
     }
 }
 
+impl TraceEvent {
+    /// The event as one line of compact JSON (what `natsim run` writes). Every JSON view of
+    /// events goes through this one function, so the page carries one copy of the writer.
+    #[inline(never)]
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail, and every field serializes.
+        let _ = serde_json::to_writer(out, self);
+    }
+
+    /// The event as compact JSON text.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// Events as a compact JSON array, byte for byte what `serde_json::to_string` writes for a
+/// list of them.
+pub fn events_json<'a>(events: impl IntoIterator<Item = &'a TraceEvent>) -> String {
+    let mut out = vec![b'['];
+    for (i, e) in events.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        e.write_json(&mut out);
+    }
+    out.push(b']');
+    String::from_utf8(out).unwrap_or_default()
+}
+
 impl Serialize for TraceEvent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use TraceKind::*;

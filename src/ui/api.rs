@@ -33,8 +33,9 @@ impl Drop for ApiHandle {
     }
 }
 
-fn json(v: &impl serde::Serialize) -> JsValue {
-    serde_json::to_string(v).ok().and_then(|s| JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
+/// JSON text as a JavaScript value.
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
 /// Installs `window.natsPlayground` bound to the page state.
@@ -120,9 +121,9 @@ pub fn install_api(pg: Playground) -> ApiHandle {
     let s = pg.session.clone();
     add("now", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| JsValue::from_f64(s.now() as f64))));
     let s = pg.session.clone();
-    add("trace", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().trace()))));
+    add("trace", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&crate::engine::trace::events_json(s.sim().trace())))));
     let s = pg.session.clone();
-    add("monitor", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().monitor()))));
+    add("monitor", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().monitor().to_json_compact()))));
     let s = pg.session.clone();
     add("exportScenario", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |b| JsValue::from_str(&b.export(b.now()).to_json_pretty()))));
     // A deliberate panic, to see the crash panel and test a host's `error` handling.

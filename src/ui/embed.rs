@@ -106,8 +106,7 @@ fn to_jetstream(cmd: Value) -> Option<String> {
 }
 
 fn events(evs: &[TraceEvent], watch: &Watch) -> String {
-    let picked: Vec<&TraceEvent> = evs.iter().filter(|e| watch.wants(e.kind.name())).collect();
-    serde_json::to_string(&picked).unwrap_or_else(|_| "[]".into())
+    crate::engine::trace::events_json(evs.iter().filter(|e| watch.wants(e.kind.name())))
 }
 
 impl Bridge {
@@ -290,14 +289,14 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
         Command::Get(what) => {
             let s = pg.session.borrow();
             let value = match what.as_str() {
-                "trace" => serde_json::to_string(s.sim().trace()),
-                "monitor" => serde_json::to_string(&s.sim().monitor()),
-                "scenario" => Ok(s.export(s.now()).to_value().to_string()),
-                _ => Ok(bridge.borrow().state(&s).to_string()),
+                "trace" => crate::engine::trace::events_json(s.sim().trace()),
+                "monitor" => s.sim().monitor().to_json_compact(),
+                "scenario" => s.export(s.now()).to_value().to_string(),
+                _ => bridge.borrow().state(&s).to_string(),
             };
             drop(s);
             let head = with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id);
-            post_raw(&bridge.borrow().target, head, "value", &value.unwrap_or_else(|_| "null".into()));
+            post_raw(&bridge.borrow().target, head, "value", &value);
         }
         Command::Load { source, t, play } => {
             let (pg, bridge) = (pg.clone(), bridge.clone());

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the readers of untrusted text: the
-# scenario reader (and a run of what it reads), the share-link decoder, the lesson reader
-# and the host-command / URL-option reader. Stable toolchain; RUSTC_BOOTSTRAP=1 for this
-# build only (cargo-fuzz passes -Z sanitizer flags).
+# JSON reader (against serde_json), the scenario reader (and a run of what it reads), the
+# share-link decoder, the lesson reader and the host-command / URL-option reader. Stable
+# toolchain; RUSTC_BOOTSTRAP=1 for this build only (cargo-fuzz passes -Z sanitizer flags).
 #
 #   scripts/fuzz.sh                      # CI: every target for --seconds (20) each
 #   scripts/fuzz.sh --runs 10000000      # a long run per target, in parallel pairs
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 runs="" seconds=20 merge=0 jobs=2
-targets="scenario scenario_run jetstream_run share lesson host_command"
+targets="json scenario scenario_run jetstream_run share lesson host_command"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;

@@ -2,9 +2,9 @@
 //! channels, queue groups, processes) hold tens of entries, and snapshots are added in time
 //! order: a sorted `Vec` iterates in the same (key) order as a B-tree — so traces do not
 //! change — and costs far less code per key/value type, which matters in the page's
-//! WebAssembly (a few per cent slower to search than a B-tree in the engine bench). Maps that
-//! grow with the traffic and change in the middle (pending messages, redeliveries) stay
-//! `BTreeMap`s.
+//! WebAssembly (a few per cent slower to search than a B-tree in the engine bench). Maps keyed
+//! by seq that grow with the traffic (pending messages, redeliveries) are
+//! [`SeqMap`](super::seqmap::SeqMap)s.
 
 use std::borrow::Borrow;
 

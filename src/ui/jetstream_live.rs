@@ -721,7 +721,10 @@ impl LiveCtl {
             if fresh && !streams.is_empty() {
                 match conn.reset(&watch.0).await {
                     Ok(gone) => {
-                        let gone: Vec<String> = serde_json::from_str(&gone).unwrap_or_default();
+                        let gone: Vec<String> = crate::json::parse(&gone)
+                            .ok()
+                            .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()))
+                            .unwrap_or_default();
                         said = if gone.is_empty() {
                             "No stream of this scenario was on the server: a fresh start.".into()
                         } else {

@@ -48,6 +48,20 @@ pub fn obj<const N: usize>(fields: [(&str, Value); N]) -> Value {
     Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+/// A value with its floats written as their bits, so that two readers' values compare exactly
+/// (-0.0, every rounding): for the reader's differential test and its fuzz target.
+#[doc(hidden)]
+pub fn exact(v: &Value) -> String {
+    match v {
+        Value::Number(n) if n.is_f64() => format!("f{:x}", n.as_f64().unwrap_or_default().to_bits()),
+        Value::Number(n) if n.is_u64() => format!("u{n}"),
+        Value::Number(n) => format!("i{n}"),
+        Value::Array(a) => format!("[{}]", a.iter().map(exact).collect::<Vec<_>>().join(",")),
+        Value::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{k:?}:{}", exact(v))).collect::<Vec<_>>().join(",")),
+        v => v.to_string(),
+    }
+}
+
 /// A value as an error message shows it: short strings and numbers as they are, the rest
 /// by kind.
 pub fn describe(v: &Value) -> String {

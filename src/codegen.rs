@@ -242,7 +242,17 @@ fn image(v: ServerVersion) -> &'static str {
 pub fn k8s_yaml(c: &ServerConfig) -> String {
     // Each argument one YAML scalar: single-quoted as in the course (`'` doubled), or, with a
     // control character, a JSON string (a valid YAML double-quoted scalar).
-    let yaml = |a: &str| if a.chars().any(char::is_control) { serde_json::to_string(a).unwrap_or_default() } else { format!("'{}'", a.replace('\'', "''")) };
+    let yaml = |a: &str| {
+        if a.chars().any(char::is_control) {
+            {
+                let mut s = String::new();
+                crate::json::write::string(&mut s, a);
+                s
+            }
+        } else {
+            format!("'{}'", a.replace('\'', "''"))
+        }
+    };
     let args: Vec<String> = c.args().iter().map(|a| format!("              {},", yaml(a))).collect();
     format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nats-depl\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: nats\n  template:\n    metadata:\n      labels:\n        app: nats\n    spec:\n      containers:\n        - name: nats\n          image: {}\n          args:\n            [\n{}\n            ]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: nats-srv\nspec:\n  selector:\n    app: nats\n  ports:\n    - name: client\n      protocol: TCP\n      port: 4222\n      targetPort: 4222\n    - name: monitoring\n      protocol: TCP\n      port: 8222\n      targetPort: 8222\n",

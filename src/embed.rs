@@ -488,7 +488,7 @@ pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
             let source = if let Some(s) = obj.get("scenario") {
                 let text = match s {
                     Value::String(t) => t.clone(),
-                    other => other.to_string(),
+                    other => crate::json::write::compact(other),
                 };
                 // The same bound as a share link's: a frame is not frozen by a huge message.
                 if text.len() > crate::share::MAX_SCENARIO_CHARS {

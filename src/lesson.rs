@@ -247,8 +247,8 @@ impl Claim {
         match self.count {
             None if found > 0 => Ok(()),
             Some(n) if n == found => Ok(()),
-            None => Err(format!("no event matches {pattern}")),
-            Some(n) => Err(format!("{found} events match {pattern}, not {n}")),
+            None => Err(format!("no event matches {}", crate::json::write::compact(pattern))),
+            Some(n) => Err(format!("{found} events match {}, not {n}", crate::json::write::compact(pattern))),
         }
     }
 }

@@ -7,12 +7,15 @@ use std::io::{self, Write};
 
 /// Writes trace events, one per line, separated by commas.
 pub fn write_trace<W: Write>(w: &mut W, events: &[TraceEvent], first: &mut bool) -> io::Result<()> {
+    let mut line = String::new();
     for e in events {
         if !*first {
             w.write_all(b",\n")?;
         }
         *first = false;
-        serde_json::to_writer(&mut *w, e)?;
+        line.clear();
+        e.write_json(&mut line);
+        w.write_all(line.as_bytes())?;
     }
     Ok(())
 }
@@ -60,7 +63,7 @@ pub fn run_to_writer<W: Write>(sim: &mut Sim, w: &mut W) -> Result<(), RunOutput
     let mut first = true;
     run_chunked(sim, |events| write_trace(w, events, &mut first))?;
     w.write_all(b"\n],\n\"monitor\": ")?;
-    serde_json::to_writer_pretty(&mut *w, &sim.monitor())?;
+    w.write_all(crate::json::write::pretty(&sim.monitor().json()).as_bytes())?;
     w.write_all(b"}\n")?;
     Ok(())
 }

@@ -21,14 +21,14 @@ pub const MAX_SCENARIO_CHARS: usize = 2_000_000;
 
 /// A share link's fragment for `scenario` with the cursor at `t`: `#s=…&t=…`.
 pub fn fragment(scenario: &Scenario, t: SimTime) -> String {
-    let text = scenario.to_value().to_string();
+    let text = crate::json::write::compact(&scenario.to_value());
     format!("{PREFIX}{}&t={t}", compress_to_uri(&text))
 }
 
 /// A share link's fragment for `scenario` at `t`, or why the page would refuse to open it
 /// (said at once: a scenario text over [`MAX_SCENARIO_CHARS`] is refused before compressing).
 pub fn try_fragment(scenario: &Scenario, t: SimTime) -> Result<String, String> {
-    let text = scenario.to_value().to_string();
+    let text = crate::json::write::compact(&scenario.to_value());
     if text.len() > MAX_SCENARIO_CHARS {
         return Err(format!(
             "this run is too large to share as a link: its scenario is {} characters, and a link may hold at most {MAX_SCENARIO_CHARS} (use Export for a file instead)",

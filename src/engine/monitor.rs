@@ -5,10 +5,10 @@
 use super::broker::{subscribe_count, Broker, Channel, Sub};
 use super::time::{go_uptime, rfc3339_nano, SimTime};
 use super::vecmap::VecMap;
-use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// `Serverz`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Serverz {
     pub cluster_id: String,
@@ -31,7 +31,7 @@ pub struct Serverz {
 }
 
 /// `stores.StoreLimits` (durations in nanoseconds).
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Limits {
     pub max_channels: u64,
@@ -43,13 +43,12 @@ pub struct Limits {
 }
 
 /// `Storez`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Storez {
     pub cluster_id: String,
     pub server_id: String,
     pub now: String,
-    #[serde(rename = "type")]
     pub kind: String,
     pub limits: Limits,
     pub total_msgs: usize,
@@ -57,15 +56,13 @@ pub struct Storez {
 }
 
 /// `Subscriptionz`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Subscriptionz {
     pub client_id: String,
     pub inbox: String,
     pub ack_inbox: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub durable_name: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub queue_name: String,
     pub is_durable: bool,
     pub is_offline: bool,
@@ -77,19 +74,17 @@ pub struct Subscriptionz {
 }
 
 /// `Clientz` (`subs_count` only on ≥0.21).
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Clientz {
     pub id: String,
     pub hb_inbox: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subs_count: Option<usize>,
-    #[serde(skip_serializing_if = "VecMap::is_empty")]
     pub subscriptions: VecMap<String, Vec<Subscriptionz>>,
 }
 
 /// The paging header that `/clientsz` and `/channelsz` lists start with.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct ListHeader {
     pub cluster_id: String,
@@ -102,16 +97,15 @@ pub struct ListHeader {
 }
 
 /// `Clientsz`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Clientsz {
-    #[serde(flatten)]
     pub header: ListHeader,
     pub clients: Vec<Clientz>,
 }
 
 /// `Channelz`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Channelz {
     pub name: String,
@@ -119,26 +113,21 @@ pub struct Channelz {
     pub bytes: u64,
     pub first_seq: u64,
     pub last_seq: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subs_count: Option<usize>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<Subscriptionz>,
 }
 
 /// `Channelsz`.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Channelsz {
-    #[serde(flatten)]
     pub header: ListHeader,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channelz>,
 }
 
 /// All four endpoints at one instant, as the CLI prints them.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub struct Monitor {
     pub serverz: Serverz,
@@ -147,14 +136,179 @@ pub struct Monitor {
     pub channelsz: Channelsz,
 }
 
-impl Monitor {
-    /// Compact JSON, byte for byte what `serde_json::to_string` writes: the pretty text read
-    /// back and written compact, so that the page carries one writer of the monitoring types
-    /// (the panels' pretty one), not two.
-    pub fn to_json_compact(&self) -> String {
-        serde_json::to_string_pretty(self).ok().and_then(|t| crate::json::parse(&t).ok()).map_or_else(|| "null".into(), |v| v.to_string())
+/// Members in the real server's order; `skip` leaves out what it omits when empty.
+fn members(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
+    fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn put(m: &mut Map<String, Value>, k: &str, v: Value, keep: bool) {
+    if keep {
+        m.insert(k.to_string(), v);
     }
 }
+
+fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
+    Value::Array(items.iter().map(f).collect())
+}
+
+/// The monitoring endpoints as JSON values, with the real server's member order and
+/// omissions (`json::write::pretty` indents them as the server does). serde sees the same
+/// values, so `natsim run` and the page write the same text.
+impl Serverz {
+    /// `/streaming/serverz` as JSON.
+    pub fn json(&self) -> Value {
+        Value::Object(members([
+            ("cluster_id", self.cluster_id.as_str().into()),
+            ("server_id", self.server_id.as_str().into()),
+            ("version", self.version.as_str().into()),
+            ("go", self.go.as_str().into()),
+            ("state", self.state.as_str().into()),
+            ("now", self.now.as_str().into()),
+            ("start_time", self.start_time.as_str().into()),
+            ("uptime", self.uptime.as_str().into()),
+            ("clients", self.clients.into()),
+            ("subscriptions", self.subscriptions.into()),
+            ("channels", self.channels.into()),
+            ("total_msgs", self.total_msgs.into()),
+            ("total_bytes", self.total_bytes.into()),
+            ("in_msgs", self.in_msgs.into()),
+            ("in_bytes", self.in_bytes.into()),
+            ("out_msgs", self.out_msgs.into()),
+            ("out_bytes", self.out_bytes.into()),
+        ]))
+    }
+}
+
+impl Storez {
+    /// `/streaming/storez` as JSON.
+    pub fn json(&self) -> Value {
+        let l = &self.limits;
+        let limits = members([
+            ("max_channels", l.max_channels.into()),
+            ("max_msgs", l.max_msgs.into()),
+            ("max_bytes", l.max_bytes.into()),
+            ("max_age", l.max_age.into()),
+            ("max_subscriptions", l.max_subscriptions.into()),
+            ("max_inactivity", l.max_inactivity.into()),
+        ]);
+        Value::Object(members([
+            ("cluster_id", self.cluster_id.as_str().into()),
+            ("server_id", self.server_id.as_str().into()),
+            ("now", self.now.as_str().into()),
+            ("type", self.kind.as_str().into()),
+            ("limits", Value::Object(limits)),
+            ("total_msgs", self.total_msgs.into()),
+            ("total_bytes", self.total_bytes.into()),
+        ]))
+    }
+}
+
+impl Subscriptionz {
+    /// One subscription of `?subs=1` lists as JSON.
+    pub fn json(&self) -> Value {
+        let mut m =
+            members([("client_id", self.client_id.as_str().into()), ("inbox", self.inbox.as_str().into()), ("ack_inbox", self.ack_inbox.as_str().into())]);
+        put(&mut m, "durable_name", self.durable_name.as_str().into(), !self.durable_name.is_empty());
+        put(&mut m, "queue_name", self.queue_name.as_str().into(), !self.queue_name.is_empty());
+        m.extend(members([
+            ("is_durable", self.is_durable.into()),
+            ("is_offline", self.is_offline.into()),
+            ("max_inflight", self.max_inflight.into()),
+            ("ack_wait", self.ack_wait.into()),
+            ("last_sent", self.last_sent.into()),
+            ("pending_count", self.pending_count.into()),
+            ("is_stalled", self.is_stalled.into()),
+        ]));
+        Value::Object(m)
+    }
+}
+
+impl Clientz {
+    /// One client of `/streaming/clientsz` as JSON.
+    pub fn json(&self) -> Value {
+        let mut m = members([("id", self.id.as_str().into()), ("hb_inbox", self.hb_inbox.as_str().into())]);
+        if let Some(n) = self.subs_count {
+            m.insert("subs_count".into(), n.into());
+        }
+        let subs = self.subscriptions.iter().map(|(ch, subs)| (ch.clone(), list(subs, Subscriptionz::json))).collect();
+        put(&mut m, "subscriptions", Value::Object(subs), !self.subscriptions.is_empty());
+        Value::Object(m)
+    }
+}
+
+impl ListHeader {
+    fn members(&self) -> Map<String, Value> {
+        members([
+            ("cluster_id", self.cluster_id.as_str().into()),
+            ("server_id", self.server_id.as_str().into()),
+            ("now", self.now.as_str().into()),
+            ("offset", self.offset.into()),
+            ("limit", self.limit.into()),
+            ("count", self.count.into()),
+            ("total", self.total.into()),
+        ])
+    }
+}
+
+impl Clientsz {
+    /// `/streaming/clientsz` as JSON.
+    pub fn json(&self) -> Value {
+        let mut m = self.header.members();
+        m.insert("clients".into(), list(&self.clients, Clientz::json));
+        Value::Object(m)
+    }
+}
+
+impl Channelz {
+    /// One channel of `/streaming/channelsz` as JSON.
+    pub fn json(&self) -> Value {
+        let mut m = members([
+            ("name", self.name.as_str().into()),
+            ("msgs", self.msgs.into()),
+            ("bytes", self.bytes.into()),
+            ("first_seq", self.first_seq.into()),
+            ("last_seq", self.last_seq.into()),
+        ]);
+        if let Some(n) = self.subs_count {
+            m.insert("subs_count".into(), n.into());
+        }
+        put(&mut m, "subscriptions", list(&self.subscriptions, Subscriptionz::json), !self.subscriptions.is_empty());
+        Value::Object(m)
+    }
+}
+
+impl Channelsz {
+    /// `/streaming/channelsz` as JSON.
+    pub fn json(&self) -> Value {
+        let mut m = self.header.members();
+        put(&mut m, "names", self.names.clone().into(), !self.names.is_empty());
+        put(&mut m, "channels", list(&self.channels, Channelz::json), !self.channels.is_empty());
+        Value::Object(m)
+    }
+}
+
+impl Monitor {
+    /// The four endpoints as JSON.
+    pub fn json(&self) -> Value {
+        Value::Object(members([
+            ("serverz", self.serverz.json()),
+            ("storez", self.storez.json()),
+            ("clientsz", self.clientsz.json()),
+            ("channelsz", self.channelsz.json()),
+        ]))
+    }
+}
+
+macro_rules! serialize_as_json {
+    ($($t:ty),*) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.json().serialize(s)
+            }
+        }
+    )*};
+}
+serialize_as_json!(Serverz, Storez, Subscriptionz, Clientz, Clientsz, Channelz, Channelsz, Monitor);
 
 const LIMIT: usize = 1024;
 

@@ -6,7 +6,7 @@ use super::app::AppKind;
 use super::app::AppResult;
 use super::ids::Name;
 use super::time::SimTime;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::json::write::Object;
 
 /// One event of the trace, at virtual time `t`.
 #[derive(Clone, Debug, PartialEq)]
@@ -297,137 +297,103 @@ impl TraceKind {
 }
 
 impl TraceEvent {
-    /// The event as one line of compact JSON (what `natsim run` writes). Every JSON view of
-    /// events goes through this one function, so the page carries one copy of the writer.
-    #[inline(never)]
-    pub fn write_json(&self, out: &mut Vec<u8>) {
-        // Writing into a Vec cannot fail, and every field serializes.
-        let _ = serde_json::to_writer(out, self);
+    /// Appends the event as one line of compact JSON (what `natsim run` writes): `t` and
+    /// `event` first, then the kind's fields in the contract's order. Every JSON view of
+    /// events (the CLI, the host API, the event feed, lesson checks) writes through here.
+    pub fn write_json(&self, out: &mut String) {
+        use TraceKind::*;
+        let mut m = Object::new(out);
+        m.num("t", self.t).str("event", self.kind.name());
+        match &self.kind {
+            Connected { client, replaced } => {
+                m.str("client", client).bool("replaced", *replaced);
+            }
+            ConnectFailed { client, error } | ConnectionLost { client, error } => {
+                m.str("client", client).str("error", error);
+            }
+            Published { client, channel, seq } => {
+                m.str("client", client).str("channel", channel).num("seq", seq);
+            }
+            PublishFailed { client, channel, error } => {
+                m.str("client", client).str("channel", channel).str("error", error);
+            }
+            Subscribed { client, sub, channel, queue, durable, resumed } => {
+                m.str("client", client).str("sub", sub).str("channel", channel);
+                m.opt_str("queue", queue.as_deref()).opt_str("durable", durable.as_deref()).bool("resumed", *resumed);
+            }
+            SubscribeFailed { client, sub, channel, error } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).str("error", error);
+            }
+            Delivered { client, sub, channel, seq, redelivered, redelivery_count } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).num("seq", seq);
+                m.bool("redelivered", *redelivered).num("redelivery_count", redelivery_count);
+            }
+            Acked { client, sub, channel, seq } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).num("seq", seq);
+            }
+            Processed { client, sub, channel, seq, ok } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).num("seq", seq).bool("ok", *ok);
+            }
+            App { client, sub, channel, seq, app, result } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).num("seq", seq);
+                m.str("app", app.as_str()).str("resource", &result.resource).str("outcome", result.outcome.as_str());
+                m.opt_num("version", result.version).num("before", result.before).num("after", result.after);
+                m.strs("anomalies", result.anomalies.iter().map(|a| a.as_str()));
+            }
+            Heartbeat { client, ok, failures } => {
+                m.str("client", client).bool("ok", *ok).num("failures", failures);
+            }
+            Killed { client } | Paused { client } | Continued { client } | Disconnected { client } | Reconnected { client } => {
+                m.str("client", client);
+            }
+            ServerRestarted => {}
+            ClientClosed { client, reason } => {
+                m.str("client", client).str("reason", reason.as_str());
+            }
+            SubClosed { client, sub, channel, reason, kept } => {
+                m.str("client", client).str("sub", sub).str("channel", channel).str("reason", reason.as_str()).bool("kept", *kept);
+            }
+            MsgDropped { channel, seq, reason } => {
+                m.str("channel", channel).num("seq", seq).str("reason", reason.as_str());
+            }
+            ActionFailed { index, error } => {
+                m.num("index", index).str("error", error);
+            }
+            ChannelCreated { channel } | ChannelDeleted { channel } => {
+                m.str("channel", channel);
+            }
+        }
+        m.end();
     }
 
     /// The event as compact JSON text.
     pub fn to_json(&self) -> String {
-        let mut out = Vec::new();
+        let mut out = String::new();
         self.write_json(&mut out);
-        String::from_utf8(out).unwrap_or_default()
+        out
+    }
+}
+
+/// serde sees the JSON that [`TraceEvent::write_json`] writes (tools and tests that collect
+/// events as `serde_json::Value`s); the page and the CLI write the text directly.
+impl serde::Serialize for TraceEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::json::parse(&self.to_json()).map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 
 /// Events as a compact JSON array, byte for byte what `serde_json::to_string` writes for a
 /// list of them.
 pub fn events_json<'a>(events: impl IntoIterator<Item = &'a TraceEvent>) -> String {
-    let mut out = vec![b'['];
+    let mut out = String::from("[");
     for (i, e) in events.into_iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.push(',');
         }
         e.write_json(&mut out);
     }
-    out.push(b']');
-    String::from_utf8(out).unwrap_or_default()
-}
-
-impl Serialize for TraceEvent {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use TraceKind::*;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("t", &self.t)?;
-        m.serialize_entry("event", self.kind.name())?;
-        match &self.kind {
-            Connected { client, replaced } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("replaced", replaced)?;
-            }
-            ConnectFailed { client, error } | ConnectionLost { client, error } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("error", &**error)?;
-            }
-            Published { client, channel, seq } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("channel", &**channel)?;
-                m.serialize_entry("seq", seq)?;
-            }
-            PublishFailed { client, channel, error } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("channel", &**channel)?;
-                m.serialize_entry("error", &**error)?;
-            }
-            Subscribed { client, sub, channel, queue, durable, resumed } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("queue", &queue.as_deref())?;
-                m.serialize_entry("durable", &durable.as_deref())?;
-                m.serialize_entry("resumed", resumed)?;
-            }
-            SubscribeFailed { client, sub, channel, error } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("error", &**error)?;
-            }
-            Delivered { client, sub, channel, seq, redelivered, redelivery_count } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("seq", seq)?;
-                m.serialize_entry("redelivered", redelivered)?;
-                m.serialize_entry("redelivery_count", redelivery_count)?;
-            }
-            Acked { client, sub, channel, seq } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("seq", seq)?;
-            }
-            Processed { client, sub, channel, seq, ok } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("seq", seq)?;
-                m.serialize_entry("ok", ok)?;
-            }
-            App { client, sub, channel, seq, app, result } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("seq", seq)?;
-                m.serialize_entry("app", app.as_str())?;
-                m.serialize_entry("resource", &*result.resource)?;
-                m.serialize_entry("outcome", result.outcome.as_str())?;
-                m.serialize_entry("version", &result.version)?;
-                m.serialize_entry("before", &result.before)?;
-                m.serialize_entry("after", &result.after)?;
-                let anomalies: Vec<&str> = result.anomalies.iter().map(|a| a.as_str()).collect();
-                m.serialize_entry("anomalies", &anomalies)?;
-            }
-            Heartbeat { client, ok, failures } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("ok", ok)?;
-                m.serialize_entry("failures", failures)?;
-            }
-            Killed { client } | Paused { client } | Continued { client } | Disconnected { client } | Reconnected { client } => {
-                m.serialize_entry("client", &**client)?;
-            }
-            ServerRestarted => {}
-            ClientClosed { client, reason } => {
-                m.serialize_entry("client", &**client)?;
-                m.serialize_entry("reason", reason.as_str())?;
-            }
-            SubClosed { client, sub, channel, reason, kept } => {
-                client_sub_channel(&mut m, client, sub, channel)?;
-                m.serialize_entry("reason", reason.as_str())?;
-                m.serialize_entry("kept", kept)?;
-            }
-            MsgDropped { channel, seq, reason } => {
-                m.serialize_entry("channel", &**channel)?;
-                m.serialize_entry("seq", seq)?;
-                m.serialize_entry("reason", reason.as_str())?;
-            }
-            ActionFailed { index, error } => {
-                m.serialize_entry("index", index)?;
-                m.serialize_entry("error", &**error)?;
-            }
-            ChannelCreated { channel } | ChannelDeleted { channel } => {
-                m.serialize_entry("channel", &**channel)?;
-            }
-        }
-        m.end()
-    }
-}
-
-fn client_sub_channel<M: SerializeMap>(m: &mut M, client: &str, sub: &str, channel: &str) -> Result<(), M::Error> {
-    m.serialize_entry("client", client)?;
-    m.serialize_entry("sub", sub)?;
-    m.serialize_entry("channel", channel)
+    out.push(']');
+    out
 }
 
 #[cfg(test)]
@@ -448,16 +414,13 @@ mod tests {
             },
         };
         assert_eq!(
-            serde_json::to_string(&e).unwrap(),
+            e.to_json(),
             r#"{"t":1000,"event":"delivered","client":"l1","sub":"s1","channel":"ticket:created","seq":7,"redelivered":true,"redelivery_count":1}"#
         );
         let q = TraceEvent {
             t: 0,
             kind: TraceKind::Subscribed { client: "c".into(), sub: "s".into(), channel: "x".into(), queue: None, durable: Some("d".into()), resumed: false },
         };
-        assert_eq!(
-            serde_json::to_string(&q).unwrap(),
-            r#"{"t":0,"event":"subscribed","client":"c","sub":"s","channel":"x","queue":null,"durable":"d","resumed":false}"#
-        );
+        assert_eq!(q.to_json(), r#"{"t":0,"event":"subscribed","client":"c","sub":"s","channel":"x","queue":null,"durable":"d","resumed":false}"#);
     }
 }

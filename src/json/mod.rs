@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 mod read;
+pub mod write;
 
 /// Why a JSON document was refused, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]

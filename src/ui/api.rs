@@ -123,7 +123,7 @@ pub fn install_api(pg: Playground) -> ApiHandle {
     let s = pg.session.clone();
     add("trace", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&crate::engine::trace::events_json(s.sim().trace())))));
     let s = pg.session.clone();
-    add("monitor", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&s.sim().monitor().to_json_compact()))));
+    add("monitor", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |s| json(&crate::json::write::compact(&s.sim().monitor().json())))));
     let s = pg.session.clone();
     add("exportScenario", Box::new(move |_| s.try_borrow().map_or(JsValue::NULL, |b| JsValue::from_str(&b.export(b.now()).to_json_pretty()))));
     // A deliberate panic, to see the crash panel and test a host's `error` handling.

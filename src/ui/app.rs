@@ -345,7 +345,7 @@ pub fn App() -> Html {
                     }
                     <JetStreamHost text={run} {at} lesson={pg.lesson.as_ref().filter(|r| r.lesson.is_jetstream(r.variant)).map(|r| {
                         let answers: Vec<(usize, usize)> = r.answers.iter().map(|(k, v)| (*k, *v)).collect();
-                        Rc::from(r.lesson.brief(r.variant, &answers).to_string())
+                        Rc::from(crate::json::write::compact(&r.lesson.brief(r.variant, &answers)))
                     })} />
                 } else {
                 <Toolbar examples={EXAMPLES.iter().chain(JS_EXAMPLES).map(|e| e.1.to_string()).collect::<Vec<_>>()} {on_example} {on_import} {on_export} {on_share} />

@@ -163,7 +163,7 @@ fn show(what: &str) {
             ("fatal", true.into()),
             ("message", format!("the playground stopped: {what}").into()),
         ]);
-        if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
+        if let Ok(v) = js_sys::JSON::parse(&crate::json::write::compact(&msg)) {
             let _ = parent.post_message(&v, &target);
         }
     }

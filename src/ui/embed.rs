@@ -81,12 +81,12 @@ fn sourced(mut msg: Value) -> Value {
 }
 
 fn post(target: &Option<String>, msg: Value) {
-    post_text(target, &sourced(msg).to_string());
+    post_text(target, &crate::json::write::compact(&sourced(msg)));
 }
 
 /// A message with a large JSON payload, written as text (no intermediate `Value`).
 fn post_raw(target: &Option<String>, head: Value, key: &str, payload: &str) {
-    let head = sourced(head).to_string();
+    let head = crate::json::write::compact(&sourced(head));
     post_text(target, &format!("{},\"{key}\":{payload}}}", &head[..head.len() - 1]));
 }
 
@@ -102,7 +102,7 @@ pub fn post_time(view: &View, t: SimTime, playing: bool) {
 /// a `get`, "" otherwise; `None` while its module has not loaded.
 fn to_jetstream(cmd: Value) -> Option<String> {
     let f = js_sys::Function::new_with_args("c", "const m = globalThis.__natsJetStream; return m && m.command ? m.command(c) : null");
-    f.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(&cmd.to_string())).ok().and_then(|v| v.as_string())
+    f.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(&crate::json::write::compact(&cmd))).ok().and_then(|v| v.as_string())
 }
 
 fn events(evs: &[TraceEvent], watch: &Watch) -> String {
@@ -290,9 +290,9 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
             let s = pg.session.borrow();
             let value = match what.as_str() {
                 "trace" => crate::engine::trace::events_json(s.sim().trace()),
-                "monitor" => s.sim().monitor().to_json_compact(),
-                "scenario" => s.export(s.now()).to_value().to_string(),
-                _ => bridge.borrow().state(&s).to_string(),
+                "monitor" => crate::json::write::compact(&s.sim().monitor().json()),
+                "scenario" => crate::json::write::compact(&s.export(s.now()).to_value()),
+                _ => crate::json::write::compact(&bridge.borrow().state(&s)),
             };
             drop(s);
             let head = with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id);

@@ -37,8 +37,8 @@ fn save_done(id: &str, done: bool) {
     if done {
         all.push(id.to_string());
     }
-    if let (Some(s), Ok(t)) = (storage(), serde_json::to_string(&all)) {
-        let _ = s.set_item(DONE_KEY, &t);
+    if let Some(s) = storage() {
+        let _ = s.set_item(DONE_KEY, &crate::json::write::compact(&all.into()));
     }
 }
 
@@ -124,8 +124,12 @@ pub(crate) fn remember(id: &str, answers: &VecMap<usize, usize>, done: bool) {
 fn save_progress(id: &str, answers: &VecMap<usize, usize>) {
     let mut all = load_progress();
     all.insert(id.to_string(), answers.clone());
-    if let (Some(s), Ok(t)) = (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(&all)) {
-        let _ = s.set_item(PROGRESS_KEY, &t);
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        // {"lesson": {"question": answer}}, as serde writes the maps (number keys as strings).
+        let v = serde_json::Value::Object(
+            all.iter().map(|(id, a)| (id.clone(), serde_json::Value::Object(a.iter().map(|(q, x)| (q.to_string(), (*x).into())).collect()))).collect(),
+        );
+        let _ = s.set_item(PROGRESS_KEY, &crate::json::write::compact(&v));
     }
 }
 

@@ -197,18 +197,18 @@ pub fn MonitorPanel() -> Html {
     let name = if names.contains(&pick) { (*pick).clone() } else { names.first().cloned().unwrap_or_default() };
     let not_found = |what: &str| format!("404 {what} {name} not found");
     let (request, body) = match *tab {
-        0 => ("/streaming/channelsz?subs=1".to_string(), serde_json::to_string_pretty(&v.channelsz(true)).unwrap_or_default()),
+        0 => ("/streaming/channelsz?subs=1".to_string(), crate::json::write::pretty(&v.channelsz(true).json())),
         1 => (
             format!("/streaming/channelsz?channel={name}&subs=1"),
-            v.channel(&name, true).map_or_else(|| not_found("Channel"), |c| serde_json::to_string_pretty(&c).unwrap_or_default()),
+            v.channel(&name, true).map_or_else(|| not_found("Channel"), |c| crate::json::write::pretty(&c.json())),
         ),
-        2 => ("/streaming/clientsz?subs=1".to_string(), serde_json::to_string_pretty(&v.clientsz(true)).unwrap_or_default()),
+        2 => ("/streaming/clientsz?subs=1".to_string(), crate::json::write::pretty(&v.clientsz(true).json())),
         3 => (
             format!("/streaming/clientsz?client={name}&subs=1"),
-            v.client(&name, true).map_or_else(|| not_found("Client"), |c| serde_json::to_string_pretty(&c).unwrap_or_default()),
+            v.client(&name, true).map_or_else(|| not_found("Client"), |c| crate::json::write::pretty(&c.json())),
         ),
-        4 => ("/streaming/serverz".to_string(), serde_json::to_string_pretty(&v.serverz()).unwrap_or_default()),
-        5 => ("/streaming/storez".to_string(), serde_json::to_string_pretty(&v.storez()).unwrap_or_default()),
+        4 => ("/streaming/serverz".to_string(), crate::json::write::pretty(&v.serverz().json())),
+        5 => ("/streaming/storez".to_string(), crate::json::write::pretty(&v.storez().json())),
         _ => {
             let log = sim.server_log();
             let from = log.len().saturating_sub(SERVER_LOG_LINES);

@@ -310,7 +310,7 @@ impl PlaygroundState {
         // The page plays on past a scenario's end (its recording is open-ended): the
         // translation goes on a while after the last action instead.
         let s = self.session.borrow();
-        Rc::from(s.export(0).to_value().to_string())
+        Rc::from(crate::json::write::compact(&s.export(0).to_value()))
     }
 
     /// A run of `scenario` with the cursor moved to `t` (a share link's moment).
@@ -812,7 +812,7 @@ impl PlaygroundState {
         run.asking = None;
         // A JetStream variant opens in JetStream mode, which follows its checkpoints.
         if run.lesson.is_jetstream(i) {
-            self.jetstream = Some((Rc::from(serde_json::to_string(&v.scenario).unwrap_or_default()), 0));
+            self.jetstream = Some((Rc::from(crate::json::write::compact(&v.scenario)), 0));
             self.playing = false;
             return;
         }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::stanjs;
+use crate::json::write::compact;
 use serde_json::{Map, Value};
 
 fn handler_name(h: Handler) -> &'static str {
@@ -191,11 +192,13 @@ impl Scenario {
                 out.push_str("  \"actions\": [\n");
                 let acts = x.as_array().expect("array");
                 for (j, a) in acts.iter().enumerate() {
-                    out.push_str(&format!("    {}{}\n", a, if j + 1 < acts.len() { "," } else { "" }));
+                    out.push_str(&format!("    {}{}\n", compact(a), if j + 1 < acts.len() { "," } else { "" }));
                 }
                 out.push_str(&format!("  ]{comma}\n"));
             } else {
-                out.push_str(&format!("  {}: {}{comma}\n", Value::from(k.as_str()), x));
+                out.push_str("  ");
+                crate::json::write::string(&mut out, k);
+                out.push_str(&format!(": {}{comma}\n", compact(x)));
             }
         }
         out.push('}');

@@ -462,7 +462,12 @@ pub enum Command {
 /// message's type (`seek: t must be a time in ms`). The `id`, if any, comes back in the answer.
 pub fn parse_command(v: &Value) -> Result<(Option<Value>, Command), JsonError> {
     let obj = v.as_object().ok_or(JsonError { place: String::new(), message: "a message must be an object with a type".into() })?;
-    let id = obj.get("id").filter(|i| i.is_string() || i.is_number()).cloned();
+    // A string or number id, copied as such (no deep `Value::clone` in the page for it).
+    let id = obj.get("id").and_then(|i| match i {
+        Value::String(s) => Some(Value::String(s.clone())),
+        Value::Number(n) => Some(Value::Number(n.clone())),
+        _ => None,
+    });
     let kind = obj.get("type").and_then(Value::as_str).ok_or(JsonError { place: String::new(), message: "a message needs a string type".into() })?;
     let fail = |message: String| JsonError { place: kind.to_string(), message };
     let num = |k: &str| -> Result<f64, JsonError> { obj.get(k).and_then(Value::as_f64).ok_or_else(|| fail(format!("{k} must be a number"))) };

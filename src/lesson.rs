@@ -103,7 +103,7 @@ impl Lesson {
             .map(|(i, v)| {
                 let path = format!("variants[{i}]");
                 let o = Fields::new(v, &path, &["name", "text", "scenario", "claims"])?;
-                let scenario = o.get("scenario").cloned().map_or_else(|| o.missing("scenario"), Ok)?;
+                let scenario = o.get("scenario").map(crate::json::copy).map_or_else(|| o.missing("scenario"), Ok)?;
                 let claims =
                     o.req_array("claims")?.iter().enumerate().map(|(k, c)| Claim::from_value(c, &format!("{path}.claims[{k}]"))).collect::<Result<_, _>>()?;
                 Ok(Variant { name: o.req_string("name")?.into(), text: o.req_string("text")?.into(), scenario, claims })
@@ -214,7 +214,7 @@ impl Claim {
                 _ => return err(o.at("subscriptions_at"), format!("expected [ms, channel, count], found {}", json::describe(v))),
             },
         };
-        Ok(Claim { say: o.req_string("say")?.into(), event: o.given("event").cloned(), count, subscriptions_at })
+        Ok(Claim { say: o.req_string("say")?.into(), event: o.given("event").map(crate::json::copy), count, subscriptions_at })
     }
 }
 

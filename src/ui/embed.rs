@@ -201,15 +201,15 @@ impl Bridge {
         obj([("t", s.now().into()), ("playing", self.playing.into()), ("speed", self.speed.into()), ("horizon", s.horizon().into()), ("lesson", lesson.into())])
     }
 
-    fn reply(&self, id: &Option<Value>, msg: Value) {
+    fn reply(&self, id: Option<Value>, msg: Value) {
         post(&self.target, with_id(msg, id));
     }
 }
 
 /// An answer carries the `id` of the command it answers, if it had one.
-fn with_id(mut msg: Value, id: &Option<Value>) -> Value {
+fn with_id(mut msg: Value, id: Option<Value>) -> Value {
     if let Some(id) = id {
-        msg["id"] = id.clone();
+        msg["id"] = id;
     }
     msg
 }
@@ -234,8 +234,9 @@ pub fn listen(pg: Playground, view: Rc<View>, bridge: Rc<RefCell<Bridge>>) -> Do
         let (id, cmd) = match parse_command(&data) {
             Ok(x) => x,
             Err(message) => {
-                let id = data.get("id").cloned();
-                bridge.borrow().reply(&id, obj([("type", "error".into()), ("message", message.to_string().into())]));
+                let mut data = data;
+                let id = data.get_mut("id").map(Value::take);
+                bridge.borrow().reply(id, obj([("type", "error".into()), ("message", message.to_string().into())]));
                 return;
             }
         };
@@ -261,11 +262,11 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 match got {
                     Some(value) => post_raw(
                         &b.target,
-                        with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id),
+                        with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), id),
                         "value",
                         if value.is_empty() { "null" } else { &value },
                     ),
-                    None => b.reply(&id, obj([("type", "error".into()), ("message", "JetStream mode is still loading; ask again".into())])),
+                    None => b.reply(id, obj([("type", "error".into()), ("message", "JetStream mode is still loading; ask again".into())])),
                 }
             }
             return;
@@ -295,7 +296,7 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 _ => crate::json::write::compact(&bridge.borrow().state(&s)),
             };
             drop(s);
-            let head = with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), &id);
+            let head = with_id(obj([("type", "reply".into()), ("what", what.as_str().into())]), id);
             post_raw(&bridge.borrow().target, head, "value", &value);
         }
         Command::Load { source, t, play } => {
@@ -304,8 +305,8 @@ fn run(pg: &Playground, bridge: &Rc<RefCell<Bridge>>, id: Option<Value>, cmd: Co
                 let r = open(&pg, source, t, play).await;
                 let b = bridge.borrow();
                 match r {
-                    Ok(()) => b.reply(&id, obj([("type", "loaded".into())])),
-                    Err(message) => b.reply(&id, obj([("type", "error".into()), ("message", message.into())])),
+                    Ok(()) => b.reply(id, obj([("type", "loaded".into())])),
+                    Err(message) => b.reply(id, obj([("type", "error".into()), ("message", message.into())])),
                 }
             });
         }

@@ -136,9 +136,14 @@ pub struct Monitor {
     pub channelsz: Channelsz,
 }
 
-/// Members in the real server's order; `skip` leaves out what it omits when empty.
-fn members(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
-    fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+/// Members named after `s`'s fields, in the order given (strings copied).
+macro_rules! fields {
+    ($s:expr; $($f:ident),*) => {{
+        let s = $s;
+        let mut m = Map::new();
+        $(m.insert(stringify!($f).to_string(), Value::from(s.$f.clone()));)*
+        m
+    }};
 }
 
 fn put(m: &mut Map<String, Value>, k: &str, v: Value, keep: bool) {
@@ -157,68 +162,30 @@ fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
 impl Serverz {
     /// `/streaming/serverz` as JSON.
     pub fn json(&self) -> Value {
-        Value::Object(members([
-            ("cluster_id", self.cluster_id.as_str().into()),
-            ("server_id", self.server_id.as_str().into()),
-            ("version", self.version.as_str().into()),
-            ("go", self.go.as_str().into()),
-            ("state", self.state.as_str().into()),
-            ("now", self.now.as_str().into()),
-            ("start_time", self.start_time.as_str().into()),
-            ("uptime", self.uptime.as_str().into()),
-            ("clients", self.clients.into()),
-            ("subscriptions", self.subscriptions.into()),
-            ("channels", self.channels.into()),
-            ("total_msgs", self.total_msgs.into()),
-            ("total_bytes", self.total_bytes.into()),
-            ("in_msgs", self.in_msgs.into()),
-            ("in_bytes", self.in_bytes.into()),
-            ("out_msgs", self.out_msgs.into()),
-            ("out_bytes", self.out_bytes.into()),
-        ]))
+        Value::Object(fields!(self; cluster_id, server_id, version, go, state, now, start_time, uptime, clients, subscriptions, channels,
+            total_msgs, total_bytes, in_msgs, in_bytes, out_msgs, out_bytes))
     }
 }
 
 impl Storez {
     /// `/streaming/storez` as JSON.
     pub fn json(&self) -> Value {
-        let l = &self.limits;
-        let limits = members([
-            ("max_channels", l.max_channels.into()),
-            ("max_msgs", l.max_msgs.into()),
-            ("max_bytes", l.max_bytes.into()),
-            ("max_age", l.max_age.into()),
-            ("max_subscriptions", l.max_subscriptions.into()),
-            ("max_inactivity", l.max_inactivity.into()),
-        ]);
-        Value::Object(members([
-            ("cluster_id", self.cluster_id.as_str().into()),
-            ("server_id", self.server_id.as_str().into()),
-            ("now", self.now.as_str().into()),
-            ("type", self.kind.as_str().into()),
-            ("limits", Value::Object(limits)),
-            ("total_msgs", self.total_msgs.into()),
-            ("total_bytes", self.total_bytes.into()),
-        ]))
+        let mut m = fields!(self; cluster_id, server_id, now);
+        m.insert("type".into(), self.kind.as_str().into());
+        let limits = fields!(&self.limits; max_channels, max_msgs, max_bytes, max_age, max_subscriptions, max_inactivity);
+        m.insert("limits".into(), Value::Object(limits));
+        m.extend(fields!(self; total_msgs, total_bytes));
+        Value::Object(m)
     }
 }
 
 impl Subscriptionz {
     /// One subscription of `?subs=1` lists as JSON.
     pub fn json(&self) -> Value {
-        let mut m =
-            members([("client_id", self.client_id.as_str().into()), ("inbox", self.inbox.as_str().into()), ("ack_inbox", self.ack_inbox.as_str().into())]);
+        let mut m = fields!(self; client_id, inbox, ack_inbox);
         put(&mut m, "durable_name", self.durable_name.as_str().into(), !self.durable_name.is_empty());
         put(&mut m, "queue_name", self.queue_name.as_str().into(), !self.queue_name.is_empty());
-        m.extend(members([
-            ("is_durable", self.is_durable.into()),
-            ("is_offline", self.is_offline.into()),
-            ("max_inflight", self.max_inflight.into()),
-            ("ack_wait", self.ack_wait.into()),
-            ("last_sent", self.last_sent.into()),
-            ("pending_count", self.pending_count.into()),
-            ("is_stalled", self.is_stalled.into()),
-        ]));
+        m.extend(fields!(self; is_durable, is_offline, max_inflight, ack_wait, last_sent, pending_count, is_stalled));
         Value::Object(m)
     }
 }
@@ -226,7 +193,7 @@ impl Subscriptionz {
 impl Clientz {
     /// One client of `/streaming/clientsz` as JSON.
     pub fn json(&self) -> Value {
-        let mut m = members([("id", self.id.as_str().into()), ("hb_inbox", self.hb_inbox.as_str().into())]);
+        let mut m = fields!(self; id, hb_inbox);
         if let Some(n) = self.subs_count {
             m.insert("subs_count".into(), n.into());
         }
@@ -236,24 +203,10 @@ impl Clientz {
     }
 }
 
-impl ListHeader {
-    fn members(&self) -> Map<String, Value> {
-        members([
-            ("cluster_id", self.cluster_id.as_str().into()),
-            ("server_id", self.server_id.as_str().into()),
-            ("now", self.now.as_str().into()),
-            ("offset", self.offset.into()),
-            ("limit", self.limit.into()),
-            ("count", self.count.into()),
-            ("total", self.total.into()),
-        ])
-    }
-}
-
 impl Clientsz {
     /// `/streaming/clientsz` as JSON.
     pub fn json(&self) -> Value {
-        let mut m = self.header.members();
+        let mut m = fields!(&self.header; cluster_id, server_id, now, offset, limit, count, total);
         m.insert("clients".into(), list(&self.clients, Clientz::json));
         Value::Object(m)
     }
@@ -262,13 +215,7 @@ impl Clientsz {
 impl Channelz {
     /// One channel of `/streaming/channelsz` as JSON.
     pub fn json(&self) -> Value {
-        let mut m = members([
-            ("name", self.name.as_str().into()),
-            ("msgs", self.msgs.into()),
-            ("bytes", self.bytes.into()),
-            ("first_seq", self.first_seq.into()),
-            ("last_seq", self.last_seq.into()),
-        ]);
+        let mut m = fields!(self; name, msgs, bytes, first_seq, last_seq);
         if let Some(n) = self.subs_count {
             m.insert("subs_count".into(), n.into());
         }
@@ -280,7 +227,7 @@ impl Channelz {
 impl Channelsz {
     /// `/streaming/channelsz` as JSON.
     pub fn json(&self) -> Value {
-        let mut m = self.header.members();
+        let mut m = fields!(&self.header; cluster_id, server_id, now, offset, limit, count, total);
         put(&mut m, "names", self.names.clone().into(), !self.names.is_empty());
         put(&mut m, "channels", list(&self.channels, Channelz::json), !self.channels.is_empty());
         Value::Object(m)
@@ -290,12 +237,9 @@ impl Channelsz {
 impl Monitor {
     /// The four endpoints as JSON.
     pub fn json(&self) -> Value {
-        Value::Object(members([
-            ("serverz", self.serverz.json()),
-            ("storez", self.storez.json()),
-            ("clientsz", self.clientsz.json()),
-            ("channelsz", self.channelsz.json()),
-        ]))
+        let parts =
+            [("serverz", self.serverz.json()), ("storez", self.storez.json()), ("clientsz", self.clientsz.json()), ("channelsz", self.channelsz.json())];
+        Value::Object(parts.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 }
 

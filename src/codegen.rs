@@ -244,11 +244,7 @@ pub fn k8s_yaml(c: &ServerConfig) -> String {
     // control character, a JSON string (a valid YAML double-quoted scalar).
     let yaml = |a: &str| {
         if a.chars().any(char::is_control) {
-            {
-                let mut s = String::new();
-                crate::json::write::string(&mut s, a);
-                s
-            }
+            crate::json::write::quoted(a)
         } else {
             format!("'{}'", a.replace('\'', "''"))
         }

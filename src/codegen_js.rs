@@ -11,6 +11,7 @@ use crate::engine::jetstream::scenario::{
     AckMode, AckPolicy, ConsumerSpec, DeliverPolicy, Discard, JsScenario, JsVerb, Listener, Reply, Retention, Storage, StreamSpec,
 };
 use crate::engine::scenario::Handler;
+use crate::json::write::quoted as lit;
 
 /// One generated file.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,10 +20,6 @@ pub struct JsFile {
     pub file: String,
     /// TypeScript.
     pub source: String,
-}
-
-fn lit(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
 }
 
 fn ident(s: &str) -> String {

@@ -261,7 +261,7 @@ pub struct Fork {
 /// the change.
 pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'a [Verb], later: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
     // Subscription handles by client, up to the fork (a client's handles die with it).
-    let mut handles: Vec<(&str, &str)> = Vec::new();
+    let mut handles: Vec<(&str, &Name)> = Vec::new();
     for v in past.into_iter().chain(new) {
         if let Verb::Subscribe(s) = v {
             handles.push((&s.client, &s.sub));
@@ -272,7 +272,7 @@ pub fn later_actions_after<'a>(past: impl IntoIterator<Item = &'a Verb>, new: &'
         match v {
             Verb::Kill { client } | Verb::Close { client } => {
                 ended_clients.insert(client.clone());
-                ended_subs.extend(handles.iter().filter(|(c, _)| *c == &**client).map(|(_, h)| Name::from(*h)));
+                ended_subs.extend(handles.iter().filter(|(c, _)| *c == &**client).map(|(_, h)| Name::clone(h)));
             }
             Verb::Connect { client, .. } => {
                 ended_clients.remove(&**client);

@@ -226,13 +226,6 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     }
 }
 
-/// Serialises as a JSON object in key order, like a `BTreeMap`.
-impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
-    }
-}
-
 /// An ordered set on a sorted vector.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VecSet<T> {

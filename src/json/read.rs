@@ -37,7 +37,7 @@ const DEPTH: &str = "recursion limit exceeded";
 
 /// Reads one JSON document (whitespace around it allowed).
 pub fn parse(text: &str) -> Result<Value, Syntax> {
-    let mut r = Reader { b: text.as_bytes(), i: 0, depth: 128 };
+    let mut r = Reader { s: text, b: text.as_bytes(), i: 0, depth: 128 };
     let v = r.value()?;
     match r.ws() {
         Some(_) => Err(r.peek_err(TRAILING)),
@@ -48,6 +48,7 @@ pub fn parse(text: &str) -> Result<Value, Syntax> {
 type R<T> = Result<T, Syntax>;
 
 struct Reader<'a> {
+    s: &'a str,
     b: &'a [u8],
     i: usize,
     depth: u8,
@@ -195,17 +196,18 @@ impl Reader<'_> {
 
     /// A string's contents, after its opening quote.
     fn string(&mut self) -> R<String> {
-        let mut out = Vec::new();
+        let mut out = String::new();
         let mut start = self.i;
         loop {
             while self.peek().is_some_and(|c| c != b'"' && c != b'\\' && c >= 0x20) {
                 self.i += 1;
             }
             let Some(c) = self.peek() else { return Err(self.err(EOF_STRING)) };
-            out.extend_from_slice(&self.b[start..self.i]);
+            // Stops are ASCII bytes, so this is a whole run of characters.
+            out.push_str(&self.s[start..self.i]);
             self.i += 1;
             match c {
-                b'"' => return Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+                b'"' => return Ok(out),
                 b'\\' => self.escape(&mut out)?,
                 _ => return Err(self.err(CONTROL)),
             }
@@ -213,15 +215,15 @@ impl Reader<'_> {
         }
     }
 
-    fn escape(&mut self, out: &mut Vec<u8>) -> R<()> {
+    fn escape(&mut self, out: &mut String) -> R<()> {
         let Some(c) = self.next() else { return Err(self.err(EOF_STRING)) };
-        let byte = match c {
-            b'"' | b'\\' | b'/' => c,
-            b'b' => 8,
-            b'f' => 12,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
+        let ch = match c {
+            b'"' | b'\\' | b'/' => char::from(c),
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
             b'u' => {
                 let n = self.hex4()?;
                 let c = match n {
@@ -242,13 +244,12 @@ impl Reader<'_> {
                     }
                     n => n,
                 };
-                let mut buf = [0; 4];
-                out.extend_from_slice(char::from_u32(c).unwrap_or('\u{fffd}').encode_utf8(&mut buf).as_bytes());
-                return Ok(());
+                // Surrogates were paired above: every code point here is a char.
+                char::from_u32(c).unwrap_or('\u{fffd}')
             }
             _ => return Err(self.err(ESCAPE)),
         };
-        out.push(byte);
+        out.push(ch);
         Ok(())
     }
 

@@ -30,19 +30,21 @@ fn value(out: &mut String, v: &Value, indent: Option<usize>) {
             let _ = write!(out, "{n}");
         }
         Value::String(s) => string(out, s),
-        Value::Array(items) => list(out, b'[', items.iter().map(|x| (None, x)), items.len(), indent),
-        Value::Object(map) => list(out, b'{', map.iter().map(|(k, x)| (Some(k.as_str()), x)), map.len(), indent),
+        Value::Array(items) => list(out, b'[', items.iter().map(|x| (None, x)), indent),
+        Value::Object(map) => list(out, b'{', map.iter().map(|(k, x)| (Some(k.as_str()), x)), indent),
     }
 }
 
 /// An array (no keys) or an object's members between their brackets.
-fn list<'a>(out: &mut String, open: u8, items: impl Iterator<Item = (Option<&'a str>, &'a Value)>, n: usize, indent: Option<usize>) {
+fn list<'a>(out: &mut String, open: u8, items: impl Iterator<Item = (Option<&'a str>, &'a Value)>, indent: Option<usize>) {
     out.push(open as char);
     let inner = indent.map(|d| d + 1);
-    for (i, (key, x)) in items.enumerate() {
-        if i > 0 {
+    let mut empty = true;
+    for (key, x) in items {
+        if !empty {
             out.push(',');
         }
+        empty = false;
         newline(out, inner);
         if let Some(k) = key {
             string(out, k);
@@ -50,7 +52,7 @@ fn list<'a>(out: &mut String, open: u8, items: impl Iterator<Item = (Option<&'a 
         }
         value(out, x, inner);
     }
-    if n > 0 {
+    if !empty {
         newline(out, indent);
     }
     out.push(if open == b'[' { ']' } else { '}' });
@@ -65,7 +67,14 @@ fn newline(out: &mut String, indent: Option<usize>) {
     }
 }
 
-/// `s` as a JSON string: `"` and `\` escaped, control characters as `\n`-style escapes or
+/// `s` as a JSON string literal (also a valid JavaScript and YAML double-quoted string).
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    string(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\n`-style escapes or
 /// `\u00xx` (lower-case hex), everything else as it is.
 pub fn string(out: &mut String, s: &str) {
     out.push('"');
@@ -203,6 +212,7 @@ mod tests {
         ] {
             same(&crate::json::parse(text).unwrap());
         }
+        assert_eq!(quoted(&all_bytes), serde_json::to_string(&all_bytes).unwrap());
         same(&Value::String(all_bytes));
         for f in [
             include_str!("../../www/scenarios/account-lab.json"),

@@ -8,10 +8,7 @@ use crate::engine::jetstream::consumer::ConsumerConfig;
 use crate::engine::jetstream::scenario::{AckMode, AckPolicy, DeliverPolicy, Discard, Listener, Reply, Retention, Storage};
 use crate::engine::jetstream::stream::StreamConfig;
 use crate::engine::scenario::Handler;
-
-fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
-}
+use crate::json::write::quoted as q;
 
 /// `await jsm.streams.add({ … })` with the fields that differ from the server's defaults.
 pub fn stream_code(c: &StreamConfig) -> String {

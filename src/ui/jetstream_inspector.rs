@@ -211,7 +211,7 @@ fn publisher_view(sim: &JsSim, client: &str, on: &Callback<JsGesture>) -> Html {
         <>
             <h2>{ "Publisher " }<span class="inspector__id">{ shown_name(client, 40) }</span></h2>
             <p class="panel__hint">{ format!("Process {state}.") }</p>
-            { code(format!("const nc = await connect({{ servers: \"nats://127.0.0.1:4222\", name: {} }});\nconst js = nc.jetstream();\nconst ack = await js.publish({}, sc.encode(data), {{ msgID, expect: {{ lastSubjectSequence }} }});\n// ack.stream, ack.seq, ack.duplicate; a wrong lastSubjectSequence throws 'wrong last sequence: n'", serde_json::to_string(client).unwrap_or_default(), serde_json::to_string(&subject).unwrap_or_default())) }
+            { code(format!("const nc = await connect({{ servers: \"nats://127.0.0.1:4222\", name: {} }});\nconst js = nc.jetstream();\nconst ack = await js.publish({}, sc.encode(data), {{ msgID, expect: {{ lastSubjectSequence }} }});\n// ack.stream, ack.seq, ack.duplicate; a wrong lastSubjectSequence throws 'wrong last sequence: n'", crate::json::write::quoted(client), crate::json::write::quoted(&subject))) }
             if running {
                 <fieldset>
                     <legend>{ "Publish" }</legend>
